@@ -1,0 +1,53 @@
+import type { z } from 'zod';
+import type { ConfigProblem } from './errors.ts';
+
+/** `['regions', 2, 'endpoint']` → `regions[2].endpoint`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    const k = String(key);
+    return out === '' ? k : `${out}.${k}`;
+  }, '');
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'an object';
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Turns zod's issues into one message each, naming the field path, what was expected and what was found. */
+export function toProblems(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of issues) {
+    const path = formatPath(issue.path);
+    const input = (issue as { input?: unknown }).input;
+    switch (issue.code) {
+      case 'unrecognized_keys':
+        for (const key of issue.keys) {
+          problems.push({ path: formatPath([...issue.path, key]), message: 'unknown field' });
+        }
+        break;
+      case 'invalid_type':
+        problems.push({
+          path,
+          message: input === undefined ? `required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(input)}`,
+        });
+        break;
+      case 'invalid_value':
+        problems.push({
+          path,
+          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(input)}`,
+        });
+        break;
+      default: {
+        const found = input === undefined || typeof input === 'object' ? '' : `, got ${describe(input)}`;
+        problems.push({ path, message: `${issue.message}${found}` });
+      }
+    }
+  }
+  return problems;
+}

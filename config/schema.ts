@@ -1,0 +1,138 @@
+import { z } from 'zod';
+
+// One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
+// defaults are filled here, once, so the rest of the code reads a fully resolved config.
+
+const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
+
+const httpUrl = z.string().refine(
+  (s) => {
+    try {
+      const u = new URL(s);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an http(s) URL' },
+);
+
+const awsRegion = z.string().regex(AWS_REGION, { message: 'expected an AWS region name like "us-east-1"' });
+
+const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a name of letters, digits, ".", "_" or "-"' });
+
+/** How to read the region that served a response. */
+export const servedBySchema = z
+  .strictObject({
+    /** Response header that carries the serving region (case-insensitive). */
+    header: z.string().min(1).optional(),
+    /** Dotted path of a JSON body field that carries the serving region, e.g. `meta.region`. */
+    jsonField: z.string().min(1).optional(),
+  })
+  .refine((s) => (s.header === undefined) !== (s.jsonField === undefined), {
+    message: 'expected exactly one of "header" or "jsonField"',
+  });
+
+export const regionSchema = z.strictObject({
+  /** AWS region name, e.g. `us-east-1`. */
+  name: awsRegion,
+  /** The region's own endpoint, bypassing global routing (the regional load balancer). */
+  endpoint: httpUrl,
+  /** How to read the serving region from a response; defaults to the `x-served-by` header. */
+  servedBy: servedBySchema.default({ header: 'x-served-by' }),
+  /** The Route 53 health check that guards this region's records. */
+  healthCheckId: z.string().min(1).optional(),
+  /** `SetIdentifier` of this region's record in the routed record sets. */
+  setIdentifier: z.string().min(1).optional(),
+});
+
+export const vantageSchema = z.strictObject({
+  /** A place users are, e.g. `vantage-eu`. */
+  name,
+  /** The endpoint clients at this vantage reach (the global name as seen from there). */
+  endpoint: httpUrl,
+});
+
+export const awsSchema = z.strictObject({
+  /** Account ids crosswind may act on; any other account is refused before a write. */
+  accountIds: z.array(z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' })).min(1),
+  /** Regions crosswind may act on; defaults to the configured regions. */
+  allowedRegions: z.array(awsRegion).optional(),
+  /** Region for global APIs: Route 53 and its CloudWatch metrics live in us-east-1. */
+  controlRegion: awsRegion.default('us-east-1'),
+  /** Shared-config profile to take credentials from. */
+  profile: z.string().min(1).optional(),
+  /** Static credentials, meant for local emulators; never printed. */
+  credentials: z
+    .strictObject({
+      accessKeyId: z.string().min(1),
+      secretAccessKey: z.string().min(1),
+      sessionToken: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Per-service endpoint overrides: how crosswind points at moto or the sandbox instead of AWS. */
+  endpoints: z
+    .strictObject({
+      route53: httpUrl.optional(),
+      fis: httpUrl.optional(),
+      cloudwatch: httpUrl.optional(),
+      sts: httpUrl.optional(),
+    })
+    .default({}),
+});
+
+export const coreSchema = z.strictObject({
+  /** Project name, used in run folders, metric dimensions and reports. */
+  project: name,
+  aws: awsSchema,
+  /** The application's regions, in rollout order unless the rollout says otherwise. */
+  regions: z.array(regionSchema).min(1, { message: 'expected at least one region' }),
+  /** The global name users reach (Route 53 routed). */
+  globalEndpoint: httpUrl.optional(),
+  /** Where users are; defaults to one vantage at the global endpoint. */
+  vantages: z.array(vantageSchema).optional(),
+});
+
+function duplicates(values: string[]): Set<number> {
+  const seen = new Map<string, number>();
+  const dup = new Set<number>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) dup.add(i);
+    else seen.set(v, i);
+  });
+  return dup;
+}
+
+export const configSchema = coreSchema
+  .superRefine((c, ctx) => {
+    for (const i of duplicates(c.regions.map((r) => r.name))) {
+      ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region "${c.regions[i]?.name}" is listed twice` });
+    }
+    const allowed = c.aws.allowedRegions;
+    if (allowed) {
+      c.regions.forEach((r, i) => {
+        if (!allowed.includes(r.name)) {
+          ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `"${r.name}" is not in aws.allowedRegions` });
+        }
+      });
+    }
+    if (c.vantages) {
+      for (const i of duplicates(c.vantages.map((v) => v.name))) {
+        ctx.addIssue({ code: 'custom', path: ['vantages', i, 'name'], message: `vantage "${c.vantages[i]?.name}" is listed twice` });
+      }
+    } else if (!c.globalEndpoint) {
+      ctx.addIssue({ code: 'custom', path: ['vantages'], message: 'expected vantages, or a globalEndpoint to use as the one vantage' });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    aws: { ...c.aws, allowedRegions: c.aws.allowedRegions ?? c.regions.map((r) => r.name) },
+    vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string }],
+  }));
+
+/** What users write: optional fields may be left out. */
+export type CrosswindConfigInput = z.input<typeof configSchema>;
+/** What the code reads: validated, defaults filled. */
+export type CrosswindConfig = z.output<typeof configSchema>;
+export type RegionConfig = CrosswindConfig['regions'][number];
+export type VantageConfig = CrosswindConfig['vantages'][number];

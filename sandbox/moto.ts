@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeadlineError, InfrastructureError } from '../config/errors.ts';
+import { toolchain } from '../scripts/toolchain.mjs';
+import { freePort } from './ports.ts';
+
+/** A moto server: the real AWS API emulator, one loopback port for Route 53, FIS, CloudWatch and STS. */
+export interface MotoServer {
+  url: string;
+  port: number;
+  pid: number;
+  /** Clears every resource (moto's `POST /moto-api/reset`). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartMotoOptions {
+  port?: number;
+  /** How long to wait for the server to answer. */
+  deadlineMs?: number;
+  /** Receives moto's own output lines, for debugging. */
+  log?: (line: string) => void;
+}
+
+/** Resolves when the child has exited, however it ends. */
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Starts moto_server on 127.0.0.1 and waits until it answers. Throws if the bootstrap has not installed moto, so a
+ * test that needs moto fails rather than skips.
+ * @see https://docs.getmoto.org/en/latest/docs/server_mode.html
+ */
+export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
+  const { motoServer } = toolchain();
+  const port = options.port ?? (await freePort());
+  const deadlineMs = options.deadlineMs ?? 20_000;
+  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      if (output.length > 50) output.shift();
+      options.log?.(line);
+    }
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited(child);
+    clearTimeout(killer);
+  };
+  const started = Date.now();
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new InfrastructureError(`moto_server exited with ${child.exitCode} before answering:\n${output.join('\n')}`);
+    }
+    try {
+      const res = await fetch(`${url}/moto-api/data.json`);
+      await res.arrayBuffer();
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - started > deadlineMs) {
+      await stop();
+      throw new DeadlineError(`moto_server on port ${port}`, deadlineMs);
+    }
+    await sleep(100);
+  }
+  return {
+    url,
+    port,
+    pid: child.pid ?? 0,
+    stop,
+    async reset() {
+      const res = await fetch(`${url}/moto-api/reset`, { method: 'POST' });
+      await res.arrayBuffer();
+      if (!res.ok) throw new InfrastructureError(`moto reset answered ${res.status}`);
+    },
+  };
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/env node
+// Installs everything crosswind needs on a fresh machine, idempotently: npm packages, the real k6 (built from its
+// Go module) and moto (in a Python venv). Plain Node with no dependencies, because it runs before node_modules exists.
+// The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { cacheDir, K6_VERSION, MIN_GO, MIN_PYTHON, MOTO_VERSION, toolchainFile } from './toolchain.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const started = Date.now();
+
+function say(line) {
+  process.stderr.write(`bootstrap: ${line}\n`);
+}
+
+function fail(line) {
+  process.stderr.write(`bootstrap: error: ${line}\n`);
+  process.exit(3);
+}
+
+/** Runs a command to completion, streaming a heartbeat so a long build never looks hung. */
+function run(cmd, args, { cwd = repo, env = process.env, label } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    const t0 = Date.now();
+    const beat = setInterval(() => say(`${label}: still working (${Math.round((Date.now() - t0) / 1000)} s)`), 15000);
+    child.on('error', (err) => {
+      clearInterval(beat);
+      resolve({ ok: false, output: String(err) });
+    });
+    child.on('close', (code) => {
+      clearInterval(beat);
+      resolve({ ok: code === 0, output });
+    });
+  });
+}
+
+function versionOf(cmd, args, pattern) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return undefined;
+  const m = `${r.stdout}${r.stderr}`.match(pattern);
+  return m ? m.slice(1).map(Number) : undefined;
+}
+
+const atLeast = (have, want) => have[0] > want[0] || (have[0] === want[0] && have[1] >= want[1]);
+const tail = (text) => text.trim().split('\n').slice(-15).join('\n');
+
+async function npmPackages() {
+  const stamp = join(repo, 'node_modules', '.package-lock.json');
+  const lock = join(repo, 'package-lock.json');
+  const manifest = join(repo, 'package.json');
+  const newest = Math.max(statSync(manifest).mtimeMs, existsSync(lock) ? statSync(lock).mtimeMs : 0);
+  if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return say('npm packages: up to date');
+  say('npm packages: installing');
+  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  const r = await run('npm', args, { label: 'npm' });
+  if (!r.ok) fail(`npm ${args[0]} failed:\n${tail(r.output)}`);
+  say('npm packages: installed');
+}
+
+function k6VersionAt(path) {
+  const r = spawnSync(path, ['version'], { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout.match(/k6 (v\d+\.\d+\.\d+)/) || [])[1] : undefined;
+}
+
+async function k6() {
+  const dir = join(cacheDir(), `k6-${K6_VERSION}`);
+  const bin = join(dir, 'k6');
+  if (existsSync(bin) && k6VersionAt(bin) === K6_VERSION) return bin;
+  const onPath = spawnSync('sh', ['-c', 'command -v k6'], { encoding: 'utf8' }).stdout.trim();
+  if (onPath && k6VersionAt(onPath) === K6_VERSION) {
+    say(`k6: reusing ${onPath} (${K6_VERSION})`);
+    return onPath;
+  }
+  const go = versionOf('go', ['version'], /go(\d+)\.(\d+)/);
+  if (!go) fail(`Go is not installed: k6 ${K6_VERSION} is built from source and needs Go ${MIN_GO.join('.')}+`);
+  if (!atLeast(go, MIN_GO)) {
+    fail(
+      `Go ${go.join('.')} is too old: k6 ${K6_VERSION} needs Go ${MIN_GO.join('.')}+ (Debian's golang package is older; install Go from go.dev)`,
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+  say(`k6: building ${K6_VERSION} from go.k6.io/k6/v2 (the first build takes a few minutes)`);
+  const env = { ...process.env, GOBIN: dir, GOFLAGS: '-trimpath' };
+  let r = await run('go', ['install', `go.k6.io/k6/v2@${K6_VERSION}`], { cwd: dir, env, label: 'k6 build' });
+  if (!r.ok && /loading deprecation|@v\/list/.test(r.output)) {
+    // `go install pkg@version` also looks up the module's newest version to warn about deprecation; a proxy that
+    // serves the pinned version but no version list makes that fail. Building inside a one-line module that pins
+    // the same version skips the lookup and yields the same binary.
+    const mod = join(dir, 'build');
+    mkdirSync(mod, { recursive: true });
+    writeFileSync(join(mod, 'go.mod'), `module crosswind.local/k6build\n\ngo 1.25\n\nrequire go.k6.io/k6/v2 ${K6_VERSION}\n`);
+    r = await run('go', ['build', '-mod=mod', '-o', bin, 'go.k6.io/k6/v2'], {
+      cwd: mod,
+      env: { ...env, GOFLAGS: '-trimpath' },
+      label: 'k6 build',
+    });
+  }
+  if (!r.ok) fail(`building k6 failed:\n${tail(r.output)}`);
+  const built = k6VersionAt(bin);
+  if (built !== K6_VERSION) fail(`the k6 just built reports ${built ?? 'no version'}, expected ${K6_VERSION}`);
+  say(`k6: built ${K6_VERSION}`);
+  return bin;
+}
+
+async function moto() {
+  const venv = join(cacheDir(), `moto-${MOTO_VERSION}`);
+  const python = join(venv, 'bin', 'python');
+  const server = join(venv, 'bin', 'moto_server');
+  const stamp = join(venv, '.crosswind-installed');
+  if (existsSync(stamp) && existsSync(server)) return { python, server };
+  const py = versionOf('python3', ['--version'], /Python (\d+)\.(\d+)/);
+  if (!py) fail(`Python 3 is not installed: moto ${MOTO_VERSION} needs Python ${MIN_PYTHON.join('.')}+ with venv and pip`);
+  if (!atLeast(py, MIN_PYTHON)) fail(`Python ${py.join('.')} is too old: moto needs Python ${MIN_PYTHON.join('.')}+`);
+  say(`moto: installing moto[server]==${MOTO_VERSION} into ${venv}`);
+  if (!existsSync(python)) {
+    const r = await run('python3', ['-m', 'venv', venv], { label: 'venv' });
+    if (!r.ok) fail(`python3 -m venv failed (on Debian: apt-get install python3-venv):\n${tail(r.output)}`);
+  }
+  const r = await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `moto[server]==${MOTO_VERSION}`], {
+    label: 'pip',
+  });
+  if (!r.ok) fail(`pip install moto failed:\n${tail(r.output)}`);
+  writeFileSync(stamp, `${MOTO_VERSION}\n`);
+  say(`moto: installed ${MOTO_VERSION}`);
+  return { python, server };
+}
+
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old: crosswind needs Node 20+`);
+
+await npmPackages();
+const [k6Bin, motoTools] = await Promise.all([k6(), moto()]);
+const tools = { k6: k6Bin, k6Version: K6_VERSION, motoServer: motoTools.server, motoVersion: MOTO_VERSION, python: motoTools.python };
+const file = toolchainFile();
+const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
+const next = `${JSON.stringify(tools, null, 2)}\n`;
+if (previous !== next) writeFileSync(file, next);
+say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: k6 ${K6_VERSION} at ${k6Bin}, moto ${MOTO_VERSION} at ${motoTools.server}`);

@@ -1,0 +1,51 @@
+// The one place that knows which k6 and moto crosswind runs, and where they live.
+// Plain JavaScript so the bootstrap can use it before node_modules exists.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** k6 on the v2 line; the newest v2 release the Go module proxy serves. @types/k6 is pinned to the same minor. */
+export const K6_VERSION = 'v2.2.0';
+/** The AWS API emulator behind the sandbox and the integration tests. */
+export const MOTO_VERSION = '5.2.5';
+/** k6 v2 declares `go 1.25.0` in its go.mod. */
+export const MIN_GO = [1, 25];
+export const MIN_PYTHON = [3, 9];
+
+/** Cache outside the repo, shared by every clone: CROSSWIND_CACHE, else $XDG_CACHE_HOME/crosswind, else ~/.cache/crosswind. */
+export function cacheDir(env = process.env) {
+  if (env.CROSSWIND_CACHE) return env.CROSSWIND_CACHE;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crosswind');
+}
+
+/** Where the bootstrap records the tools it resolved. */
+export function toolchainFile(env = process.env) {
+  return join(cacheDir(env), 'toolchain.json');
+}
+
+/**
+ * @typedef {{ k6: string, k6Version: string, motoServer: string, motoVersion: string, python: string }} Toolchain
+ */
+
+/**
+ * The resolved tools, as the bootstrap left them. Throws with the command to run when the bootstrap has not run,
+ * so a test that needs k6 or moto fails instead of skipping.
+ * @returns {Toolchain}
+ */
+export function toolchain(env = process.env) {
+  const file = toolchainFile(env);
+  if (!existsSync(file)) {
+    throw new Error(`k6 and moto are not installed yet (no ${file}): run 'node scripts/bootstrap.mjs'`);
+  }
+  /** @type {Toolchain} */
+  const tools = JSON.parse(readFileSync(file, 'utf8'));
+  if (tools.k6Version !== K6_VERSION || tools.motoVersion !== MOTO_VERSION) {
+    throw new Error(
+      `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}): run 'node scripts/bootstrap.mjs'`,
+    );
+  }
+  for (const path of [tools.k6, tools.motoServer]) {
+    if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/bootstrap.mjs'`);
+  }
+  return tools;
+}

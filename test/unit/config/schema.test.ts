@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { ConfigError } from '../../../config/errors.ts';
+import { resolveConfig } from '../../../config/load.ts';
+import { formatPath } from '../../../config/problems.ts';
+import { redact } from '../../../config/redact.ts';
+
+const valid = {
+  project: 'shop',
+  aws: { accountIds: ['123456789012'] },
+  regions: [
+    { name: 'us-east-1', endpoint: 'https://use1.example.com' },
+    { name: 'eu-west-1', endpoint: 'https://euw1.example.com', servedBy: { jsonField: 'meta.region' } },
+  ],
+  globalEndpoint: 'https://api.example.com',
+};
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    resolveConfig(raw);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('config schema', () => {
+  it('fills defaults once: servedBy header, allowed regions, a vantage at the global endpoint', () => {
+    const c = resolveConfig(valid);
+    expect(c.regions[0]?.servedBy).to.deep.equal({ header: 'x-served-by' });
+    expect(c.regions[1]?.servedBy).to.deep.equal({ jsonField: 'meta.region' });
+    expect(c.aws.allowedRegions).to.deep.equal(['us-east-1', 'eu-west-1']);
+    expect(c.aws.controlRegion).to.equal('us-east-1');
+    expect(c.vantages).to.deep.equal([{ name: 'global', endpoint: 'https://api.example.com' }]);
+  });
+
+  it('reports every problem at once, each with its path and what was expected', () => {
+    const problems = problemsOf({
+      ...valid,
+      aws: { accountIds: ['12'] },
+      regions: [...valid.regions, { name: 'us-west-2', endpoint: 'foo', colour: 'red' }],
+    });
+    expect(problems).to.have.members([
+      'aws.accountIds[0]: expected a 12-digit AWS account id, got "12"',
+      'regions[2].endpoint: expected an http(s) URL, got "foo"',
+      'regions[2].colour: unknown field',
+    ]);
+  });
+
+  it('names a missing required field', () => {
+    expect(
+      problemsOf({ aws: { accountIds: ['123456789012'] }, regions: valid.regions, globalEndpoint: valid.globalEndpoint }),
+    ).to.deep.equal(['project: required (expected string)']);
+  });
+
+  it('refuses regions outside aws.allowedRegions, duplicates, and a config with no way to reach users', () => {
+    const problems = problemsOf({
+      project: 'shop',
+      aws: { accountIds: ['123456789012'], allowedRegions: ['us-east-1'] },
+      regions: [valid.regions[0], valid.regions[0], valid.regions[1]],
+    });
+    expect(problems).to.have.members([
+      'regions[1].name: region "us-east-1" is listed twice',
+      'regions[2].name: "eu-west-1" is not in aws.allowedRegions',
+      'vantages: expected vantages, or a globalEndpoint to use as the one vantage',
+    ]);
+  });
+
+  it('rejects a servedBy with both or neither of header and jsonField', () => {
+    const problems = problemsOf({ ...valid, regions: [{ ...valid.regions[0], servedBy: { header: 'x', jsonField: 'y' } }] });
+    expect(problems).to.deep.equal(['regions[0].servedBy: expected exactly one of "header" or "jsonField"']);
+  });
+
+  it('formats paths the way users read them', () => {
+    expect(formatPath(['regions', 2, 'endpoint'])).to.equal('regions[2].endpoint');
+    expect(formatPath([])).to.equal('');
+  });
+
+  it('redacts secrets wherever they are', () => {
+    const out = redact({ aws: { credentials: { accessKeyId: 'AKIA', secretAccessKey: 's3cret' }, profile: 'p' }, list: [{ apiKey: 'k' }] });
+    expect(JSON.stringify(out)).not.to.match(/s3cret|AKIA|"k"/);
+    expect(out).to.deep.equal({ aws: { credentials: '[redacted]', profile: 'p' }, list: [{ apiKey: '[redacted]' }] });
+  });
+});
