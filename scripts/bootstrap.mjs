@@ -61,9 +61,10 @@ async function npmPackages() {
   const newest = Math.max(statSync(manifest).mtimeMs, existsSync(lock) ? statSync(lock).mtimeMs : 0);
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return say('npm packages: up to date');
   say('npm packages: installing');
-  const args = existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
-  const r = await run('npm', args, { label: 'npm' });
-  if (!r.ok) fail(`npm ${args[0]} failed:\n${tail(r.output)}`);
+  // `npm install --no-save` rather than `npm ci`: it follows the lock file but tolerates a lock that records only
+  // this platform's optional binaries (biome, esbuild), and it leaves the clone's files untouched.
+  const r = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { label: 'npm' });
+  if (!r.ok) fail(`npm install failed:\n${tail(r.output)}`);
   say('npm packages: installed');
 }
 
