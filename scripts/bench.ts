@@ -1,0 +1,61 @@
+// `npm run bench`: runs every bench/*.bench.ts in its own process (so memory and timing of one do not leak into
+// another), collects the JSON each prints as its last stdout line, and records them in bench/results.json.
+// A bench measures ratios side by side in one run where it can: timings on a shared 2-core machine are noisy.
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** What a bench prints as its last stdout line. */
+export interface BenchOutcome {
+  name: string;
+  /** Measured values, with units in their names (e.g. `pointsPerSecond`, `peakRssMb`). */
+  measured: Record<string, number | string>;
+  /** Targets by the same names, as text (e.g. `>= 0.9`). */
+  targets: Record<string, string>;
+  met: boolean;
+}
+
+const benchDir = fileURLToPath(new URL('../bench/', import.meta.url));
+const resultsFile = fileURLToPath(new URL('../bench/results.json', import.meta.url));
+const only = process.argv.slice(2);
+
+function runBench(file: string): Promise<BenchOutcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let stdout = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      process.stdout.write(d);
+    });
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      try {
+        const outcome = JSON.parse(last) as BenchOutcome;
+        resolve(outcome);
+      } catch {
+        reject(new Error(`${file} exited ${code} without a JSON result line`));
+      }
+    });
+  });
+}
+
+const files = (await readdir(benchDir)).filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))));
+const previous = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+const machine = {
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+};
+let allMet = true;
+for (const file of files.sort()) {
+  process.stderr.write(`bench: ${file}\n`);
+  const outcome = await runBench(`${benchDir}${file}`);
+  previous[outcome.name] = { ...outcome, measuredAt: new Date().toISOString(), machine };
+  allMet &&= outcome.met;
+  process.stderr.write(`bench: ${outcome.name}: ${outcome.met ? 'targets met' : 'TARGETS MISSED'} ${JSON.stringify(outcome.measured)}\n`);
+}
+await writeFile(resultsFile, `${JSON.stringify(previous, null, 2)}\n`);
+process.stderr.write(`bench: results written to bench/results.json\n`);
+process.exitCode = allMet ? 0 : 1;
