@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { gamedaySchema } from './gameday-schema.ts';
+import { probeSchema } from './probe-schema.ts';
+import { rolloutSchema } from './rollout-schema.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
@@ -91,6 +94,9 @@ export const coreSchema = z.strictObject({
   globalEndpoint: httpUrl.optional(),
   /** Where users are; defaults to one vantage at the global endpoint. */
   vantages: z.array(vantageSchema).optional(),
+  gameday: gamedaySchema.prefault({}),
+  rollout: rolloutSchema.prefault({}),
+  probe: probeSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {
