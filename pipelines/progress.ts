@@ -1,8 +1,12 @@
 import type { K6Point } from '../validations/k6-output.ts';
 
 // Live terminal progress for a running drill or rollout: phase, share of traffic per region, error rate, elapsed.
-// The tally is folded from the live k6 point stream, one `http_req_failed` point per request (value 1 = failed),
+// The tally is folded from the live k6 point stream, one `request_failed` point per request (value 1 = failed, tagged
+// with `served_by`: k6's own http_req_failed cannot carry the region read from the response),
 // in per-second buckets so the share shown is the recent one and a failover is visible as it happens.
+
+/** The synthetics' per-request Rate: 1 = failed, tagged with the `served_by` read from the response. */
+export const REQUEST_FAILED = 'request_failed';
 
 interface Bucket {
   requests: number;
@@ -27,7 +31,7 @@ export const WINDOW_SECONDS = 5;
 
 /** Folds one point into the tally (mutating it: this runs once per request and must stay cheap). */
 export function foldPoint(tally: ProgressTally, point: K6Point): void {
-  if (point.metric !== 'http_req_failed') return;
+  if (point.metric !== REQUEST_FAILED) return;
   const second = Math.floor(point.time / 1000);
   let bucket = tally.buckets.get(second);
   if (!bucket) {

@@ -4,7 +4,7 @@ import type { K6Point } from '../../../validations/k6-output.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const req = (sec: number, servedBy: string, failed = false): K6Point => ({
-  metric: 'http_req_failed',
+  metric: 'request_failed',
   time: T0 + sec * 1000,
   value: failed ? 1 : 0,
   tags: failed ? {} : { served_by: servedBy },
