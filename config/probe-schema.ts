@@ -48,6 +48,8 @@ export const probeSchema = z.strictObject({
   /** Latency bound in ms at `latencyPercentile` over the window. */
   maxLatencyMs: z.number().positive().default(1000),
   latencyPercentile: z.number().gt(0).lt(100).default(99),
+  /** Fewer requests than this in a window group is inconclusive, never a pass. */
+  minSamples: z.number().int().min(1).default(20),
   cloudwatch: probeCloudWatchSchema.prefault({}),
 });
 

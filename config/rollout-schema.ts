@@ -48,14 +48,18 @@ export const rolloutSchema = z.strictObject({
   maxLatencyMs: z.number().positive().default(1000),
   /** Percentile judged against `maxLatencyMs`, e.g. 99 for p(99). */
   latencyPercentile: z.number().gt(0).lt(100).default(99),
-  /** Judge the deployed region against the regions not yet deployed (Mann-Whitney U on latency). */
+  /** Judge the deployed region against the regions not yet deployed (Mann-Whitney U on latency, Kayenta-style). */
   comparison: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** Largest accepted effect size (probability that the deployed region is slower, 0.5 = no difference). */
-      maxEffectSize: z.number().gt(0.5).max(1).default(0.75),
+      /** Significance level of the two-sided test. */
+      alpha: z.number().gt(0).lt(1).default(0.05),
+      /** Largest accepted ratio of the deployed region's median latency to the baseline's (1.2 = 20 % slower). */
+      maxMedianRatio: z.number().gt(0).default(1.2),
     })
     .prefault({}),
+  /** Fewer requests than this in the deployed region (or either side of the comparison) is inconclusive, never a pass. */
+  minSamples: z.number().int().min(1).default(50),
 });
 
 export type RolloutConfig = z.output<typeof rolloutSchema>;

@@ -38,9 +38,15 @@ export function renderRolloutPlan(plan: RolloutPlan): string[] {
     const traffic = wave.traffic === undefined ? '' : ` (traffic ${wave.traffic})`;
     lines.push(`  wave ${wave.index}  ${wave.region.padEnd(16)} ${steps.join(' -> ')}${traffic}`);
   }
-  const gates = [`error rate <= ${(r.maxErrorRate * 100).toFixed(2)}%`, `p(${r.latencyPercentile}) <= ${r.maxLatencyMs} ms`];
+  const gates = [
+    `at least ${r.minSamples} requests`,
+    `error rate <= ${(r.maxErrorRate * 100).toFixed(2)}%`,
+    `p(${r.latencyPercentile}) <= ${r.maxLatencyMs} ms`,
+  ];
   if (r.comparison.enabled)
-    gates.push(`latency vs regions not yet deployed (Mann-Whitney U, effect size <= ${r.comparison.maxEffectSize})`);
+    gates.push(
+      `median latency vs regions not yet deployed <= ${r.comparison.maxMedianRatio}x (Mann-Whitney U, alpha ${r.comparison.alpha})`,
+    );
   lines.push(`Gates: ${gates.join('; ')}`);
   lines.push(`Deploy hook:   ${r.hooks.deploy ?? '(none)'}`);
   lines.push(`Rollback hook: ${r.hooks.rollback ?? '(none)'}`);
