@@ -23,7 +23,12 @@ export function configFromSandboxState(state: SandboxState): Raw {
       credentials: { ...state.aws.credentials },
       endpoints: { ...state.aws.endpoints },
     },
-    regions: state.regions.map((r) => ({ name: r.name, endpoint: r.endpoint, healthCheckId: r.healthCheckId, setIdentifier: r.setIdentifier })),
+    regions: state.regions.map((r) => ({
+      name: r.name,
+      endpoint: r.endpoint,
+      healthCheckId: r.healthCheckId,
+      setIdentifier: r.setIdentifier,
+    })),
     vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint })),
   };
   if (globalVantage) out.globalEndpoint = globalVantage.endpoint;
@@ -63,7 +68,9 @@ export async function applySandboxStateFile(raw: unknown, cwd: string): Promise<
   if (!isObject(raw) || !isObject(raw.sandbox) || typeof raw.sandbox.state !== 'string' || raw.sandbox.state === '') return raw;
   const file = resolve(cwd, raw.sandbox.state);
   if (!existsSync(file)) {
-    throw new ConfigError([{ path: 'sandbox.state', message: `no sandbox state at ${file}: start one with 'crosswind sandbox up' (or fix the path)` }]);
+    throw new ConfigError([
+      { path: 'sandbox.state', message: `no sandbox state at ${file}: start one with 'crosswind sandbox up' (or fix the path)` },
+    ]);
   }
   let state: SandboxState;
   try {
