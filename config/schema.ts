@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { sandboxSchema } from './sandbox-schema.ts';
+import { gatesSchema } from './gates-schema.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
@@ -93,6 +94,8 @@ export const coreSchema = z.strictObject({
   /** Where users are; defaults to one vantage at the global endpoint. */
   vantages: z.array(vantageSchema).optional(),
   sandbox: sandboxSchema.prefault({}),
+  /** The gates runs are judged by (validations). */
+  gates: gatesSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {
