@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { sandboxSchema } from './sandbox-schema.ts';
+import { chaosSchema } from './chaos-schema.ts';
 import { gatesSchema } from './gates-schema.ts';
+import { sandboxSchema } from './sandbox-schema.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
@@ -96,6 +97,7 @@ export const coreSchema = z.strictObject({
   sandbox: sandboxSchema.prefault({}),
   /** The gates runs are judged by (validations). */
   gates: gatesSchema.prefault({}),
+  chaos: chaosSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {
