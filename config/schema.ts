@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { syntheticsSchema } from './synthetics-schema.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
@@ -91,6 +92,7 @@ export const coreSchema = z.strictObject({
   globalEndpoint: httpUrl.optional(),
   /** Where users are; defaults to one vantage at the global endpoint. */
   vantages: z.array(vantageSchema).optional(),
+  synthetics: syntheticsSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {
