@@ -15,17 +15,17 @@ export function parseDurationMs(text: string): number | undefined {
 }
 
 /** A duration: a number of milliseconds, or text like `30s`, `500ms`, `1m30s`; read as milliseconds. */
-export const durationMs = z.union([
-  z.number().int().positive(),
-  z.string().transform((s, ctx) => {
-    const ms = parseDurationMs(s);
-    if (ms === undefined || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'expected a duration like "30s", "500ms" or "1m30s", or milliseconds as a number' });
-      return z.NEVER;
-    }
-    return ms;
-  }),
-]);
+export const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDurationMs(v);
+  if (ms === undefined || !Number.isInteger(ms) || ms <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a positive duration like "30s", "500ms" or "1m30s", or whole milliseconds as a number',
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
 
 const perSecond = z.number().positive().max(100_000);
 const path = z.string().regex(/^\//, { message: 'expected a path starting with "/"' });

@@ -232,7 +232,11 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
       break;
     }
   }
-  if (plan.scenario !== 'read-your-writes' && plan.scenario !== 'regional-probe' && plan.vantages.length === 0) {
+  if (
+    problems.length === 0 &&
+    (plan.scenario === 'global-traffic' || plan.scenario === 'session-continuity') &&
+    plan.vantages.length === 0
+  ) {
     problems.push({ path: 'vantages', message: 'expected at least one vantage' });
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -20,6 +20,8 @@ export interface FakeRegion {
   /** /health answers 200 {"status":"ok"} with no checks. */
   shallow: boolean;
   replicationPaused: boolean;
+  /** Every request is answered 503 (still stamped): a broken region the routing has not noticed yet. */
+  failing: boolean;
   requests: number;
 }
 
@@ -96,6 +98,7 @@ export async function startFakeWorld(options: {
       checks: { database: 'ok', cache: 'ok', downstream: 'ok' },
       shallow: options.shallow?.includes(name) ?? false,
       replicationPaused: false,
+      failing: false,
       requests: 0,
     };
     let counter = 0;
@@ -106,6 +109,7 @@ export async function startFakeWorld(options: {
       region.requests++;
       const url = new URL(req.url ?? '/', 'http://x');
       const text = await body(req);
+      if (region.failing) return send(res, 503, { error: 'failing' });
       const item = /^\/api\/items\/([^/]+)$/.exec(url.pathname);
       const session = /^\/api\/sessions\/([^/]+)$/.exec(url.pathname);
       if (url.pathname === '/health') {
