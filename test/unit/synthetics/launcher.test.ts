@@ -41,7 +41,10 @@ describe('the k6 launcher (with a stand-in k6 process)', () => {
       pollIntervalMs: 10,
     });
     const arrivals: number[] = [];
-    for await (const p of run.points) arrivals.push(Date.now()), expect(p.tags.scenario).to.equal('global-traffic');
+    for await (const p of run.points) {
+      arrivals.push(Date.now());
+      expect(p.tags.scenario).to.equal('global-traffic');
+    }
     const result = await run.done;
     expect(arrivals).to.have.length(3);
     // Live: the first point arrived well before the last was written.
