@@ -38,7 +38,16 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Parse the body as JSON (also done when a rule reads the serving region from the body). */
   json?: boolean;
+  /** 404 is an expected answer (polling for something not there yet), not a failed request. */
+  notFoundExpected?: boolean;
 }
+
+/**
+ * k6's response callback for polls: 404 counts as expected in `http_req_failed`, so waiting for a replica does not
+ * read as errors. Made once, in the init context.
+ * @see https://grafana.com/docs/k6/latest/javascript-api/k6-http/expected-statuses/
+ */
+const FOUND_OR_NOT_FOUND = http.expectedStatuses({ min: 200, max: 399 }, 404);
 
 export interface Answer {
   res: RefinedResponse<ResponseType | undefined>;
@@ -54,22 +63,49 @@ export function isExpected(status: number): boolean {
   return status >= 200 && status < 400;
 }
 
-/** Sends one request and records it; never throws on HTTP or network failure. */
-export function send(method: string, url: string, payload: RequestBody | null, options: RequestOptions): Answer {
-  const res = http.request(method, url, payload, {
+function params(options: RequestOptions) {
+  return {
     timeout: `${options.timeoutMs}ms`,
     headers: options.headers,
     tags: { name: options.name },
-  });
+    ...(options.notFoundExpected ? { responseCallback: FOUND_OR_NOT_FOUND } : {}),
+  };
+}
+
+function record(res: RefinedResponse<ResponseType | undefined>, method: string, options: RequestOptions): Answer {
   const wantsJson = options.json === true || options.servedBy.some((r) => 'jsonField' in r);
   const body = wantsJson ? jsonBody(res) : undefined;
   const region = servedBy(res, options.servedBy, body);
-  const ok = isExpected(res.status);
+  const ok = isExpected(res.status) || (options.notFoundExpected === true && res.status === 404);
   const tags = { served_by: region, status: String(res.status), name: options.name, method };
   requestDuration.add(res.timings.duration, tags);
   requestFailed.add(!ok, tags);
-  check(res, { 'status is 2xx/3xx': () => ok, 'serving region is stamped': () => region !== UNKNOWN_REGION }, { served_by: region });
+  check(res, { 'status is expected': () => ok, 'serving region is stamped': () => region !== UNKNOWN_REGION }, { served_by: region });
   return { res, servedBy: region, body, ok };
+}
+
+/** Sends one request and records it; never throws on HTTP or network failure. */
+export function send(method: string, url: string, payload: RequestBody | null, options: RequestOptions): Answer {
+  return record(http.request(method, url, payload, params(options)), method, options);
+}
+
+export interface BatchItem {
+  method: string;
+  url: string;
+  body: string | null;
+  options: RequestOptions;
+}
+
+/**
+ * Sends requests in parallel (k6's batch) and records each: how two regions are written "at the same time".
+ * @see https://grafana.com/docs/k6/latest/javascript-api/k6-http/batch/
+ */
+export function sendBatch(items: BatchItem[]): Answer[] {
+  const responses = http.batch(items.map((i) => ({ method: i.method, url: i.url, body: i.body, params: params(i.options) })));
+  return responses.map((res, n) => {
+    const item = items[n] as BatchItem;
+    return record(res, item.method, item.options);
+  });
 }
 
 /** A JSON request body with its content type. */

@@ -19,6 +19,7 @@ export interface FakeRegion {
   checks: Record<string, 'ok' | 'down'>;
   /** /health answers 200 {"status":"ok"} with no checks. */
   shallow: boolean;
+  /** Replication to and from this region stops (nothing is queued: a paused write never arrives). */
   replicationPaused: boolean;
   /** Every request is answered 503 (still stamped): a broken region the routing has not noticed yet. */
   failing: boolean;
@@ -68,19 +69,17 @@ export async function startFakeWorld(options: {
   const lagMs = options.lagMs ?? 100;
   const servers: Server[] = [];
   const regions: FakeRegion[] = [];
-  const pending: { to: FakeRegion; kind: 'items' | 'sessions'; id: string; record: Stored }[] = [];
   const timers = new Set<NodeJS.Timeout>();
 
   const apply = (to: FakeRegion, kind: 'items' | 'sessions', id: string, record: Stored) => {
+    // A paused region is cut off both ways: it neither sends nor receives replication.
+    if (to.replicationPaused) return;
     if (newer(record, to[kind].get(id))) to[kind].set(id, record);
   };
   const replicate = (from: FakeRegion, kind: 'items' | 'sessions', id: string, record: Stored) => {
     for (const to of regions) {
       if (to === from) continue;
-      if (from.replicationPaused) {
-        pending.push({ to, kind, id, record });
-        continue;
-      }
+      if (from.replicationPaused) continue;
       const timer = setTimeout(() => {
         timers.delete(timer);
         apply(to, kind, id, record);
@@ -182,7 +181,6 @@ export async function startFakeWorld(options: {
     routeOf,
     async stop() {
       for (const t of timers) clearTimeout(t);
-      pending.length = 0;
       await Promise.all(
         servers.map(
           (s) =>
