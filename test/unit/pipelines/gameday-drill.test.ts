@@ -16,9 +16,9 @@ function world(options: { failInject?: boolean; onSleep?: () => void } = {}) {
         stopped = r;
       });
       return {
-        points: (async function* () {
-          await done;
-        })(),
+        points: {
+          [Symbol.asyncIterator]: () => ({ next: async () => (await done, { done: true as const, value: undefined }) }),
+        },
         done,
         stop: () => {
           calls.push('traffic stop');

@@ -1,0 +1,44 @@
+import { ConfigError, type ConfigProblem } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+
+/** An integer flag in [min, max], or a problem naming the flag; undefined when the flag was not given. */
+export function intFlag(
+  problems: ConfigProblem[],
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    problems.push({ path: flag, message: `expected an integer ${range}, got ${JSON.stringify(value)}` });
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * Loads the config and reports flag problems found before it together with the config's own, so a user sees every
+ * problem in one go, and nothing has touched AWS.
+ */
+export async function loadWithFlagProblems(
+  path: string | undefined,
+  flagProblems: ConfigProblem[],
+): Promise<{ config: CrosswindConfig; file: string }> {
+  try {
+    const loaded = await loadConfig({ path });
+    if (flagProblems.length > 0) throw new ConfigError(flagProblems, loaded.file);
+    return loaded;
+  } catch (err) {
+    if (err instanceof ConfigError && err.problems !== flagProblems) throw new ConfigError([...flagProblems, ...err.problems], err.source);
+    throw err;
+  }
+}
+
+/** Throws every problem at once, if there is any. */
+export function refuse(problems: ConfigProblem[], source?: string): void {
+  if (problems.length > 0) throw new ConfigError(problems, source);
+}
