@@ -163,7 +163,8 @@ export function progressPrinter(options: ProgressOptions): ProgressPrinter {
     note(text) {
       clear();
       options.write(text.endsWith('\n') ? text : `${text}\n`);
-      draw(true);
+      // On a TTY the progress line comes back under the note; in a log the next periodic line is enough.
+      if (options.tty) draw(true);
     },
     stop() {
       clearInterval(timer);

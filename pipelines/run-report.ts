@@ -38,9 +38,9 @@ export interface FinishRun {
 }
 
 /** Pure: the verdict and each gate result as the lines crosswind prints. */
-export function verdictLines(title: string, judgement: Judgement): string[] {
+export function verdictLines(title: string, judgement: Judgement, failed = 'FAILED'): string[] {
   const v = judgement.verdict;
-  const head = v.kind === 'approve' ? 'APPROVED' : v.kind === 'rollback' ? 'FAILED' : 'INCONCLUSIVE';
+  const head = v.kind === 'approve' ? 'APPROVED' : v.kind === 'rollback' ? failed : 'INCONCLUSIVE';
   const lines = [`${title}: ${head}`];
   for (const r of judgement.results) {
     const mark = r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a ';
@@ -68,7 +68,7 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
   };
   await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
   const files = await writeReports(f.runDir, f.title, f.judgement);
-  for (const line of verdictLines(f.title, f.judgement)) f.io.out(line);
+  for (const line of verdictLines(f.title, f.judgement, f.mode === 'rollout' ? 'ROLLED BACK' : 'FAILED')) f.io.out(line);
   f.io.out(`reports: ${files.map((p) => relative(process.cwd(), p)).join(', ')}`);
   const v = f.judgement.verdict;
   if (!f.noThrow && v.kind !== 'approve') {
