@@ -21,19 +21,18 @@ export function intFlag(
 }
 
 /**
- * Loads the config and reports flag problems found before it together with the config's own, so a user sees every
- * problem in one go, and nothing has touched AWS.
+ * Loads the config; when it is invalid, its problems are reported together with the flag problems found before it,
+ * so a user sees every problem in one go. When it loads, the caller adds its own checks and calls `refuse`; nothing
+ * has touched AWS either way.
  */
 export async function loadWithFlagProblems(
   path: string | undefined,
   flagProblems: ConfigProblem[],
 ): Promise<{ config: CrosswindConfig; file: string }> {
   try {
-    const loaded = await loadConfig({ path });
-    if (flagProblems.length > 0) throw new ConfigError(flagProblems, loaded.file);
-    return loaded;
+    return await loadConfig({ path });
   } catch (err) {
-    if (err instanceof ConfigError && err.problems !== flagProblems) throw new ConfigError([...flagProblems, ...err.problems], err.source);
+    if (err instanceof ConfigError) throw new ConfigError([...flagProblems, ...err.problems], err.source);
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigProblem } from '../../config/errors.ts';
 import type { CliIo } from '../io.ts';
-import { intFlag, loadWithFlagProblems } from '../pipeline-flags.ts';
+import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
 
 interface ProbeFlags {
   config?: string;
@@ -22,7 +22,8 @@ export function register(program: Command, io: CliIo): void {
     .action(async (flags: ProbeFlags) => {
       const problems: ConfigProblem[] = [];
       const cycles = intFlag(problems, '--cycles', flags.cycles, 0);
-      const { config } = await loadWithFlagProblems(flags.config, problems);
+      const { config, file } = await loadWithFlagProblems(flags.config, problems);
+      refuse(problems, file);
       const probe = {
         ...config.probe,
         cycles: cycles ?? config.probe.cycles,
