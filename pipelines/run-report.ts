@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import type { CliIo } from '../cli/io.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { formatValue } from '../validations/gates/gate-result.ts';
+import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
 import type { Judgement } from '../validations/verdict.ts';
 import { VerdictExit } from './verdict-exit.ts';
 
@@ -68,6 +69,12 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
   };
   await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
   const files = await writeReports(f.runDir, f.title, f.judgement);
+  // The HTML report is a convenience on top of the verdict files: a failure to draw it never changes the verdict.
+  try {
+    files.push((await writeHtmlReport(f.runDir)).file);
+  } catch (err) {
+    f.io.err(`(no HTML report: ${(err as Error).message})`);
+  }
   for (const line of verdictLines(f.title, f.judgement, f.mode === 'rollout' ? 'ROLLED BACK' : 'FAILED')) f.io.out(line);
   f.io.out(`reports: ${files.map((p) => relative(process.cwd(), p)).join(', ')}`);
   const v = f.judgement.verdict;
