@@ -5,6 +5,7 @@ import { Edge } from './edge.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
+import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 import { freePort } from './ports.ts';
 import { provision, regionTarget } from './provision.ts';
@@ -45,6 +46,8 @@ export interface StartSandboxOptions {
   log?: (line: string) => void;
   /** How often the FIS executor lists experiments, in ms. */
   fisPollMs?: number;
+  /** How often load balancer, Route 53 and table metrics are published to moto's CloudWatch, in ms; 0 publishes none. */
+  metricsIntervalMs?: number;
 }
 
 export interface SandboxHandle {
@@ -192,6 +195,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     });
     cleanups.push(() => api.stop());
     fis.start();
+    const metricsIntervalMs = options.metricsIntervalMs ?? 2000;
+    if (metricsIntervalMs > 0) {
+      const metrics = new MetricsPublisher({
+        motoUrl: moto.url,
+        regions: edgeRegions.map((r, i) => ({ ...r, adminUrl: appInfo[i]?.adminUrl ?? '' })),
+        health: (id) => edge.health(id),
+        intervalMs: metricsIntervalMs,
+        log,
+      });
+      cleanups.push(() => metrics.stop());
+      metrics.start();
+    }
 
     const state: SandboxState = {
       version: 1,
@@ -223,6 +238,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         target: regionTarget(a.name),
         experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
         alarms: provisioned.regions[a.name]?.alarms ?? [],
+        loadBalancer: loadBalancerName(a.name),
       })),
       vantages: vantages.map((v) => ({
         name: v.name,
@@ -232,6 +248,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         resolverIp: v.resolverIp,
       })),
       groundTruthLog: groundTruthPath,
+      metrics: { intervalMs: metricsIntervalMs, tableName: TABLE_NAME },
       timing,
       ports: [moto.port, api.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
     };
