@@ -178,12 +178,16 @@ export function register(program: Command, io: CliIo): void {
             io.err(`${signal}: stopping the sandbox`);
             process.off('SIGINT', onInt);
             process.off('SIGTERM', onTerm);
+            process.off('SIGHUP', onHup);
             handle.stop().then(done, done);
           };
           const onInt = () => stop('SIGINT');
           const onTerm = () => stop('SIGTERM');
+          // A closed terminal must not leave the sandbox running without its supervisor.
+          const onHup = () => stop('SIGHUP');
           process.on('SIGINT', onInt);
           process.on('SIGTERM', onTerm);
+          process.on('SIGHUP', onHup);
         });
         io.err('sandbox stopped');
       },
