@@ -11,7 +11,7 @@ export interface FaultSet {
   dependenciesDown?: string[];
   /** Added to every public response. */
   addedLatencyMs?: number;
-  /** Share of `/api` requests answered 500, 0..1. */
+  /** Share of requests (every path but `/health`) answered 500, 0..1. */
   errorRate?: number;
   /** Replication to and from this region is held until resumed. */
   replicationPaused?: boolean;
@@ -287,13 +287,15 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       const h = health();
       return send(res, h.code, h.body);
     }
+    // Injected errors hit everything users call; /health stays truthful about dependencies only.
+    const errorRate = Math.max(current.errorRate, behaviour.errorRate ?? 0);
+    if (errorRate > 0 && Math.random() < errorRate) {
+      return send(res, 500, { error: 'injected internal error', region: options.region });
+    }
     if (path === '/version') return send(res, 200, { region: options.region, version: behaviour.version });
-    if (path.startsWith('/api/')) {
-      const errorRate = Math.max(current.errorRate, behaviour.errorRate ?? 0);
-      if (errorRate > 0 && Math.random() < errorRate) {
-        return send(res, 500, { error: 'injected internal error', region: options.region });
-      }
-      if (current.dependenciesDown.includes('database')) return send(res, 503, { error: 'database unavailable', region: options.region });
+    if (path === '/') return send(res, 200, { service: 'crosswind-sandbox-app', region: options.region, version: behaviour.version });
+    if (path.startsWith('/api/') && current.dependenciesDown.includes('database')) {
+      return send(res, 503, { error: 'database unavailable', region: options.region });
     }
     const item = /^\/api\/items\/([^/]+)$/.exec(path);
     if (item) {
