@@ -192,6 +192,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       motoUrl: moto.url,
       edge,
       onStopExperiment: (id) => fis.experimentStopped(id),
+      onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
     });
     cleanups.push(() => api.stop());
     fis.start();

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CreateExperimentTemplateCommand, FisClient, StartExperimentCommand } from '@aws-sdk/client-fis';
+import {
+  CreateExperimentTemplateCommand,
+  DeleteExperimentTemplateCommand,
+  FisClient,
+  GetExperimentCommand,
+  StartExperimentCommand,
+} from '@aws-sdk/client-fis';
 import {
   ChangeResourceRecordSetsCommand,
   ListResourceRecordSetsCommand,
@@ -165,6 +171,42 @@ describe('sandbox: weighted and failover records, FIS durations', function () {
       const [s0, s1, , s3] = entries.map((e) => e.time);
       expect((s1 ?? 0) - (s0 ?? 0)).to.be.within(900, 1600);
       expect((s3 ?? 0) - (s0 ?? 0)).to.be.within(1900, 3200);
+    } finally {
+      fis.destroy();
+    }
+  });
+
+  it("ignores moto's GetExperiment shortcut to completed; deleting the template of such an experiment heals it", async () => {
+    const west = sandbox.state.regions.find((r) => r.name === 'us-west-2');
+    if (!west) throw new Error('no us-west-2');
+    const { aws } = sandbox.state;
+    const fis = new FisClient({ region: 'us-west-2', endpoint: aws.endpoints.fis, credentials: { ...aws.credentials }, maxAttempts: 2 });
+    const health = async () => {
+      const res = await fetch(`${west.endpoint}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      await res?.arrayBuffer();
+      return res?.status ?? 0;
+    };
+    try {
+      const template = await fis.send(
+        new CreateExperimentTemplateCommand({
+          description: 'stop the task, no duration',
+          roleArn: 'arn:aws:iam::123456789012:role/fis',
+          stopConditions: [{ source: 'none' }],
+          targets: { app: { resourceType: 'aws:ecs:task', resourceArns: [west.arn], selectionMode: 'ALL' } },
+          actions: { stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'app' } } },
+        }),
+      );
+      const templateId = template.experimentTemplate?.id ?? '';
+      const experiment = await fis.send(new StartExperimentCommand({ experimentTemplateId: templateId }));
+      const id = experiment.experiment?.id ?? '';
+      await until('us-west-2 stopped', async () => (await health()) === 0, 5000);
+      let status = '';
+      for (let i = 0; i < 4; i++) status = (await fis.send(new GetExperimentCommand({ id }))).experiment?.state?.status ?? '';
+      expect(status, "moto's shortcut").to.equal('completed');
+      await sleep(500);
+      expect(await health(), 'still stopped: moto completing the experiment is not the action ending').to.equal(0);
+      await fis.send(new DeleteExperimentTemplateCommand({ id: templateId }));
+      await until('us-west-2 healed', async () => (await health()) === 200, 5000);
     } finally {
       fis.destroy();
     }
