@@ -13,6 +13,7 @@ import { type RegionProcess, spawnRegionApp } from './region-process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import {
   DEFAULT_STATE_FILE,
+  readSandboxState,
   SANDBOX_ACCOUNT_ID,
   SANDBOX_CREDENTIALS,
   type SandboxState,
@@ -60,6 +61,17 @@ export interface SandboxHandle {
   stop(): Promise<void>;
 }
 
+/** True when a process with this id exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 function timingProblems(t: SandboxTiming): string[] {
   const problems: string[] = [];
   for (const [k, v] of Object.entries(t)) if (!Number.isFinite(v) || v < 0) problems.push(`timing.${k}: expected a number >= 0, got ${v}`);
@@ -95,6 +107,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   if (problems.length > 0) throw new ConfigError(problems);
 
   const stateFile = options.stateFile === false ? undefined : resolve(options.stateFile ?? DEFAULT_STATE_FILE);
+  if (stateFile) {
+    // Another running sandbox owns this state file: overwriting it would orphan that sandbox's processes.
+    const previous = await readSandboxState(stateFile).catch(() => undefined);
+    if (previous && previous.supervisorPid !== process.pid && processAlive(previous.supervisorPid)) {
+      throw new ConfigError([
+        {
+          path: 'stateFile',
+          message: `a sandbox is already running with ${stateFile} (pid ${previous.supervisorPid}); stop it with 'crosswind sandbox down' or use another state file`,
+        },
+      ]);
+    }
+  }
   const groundTruthPath = resolve(
     options.groundTruthLog ?? join(stateFile ? dirname(stateFile) : '.crosswind/sandbox', 'ground-truth.jsonl'),
   );
