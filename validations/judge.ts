@@ -1,9 +1,10 @@
 import type { FaultEvent } from '../chaos/ledger-entry.ts';
 import type { Gate } from '../config/gates-schema.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
-import type { HealthObservation } from './failover-timeline.ts';
+import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
 import { evaluateGates, gateName, metricsUsed } from './gates/evaluate.ts';
+import { failoverOptions } from './gates/failover.ts';
 import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
 import { SeriesStore } from './series.ts';
 import { decide, type Judgement } from './verdict.ts';
@@ -26,6 +27,8 @@ export interface JudgeOutcome extends Judgement {
   store: SeriesStore;
   /** The points' time span, ms since the epoch. */
   span?: { start: number; end: number };
+  /** The failover timelines of the first failover gate, when the run had faults (for reports). */
+  failover: FaultTimeline[];
 }
 
 /**
@@ -51,5 +54,15 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
     cloudwatch.set(gateName(gate), await readCloudWatch(options.cloudwatch(gate.region), gate, { start, end: end + 1 }));
   }
   const results = evaluateGates(options.gates, { store, faults: options.faults, health: options.health, cloudwatch });
-  return { verdict: decide(results), results, stats, store, span };
+  const fo = options.gates.find((g) => g.kind === 'failover');
+  const failover =
+    fo && options.faults?.length
+      ? failoverTimeline(
+          requestsByVantage(store, { metric: fo.metric, where: fo.where, vantageTag: fo.vantageTag, servedByTag: fo.servedByTag }),
+          options.faults,
+          options.health ?? [],
+          failoverOptions(fo),
+        )
+      : [];
+  return { verdict: decide(results), results, stats, store, span, failover };
 }

@@ -84,12 +84,22 @@ const isoOrNull = (ms: number | null | undefined): string | null => (ms === null
 
 function resultDoc(r: GateResult): VerdictDocument['gates'][number] {
   const { window, ...rest } = r;
-  return { ...rest, measured: r.measured === null || Number.isNaN(r.measured) ? null : r.measured, ...(window ? { window: { start: iso(window.start), end: iso(window.end) } } : {}) };
+  return {
+    ...rest,
+    measured: r.measured === null || Number.isNaN(r.measured) ? null : r.measured,
+    ...(window ? { window: { start: iso(window.start), end: iso(window.end) } } : {}),
+  };
 }
 
 function timelineDoc(t: FaultTimeline): NonNullable<VerdictDocument['failover']>[number] {
   return {
-    fault: { id: t.fault.id, kind: t.fault.kind, region: t.fault.region, appliedAt: iso(t.fault.appliedAt), undoneAt: isoOrNull(t.fault.undoneAt) },
+    fault: {
+      id: t.fault.id,
+      kind: t.fault.kind,
+      region: t.fault.region,
+      appliedAt: iso(t.fault.appliedAt),
+      undoneAt: isoOrNull(t.fault.undoneAt),
+    },
     detectedAt: isoOrNull(t.detectedAt),
     detectionSeconds: t.detectionMs === null ? null : t.detectionMs / 1000,
     vantages: t.vantages.map((v) => ({
@@ -152,7 +162,6 @@ export function renderJson(doc: VerdictDocument): string {
 /** The JSON Schema of `verdict.json` (draft 2020-12), generated from the zod schema. */
 export function verdictJsonSchema(): Record<string, unknown> {
   return {
-    $id: 'https://crosswind.dev/schemas/verdict.v1.json',
     title: 'crosswind verdict.json',
     ...(z.toJSONSchema(verdictDocumentSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
   };
