@@ -98,6 +98,9 @@ describe('client-seen failover against the sandbox ground truth (real k6, sandbo
         expect(a.within, `${a.vantage}: client-seen ${a.clientSeenAt}, ground truth ${a.groundTruthAt} (${a.differenceMs} ms)`).to.equal(
           true,
         );
+      // The launcher's live stream of the same run gives the same judgement as its file.
+      const live = await judgeRun({ sources: [run.points], gates: [gate], faults: [fault], health });
+      expect(live.results).to.deep.equal(outcome.results);
       // The gate judged every vantage, from the same data.
       const measured = outcome.results.filter((r) => r.measure === 'client-seen failover time');
       expect(measured.map((r) => r.group.vantage).sort()).to.deep.equal(state.vantages.map((v) => v.name).sort());
