@@ -20,6 +20,8 @@ export interface JudgeOptions {
   /** "Now", for CloudWatch lookback windows when there are no points to take the window from. */
   now?: () => number;
   read?: ReadOptions;
+  /** Only points in [start, end) (ms since the epoch): one bake period or probe cycle of a longer stream. */
+  timeRange?: { start?: number; end?: number };
 }
 
 export interface JudgeOutcome extends Judgement {
@@ -38,10 +40,12 @@ export interface JudgeOutcome extends Judgement {
 export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
   const store = new SeriesStore();
   const used = metricsUsed(options.gates);
+  const from = options.timeRange?.start ?? Number.NEGATIVE_INFINITY;
+  const to = options.timeRange?.end ?? Number.POSITIVE_INFINITY;
   const stats = await readInto(
     options.sources,
     (metric, tags, time, value) => {
-      if (used.has(metric)) store.add(metric, tags, time, value);
+      if (used.has(metric) && time >= from && time < to) store.add(metric, tags, time, value);
     },
     options.read,
   );
