@@ -3,7 +3,7 @@ import type { Gate } from '../config/gates-schema.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
-import { evaluateGates, gateName, metricsUsed } from './gates/evaluate.ts';
+import { evaluateGates, gateName, metricsUsed, tagsUsed } from './gates/evaluate.ts';
 import { failoverOptions } from './gates/failover.ts';
 import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
 import { SeriesStore } from './series.ts';
@@ -40,12 +40,31 @@ export interface JudgeOutcome extends Judgement {
 export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
   const store = new SeriesStore();
   const used = metricsUsed(options.gates);
+  const keep = [...tagsUsed(options.gates)].sort();
+  // Tags objects arrive interned, so projecting each distinct one once (by identity) is enough.
+  const projected = new Map<object, Readonly<Record<string, string>>>();
+  const byKey = new Map<string, Readonly<Record<string, string>>>();
+  const project = (tags: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+    let p = projected.get(tags);
+    if (!p) {
+      const kept: Record<string, string> = {};
+      for (const k of keep) if (tags[k] !== undefined) kept[k] = tags[k];
+      const key = JSON.stringify(kept);
+      p = byKey.get(key);
+      if (!p) {
+        p = Object.freeze(kept);
+        byKey.set(key, p);
+      }
+      projected.set(tags, p);
+    }
+    return p;
+  };
   const from = options.timeRange?.start ?? Number.NEGATIVE_INFINITY;
   const to = options.timeRange?.end ?? Number.POSITIVE_INFINITY;
   const stats = await readInto(
     options.sources,
     (metric, tags, time, value) => {
-      if (used.has(metric) && time >= from && time < to) store.add(metric, tags, time, value);
+      if (used.has(metric) && time >= from && time < to) store.add(metric, project(tags), time, value);
     },
     options.read,
   );

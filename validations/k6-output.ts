@@ -58,6 +58,7 @@ const POINT_HEAD = '{"metric":"';
 const POINT_MID = '","type":"Point","data":{"time":"';
 const VALUE_KEY = '","value":';
 const TAGS_KEY = ',"tags":';
+const MAX_CACHED_TAG_SETS = 50_000;
 
 /**
  * A fast decoder of k6 NDJSON lines, equivalent to `parseK6Line` but without a `JSON.parse` per line.
@@ -161,6 +162,12 @@ export class K6LineDecoder {
       for (const v of Object.values(parsed)) if (typeof v !== 'string') return undefined;
       tags = this.intern(parsed as Record<string, string>);
       // A copy of the key: a slice would keep the whole read chunk alive for as long as the map lives.
+      // Tag sets that never repeat (a `url` tag per item id) must not grow the caches without end: start over
+      // when they are large. Equal tag sets may then get two objects, which costs a partition, not correctness.
+      if (this.tagsByText.size >= MAX_CACHED_TAG_SETS) {
+        this.tagsByText.clear();
+        this.tagsByCanonical.clear();
+      }
       this.tagsByText.set(Buffer.from(text).toString(), tags);
     }
     this.lastTagsText = text;
