@@ -77,4 +77,17 @@ describe('readPoints / readInto', () => {
     const late = await judgeRun({ sources: join(dir, 'range.ndjson'), gates, timeRange: { start: 10_000 } });
     expect(late.results[0]).to.deep.include({ status: 'fail', samples: 10, measured: 1 });
   });
+
+  it('keeps only the tags the gates read, so a url per request does not split the series', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++)
+      lines.push(line('http_req_failed', i * 10, 0, { url: `http://127.0.0.1/api/items/${i}`, vantage: i % 2 ? 'eu' : 'us' }));
+    await writeFile(join(dir, 'urls.ndjson'), `${lines.join('\n')}\n`);
+    const outcome = await judgeRun({ sources: join(dir, 'urls.ndjson'), gates: [gateSchema.parse({ kind: 'error-rate' })] });
+    expect(outcome.results.map((r) => [r.groupLabel, r.samples])).to.deep.equal([
+      ['vantage=eu', 1500],
+      ['vantage=us', 1500],
+    ]);
+    expect(outcome.store.tagValues('http_req_failed', 'url')).to.deep.equal([]);
+  });
 });
