@@ -16,7 +16,11 @@ describe('stop conditions', () => {
 
   it('an alarm in ALARM is a breach, named with its reason', () => {
     expect(
-      evaluateStopConditions({ alarms: [{ ...ok[0], state: 'ALARM', reason: 'p99 > 2s' } as const], maxErrorRate: 0.05, regions: [] }),
+      evaluateStopConditions({
+        alarms: [{ name: 'errors', region: 'us-east-1', state: 'ALARM', reason: 'p99 > 2s' }],
+        maxErrorRate: 0.05,
+        regions: [],
+      }),
     ).to.deep.equal({
       source: 'alarm',
       reason: 'alarm errors (us-east-1): p99 > 2s in ALARM',
