@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, CrosswindError, ExitCode } from '../config/errors.ts';
 import * as configCheck from './commands/config-check.ts';
+import * as synthetics from './commands/synthetics.ts';
 import { type CliIo, processIo } from './io.ts';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -22,7 +23,7 @@ Exit codes:
   2  bad configuration/usage   3  infrastructure error
   4  inconclusive`,
     );
-  for (const command of [configCheck]) command.register(program, io);
+  for (const command of [configCheck, synthetics]) command.register(program, io);
   return program;
 }
 
