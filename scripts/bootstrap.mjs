@@ -1,12 +1,24 @@
 #!/usr/bin/env node
 // Installs everything crosswind needs on a fresh machine, idempotently: npm packages, the real k6 (built from its
-// Go module) and moto (in a Python venv). Plain Node with no dependencies, because it runs before node_modules exists.
+// Go module), moto (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv)
+// and Debian's Chromium for the HTML report's browser test. Plain Node with no dependencies, because it runs before node_modules exists.
 // The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, K6_VERSION, MIN_GO, MIN_PYTHON, MOTO_VERSION, toolchainFile } from './toolchain.mjs';
+import {
+  ACTIONLINT_VERSION,
+  CFN_LINT_VERSION,
+  CHROMIUM_PATH,
+  cacheDir,
+  K6_VERSION,
+  MIN_GO,
+  MIN_PYTHON,
+  MOTO_VERSION,
+  TOOLCHAIN_SCHEMA,
+  toolchainFile,
+} from './toolchain.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
@@ -73,6 +85,32 @@ function k6VersionAt(path) {
   return r.status === 0 ? (r.stdout.match(/k6 (v\d+\.\d+\.\d+)/) || [])[1] : undefined;
 }
 
+function requireGo(what) {
+  const go = versionOf('go', ['version'], /go(\d+)\.(\d+)/);
+  if (!go) fail(`Go is not installed: ${what} is built from source and needs Go ${MIN_GO.join('.')}+`);
+  if (!atLeast(go, MIN_GO)) {
+    fail(`Go ${go.join('.')} is too old: ${what} needs Go ${MIN_GO.join('.')}+ (Debian's golang package is older; install Go from go.dev)`);
+  }
+}
+
+/**
+ * `go install pkg@version`, falling back to a build inside a one-line module that pins the same version.
+ * `go install pkg@version` also looks up the module's newest version to warn about deprecation; a proxy that serves
+ * the pinned version but no version list makes that fail. Building inside a module that requires the pinned version
+ * skips the lookup and yields the same binary.
+ */
+async function goInstallPinned({ module, pkg, version, dir, bin, label }) {
+  const env = { ...process.env, GOBIN: dir, GOFLAGS: '-trimpath' };
+  let r = await run('go', ['install', `${pkg}@${version}`], { cwd: dir, env, label });
+  if (!r.ok && /loading deprecation|@v\/list/.test(r.output)) {
+    const mod = join(dir, 'build');
+    mkdirSync(mod, { recursive: true });
+    writeFileSync(join(mod, 'go.mod'), `module crosswind.local/build\n\ngo 1.25\n\nrequire ${module} ${version}\n`);
+    r = await run('go', ['build', '-mod=mod', '-o', bin, pkg], { cwd: mod, env, label });
+  }
+  return r;
+}
+
 async function k6() {
   const dir = join(cacheDir(), `k6-${K6_VERSION}`);
   const bin = join(dir, 'k6');
@@ -82,30 +120,10 @@ async function k6() {
     say(`k6: reusing ${onPath} (${K6_VERSION})`);
     return onPath;
   }
-  const go = versionOf('go', ['version'], /go(\d+)\.(\d+)/);
-  if (!go) fail(`Go is not installed: k6 ${K6_VERSION} is built from source and needs Go ${MIN_GO.join('.')}+`);
-  if (!atLeast(go, MIN_GO)) {
-    fail(
-      `Go ${go.join('.')} is too old: k6 ${K6_VERSION} needs Go ${MIN_GO.join('.')}+ (Debian's golang package is older; install Go from go.dev)`,
-    );
-  }
+  requireGo(`k6 ${K6_VERSION}`);
   mkdirSync(dir, { recursive: true });
   say(`k6: building ${K6_VERSION} from go.k6.io/k6/v2 (the first build takes a few minutes)`);
-  const env = { ...process.env, GOBIN: dir, GOFLAGS: '-trimpath' };
-  let r = await run('go', ['install', `go.k6.io/k6/v2@${K6_VERSION}`], { cwd: dir, env, label: 'k6 build' });
-  if (!r.ok && /loading deprecation|@v\/list/.test(r.output)) {
-    // `go install pkg@version` also looks up the module's newest version to warn about deprecation; a proxy that
-    // serves the pinned version but no version list makes that fail. Building inside a one-line module that pins
-    // the same version skips the lookup and yields the same binary.
-    const mod = join(dir, 'build');
-    mkdirSync(mod, { recursive: true });
-    writeFileSync(join(mod, 'go.mod'), `module crosswind.local/k6build\n\ngo 1.25\n\nrequire go.k6.io/k6/v2 ${K6_VERSION}\n`);
-    r = await run('go', ['build', '-mod=mod', '-o', bin, 'go.k6.io/k6/v2'], {
-      cwd: mod,
-      env: { ...env, GOFLAGS: '-trimpath' },
-      label: 'k6 build',
-    });
-  }
+  const r = await goInstallPinned({ module: 'go.k6.io/k6/v2', pkg: 'go.k6.io/k6/v2', version: K6_VERSION, dir, bin, label: 'k6 build' });
   if (!r.ok) fail(`building k6 failed:\n${tail(r.output)}`);
   const built = k6VersionAt(bin);
   if (built !== K6_VERSION) fail(`the k6 just built reports ${built ?? 'no version'}, expected ${K6_VERSION}`);
@@ -136,14 +154,103 @@ async function moto() {
   return { python, server };
 }
 
+function actionlintVersionAt(path) {
+  const r = spawnSync(path, ['-version'], { encoding: 'utf8' });
+  // actionlint prints its version without the leading "v" (e.g. "1.7.12").
+  return r.status === 0 ? (r.stdout.match(/^v?(\d+\.\d+\.\d+)/m) || [])[1] : undefined;
+}
+
+async function actionlint() {
+  const dir = join(cacheDir(), `actionlint-${ACTIONLINT_VERSION}`);
+  const bin = join(dir, 'actionlint');
+  const want = ACTIONLINT_VERSION.replace(/^v/, '');
+  if (existsSync(bin) && actionlintVersionAt(bin) === want) return bin;
+  requireGo(`actionlint ${ACTIONLINT_VERSION}`);
+  mkdirSync(dir, { recursive: true });
+  say(`actionlint: building ${ACTIONLINT_VERSION} from github.com/rhysd/actionlint`);
+  const r = await goInstallPinned({
+    module: 'github.com/rhysd/actionlint',
+    pkg: 'github.com/rhysd/actionlint/cmd/actionlint',
+    version: ACTIONLINT_VERSION,
+    dir,
+    bin,
+    label: 'actionlint build',
+  });
+  if (!r.ok) fail(`building actionlint failed:\n${tail(r.output)}`);
+  const built = actionlintVersionAt(bin);
+  if (built !== want) fail(`the actionlint just built reports ${built ?? 'no version'}, expected ${want}`);
+  say(`actionlint: built ${ACTIONLINT_VERSION}`);
+  return bin;
+}
+
+async function cfnLint() {
+  const venv = join(cacheDir(), `cfn-lint-${CFN_LINT_VERSION}`);
+  const python = join(venv, 'bin', 'python');
+  const bin = join(venv, 'bin', 'cfn-lint');
+  const stamp = join(venv, '.crosswind-installed');
+  if (existsSync(stamp) && existsSync(bin)) return bin;
+  const py = versionOf('python3', ['--version'], /Python (\d+)\.(\d+)/);
+  if (!py) fail(`Python 3 is not installed: cfn-lint ${CFN_LINT_VERSION} needs Python ${MIN_PYTHON.join('.')}+ with venv and pip`);
+  say(`cfn-lint: installing cfn-lint==${CFN_LINT_VERSION} into ${venv}`);
+  if (!existsSync(python)) {
+    const r = await run('python3', ['-m', 'venv', venv], { label: 'venv' });
+    if (!r.ok) fail(`python3 -m venv failed (on Debian: apt-get install python3-venv):\n${tail(r.output)}`);
+  }
+  const r = await run(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `cfn-lint==${CFN_LINT_VERSION}`], {
+    label: 'pip',
+  });
+  if (!r.ok) fail(`pip install cfn-lint failed:\n${tail(r.output)}`);
+  writeFileSync(stamp, `${CFN_LINT_VERSION}\n`);
+  say(`cfn-lint: installed ${CFN_LINT_VERSION}`);
+  return bin;
+}
+
+/** Debian's Chromium, for the browser test of the HTML report; playwright-core drives it and never downloads one. */
+async function chromium() {
+  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
+  const apt = spawnSync('sh', ['-c', 'command -v apt-get'], { encoding: 'utf8' }).stdout.trim();
+  if (!apt) fail(`Chromium is missing (${CHROMIUM_PATH}) and apt-get is not available: install Debian's chromium package`);
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    fail(`Chromium is missing (${CHROMIUM_PATH}): run 'sudo apt-get install -y chromium' (installing it needs root)`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  say('chromium: installing the Debian package');
+  let r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env, label: 'apt-get' });
+  if (!r.ok) {
+    // A fresh machine has no package lists yet; refresh them only then, since `apt-get update` is slow.
+    say('chromium: refreshing the package lists (apt-get update)');
+    const u = await run('apt-get', ['update'], { env, label: 'apt-get update' });
+    if (!u.ok) fail(`apt-get update failed:\n${tail(u.output)}`);
+    r = await run('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { env, label: 'apt-get' });
+  }
+  if (!r.ok || !existsSync(CHROMIUM_PATH)) fail(`apt-get install chromium failed:\n${tail(r.output)}`);
+  say('chromium: installed');
+  return CHROMIUM_PATH;
+}
+
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old: crosswind needs Node 20+`);
 
 await npmPackages();
-const [k6Bin, motoTools] = await Promise.all([k6(), moto()]);
-const tools = { k6: k6Bin, k6Version: K6_VERSION, motoServer: motoTools.server, motoVersion: MOTO_VERSION, python: motoTools.python };
+const [k6Bin, motoTools, actionlintBin, cfnLintBin, chromiumBin] = await Promise.all([k6(), moto(), actionlint(), cfnLint(), chromium()]);
+const tools = {
+  schema: TOOLCHAIN_SCHEMA,
+  k6: k6Bin,
+  k6Version: K6_VERSION,
+  motoServer: motoTools.server,
+  motoVersion: MOTO_VERSION,
+  python: motoTools.python,
+  actionlint: actionlintBin,
+  actionlintVersion: ACTIONLINT_VERSION,
+  cfnLint: cfnLintBin,
+  cfnLintVersion: CFN_LINT_VERSION,
+  chromium: chromiumBin,
+};
 const file = toolchainFile();
 const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
 const next = `${JSON.stringify(tools, null, 2)}\n`;
 if (previous !== next) writeFileSync(file, next);
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: k6 ${K6_VERSION} at ${k6Bin}, moto ${MOTO_VERSION} at ${motoTools.server}`);
+say(
+  `ready: actionlint ${ACTIONLINT_VERSION} at ${actionlintBin}, cfn-lint ${CFN_LINT_VERSION} at ${cfnLintBin}, chromium at ${chromiumBin}`,
+);

@@ -1,4 +1,4 @@
-// The one place that knows which k6 and moto crosswind runs, and where they live.
+// The one place that knows which tools crosswind runs (k6, moto, the CI template linters, Chromium), and where they live.
 // Plain JavaScript so the bootstrap can use it before node_modules exists.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -11,6 +11,14 @@ export const MOTO_VERSION = '5.2.5';
 /** k6 v2 declares `go 1.25.0` in its go.mod. */
 export const MIN_GO = [1, 25];
 export const MIN_PYTHON = [3, 9];
+/** The GitHub Actions workflow linter, built from its Go module; the CI templates are checked with it. */
+export const ACTIONLINT_VERSION = 'v1.7.12';
+/** The CloudFormation linter, from PyPI, for the CodePipeline template. */
+export const CFN_LINT_VERSION = '1.58.0';
+/** Debian's `chromium` package installs here; the HTML report's browser test drives it with playwright-core. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** Bumped whenever the set of tools changes, so a toolchain.json written by an older bootstrap is re-resolved. */
+export const TOOLCHAIN_SCHEMA = 2;
 
 /** Cache outside the repo, shared by every clone: CROSSWIND_CACHE, else $XDG_CACHE_HOME/crosswind, else ~/.cache/crosswind. */
 export function cacheDir(env = process.env) {
@@ -24,7 +32,14 @@ export function toolchainFile(env = process.env) {
 }
 
 /**
- * @typedef {{ k6: string, k6Version: string, motoServer: string, motoVersion: string, python: string }} Toolchain
+ * @typedef {{
+ *   schema: number,
+ *   k6: string, k6Version: string,
+ *   motoServer: string, motoVersion: string, python: string,
+ *   actionlint: string, actionlintVersion: string,
+ *   cfnLint: string, cfnLintVersion: string,
+ *   chromium: string,
+ * }} Toolchain
  */
 
 /**
@@ -35,16 +50,22 @@ export function toolchainFile(env = process.env) {
 export function toolchain(env = process.env) {
   const file = toolchainFile(env);
   if (!existsSync(file)) {
-    throw new Error(`k6 and moto are not installed yet (no ${file}): run 'node scripts/bootstrap.mjs'`);
+    throw new Error(`the toolchain is not installed yet (no ${file}): run 'node scripts/bootstrap.mjs'`);
   }
   /** @type {Toolchain} */
   const tools = JSON.parse(readFileSync(file, 'utf8'));
-  if (tools.k6Version !== K6_VERSION || tools.motoVersion !== MOTO_VERSION) {
+  if (
+    tools.schema !== TOOLCHAIN_SCHEMA ||
+    tools.k6Version !== K6_VERSION ||
+    tools.motoVersion !== MOTO_VERSION ||
+    tools.actionlintVersion !== ACTIONLINT_VERSION ||
+    tools.cfnLintVersion !== CFN_LINT_VERSION
+  ) {
     throw new Error(
-      `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}): run 'node scripts/bootstrap.mjs'`,
+      `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}, actionlint ${tools.actionlintVersion}, cfn-lint ${tools.cfnLintVersion}): run 'node scripts/bootstrap.mjs'`,
     );
   }
-  for (const path of [tools.k6, tools.motoServer]) {
+  for (const path of [tools.k6, tools.motoServer, tools.actionlint, tools.cfnLint, tools.chromium]) {
     if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/bootstrap.mjs'`);
   }
   return tools;
