@@ -7,10 +7,11 @@ import * as gate from './commands/gate.ts';
 import * as report from './commands/report.ts';
 import * as restore from './commands/restore.ts';
 import * as sandbox from './commands/sandbox.ts';
+import * as synthetics from './commands/synthetics.ts';
 import { type CliIo, processIo } from './io.ts';
 
 /** Every command module, in the order `--help` lists them. */
-const COMMANDS = [configCheck, sandbox, chaos, restore, report, gate];
+const COMMANDS = [configCheck, sandbox, synthetics, chaos, restore, gate, report];
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 

@@ -36,7 +36,8 @@ export type PlanThresholds = Record<string, string[]>;
 export interface PlanHttp {
   /**
    * Open a new connection for every request. k6 resolves names only on new connections, so kept-alive
-   * connections would hide a DNS-level failover from the client.
+   * connections would hide a DNS-level failover from the client. The launcher turns it off for scenarios that
+   * address regions directly.
    */
   noConnectionReuse: boolean;
   /** Per-request timeout. */
