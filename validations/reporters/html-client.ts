@@ -27,7 +27,8 @@ export const CLIENT_SCRIPT = String.raw`
   function markerPlugin(withLabels) {
     return {
       hooks: {
-        ready: [function (u) {
+        // Created at init, so they exist for the first draw (uPlot draws before it calls 'ready').
+        init: [function (u) {
           markers.forEach(function (m) {
             var el = document.createElement('div');
             el.className = 'cw-marker cw-marker-' + m.kind;
@@ -68,7 +69,7 @@ export const CLIENT_SCRIPT = String.raw`
   var LEFT = 90;
   var RIGHT = 56;
   function rightSpacer() {
-    return { side: 1, size: RIGHT, grid: { show: false }, ticks: { show: false }, values: function () { return []; } };
+    return { side: 1, size: RIGHT, label: ' ', grid: { show: false }, ticks: { show: false }, values: function () { return []; } };
   }
 
   function make(kind, vantage, el, height, opts, plotData) {
