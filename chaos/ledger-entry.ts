@@ -11,13 +11,21 @@ export interface FaultTarget {
   region: string;
   /** Resource ids the fault touches (health check id, record set identifiers, experiment template or experiment id). */
   resources: Record<string, string>;
+  /** Regions the fault takes out of service (the guardrails count them as unhealthy while it is open). */
+  takesOut?: string[];
 }
+
+/** Why a run stopped its faults early. */
+export type StopSource = 'alarm' | 'error-rate' | 'signal' | 'error' | 'deadline';
 
 export type LedgerEntry =
   | { kind: 'intent'; id: string; at: string; fault: FaultTarget; prior: unknown; deadline: string }
   | { kind: 'applied'; id: string; at: string; detail?: Record<string, string> }
   | { kind: 'undone'; id: string; at: string; reason: string }
-  | { kind: 'failed'; id: string; at: string; error: string };
+  /** `phase` says whether applying or undoing failed; either way the fault stays open until an `undone`. */
+  | { kind: 'failed'; id: string; at: string; error: string; phase?: 'apply' | 'undo' }
+  /** A stop condition (or a signal, an error, a deadline) ended the run's faults early; `id` names this stop. */
+  | { kind: 'stop'; id: string; at: string; source: StopSource; reason: string };
 
 /** A fault as the measurements see it: when it took effect and when it was undone, in ms since the epoch. */
 export interface FaultEvent {
@@ -26,6 +34,8 @@ export interface FaultEvent {
   region: string;
   appliedAt: number;
   undoneAt?: number;
+  /** Why it was undone (`run finished`, `stop condition: alarm ...`, `restore`, `deadline`). */
+  undoneReason?: string;
 }
 
 /** Pure: the applied faults of a ledger, in the order they were applied. */
@@ -39,7 +49,10 @@ export function faultEvents(entries: Iterable<LedgerEntry>): FaultEvent[] {
       if (fault) events.set(e.id, { id: e.id, kind: fault.kind, region: fault.region, appliedAt: Date.parse(e.at) });
     } else if (e.kind === 'undone') {
       const event = events.get(e.id);
-      if (event) event.undoneAt = Date.parse(e.at);
+      if (event && event.undoneAt === undefined) {
+        event.undoneAt = Date.parse(e.at);
+        event.undoneReason = e.reason;
+      }
     }
   }
   return [...events.values()].sort((a, b) => a.appliedAt - b.appliedAt);

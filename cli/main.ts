@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, CrosswindError, ExitCode } from '../config/errors.ts';
+import * as chaos from './commands/chaos.ts';
 import * as configCheck from './commands/config-check.ts';
 import * as report from './commands/report.ts';
+import * as restore from './commands/restore.ts';
+import * as sandbox from './commands/sandbox.ts';
 import { type CliIo, processIo } from './io.ts';
+
+/** Every command module, in the order `--help` lists them. */
+const COMMANDS = [configCheck, sandbox, chaos, restore, report];
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -23,7 +29,7 @@ Exit codes:
   2  bad configuration/usage   3  infrastructure error
   4  inconclusive`,
     );
-  for (const command of [configCheck, report]) command.register(program, io);
+  for (const command of COMMANDS) command.register(program, io);
   return program;
 }
 

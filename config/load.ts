@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { applySandboxStateFile } from '../sandbox/sandbox-config.ts';
 import { ConfigError } from './errors.ts';
 import { toProblems } from './problems.ts';
 import { type CrosswindConfig, configSchema } from './schema.ts';
@@ -59,7 +60,8 @@ export async function readConfigFile(file: string): Promise<unknown> {
 /** Finds, reads and validates the config. */
 export async function loadConfig(options: { path?: string; cwd?: string } = {}): Promise<{ config: CrosswindConfig; file: string }> {
   const file = findConfigFile(options.path, options.cwd);
-  const raw = await readConfigFile(file);
+  // A config that names a running sandbox gets its dynamic endpoints filled in before validation.
+  const raw = await applySandboxStateFile(await readConfigFile(file), options.cwd ?? process.cwd());
   try {
     return { config: resolveConfig(raw, file), file };
   } catch (err) {

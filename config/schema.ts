@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { chaosSchema } from './chaos-schema.ts';
+import { gatesSchema } from './gates-schema.ts';
+import { sandboxSchema } from './sandbox-schema.ts';
+import { syntheticsSchema } from './synthetics-schema.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
@@ -91,6 +95,11 @@ export const coreSchema = z.strictObject({
   globalEndpoint: httpUrl.optional(),
   /** Where users are; defaults to one vantage at the global endpoint. */
   vantages: z.array(vantageSchema).optional(),
+  sandbox: sandboxSchema.prefault({}),
+  /** The gates runs are judged by (validations). */
+  gates: gatesSchema.prefault({}),
+  chaos: chaosSchema.prefault({}),
+  synthetics: syntheticsSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {

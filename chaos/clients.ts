@@ -1,0 +1,44 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { FisClient } from '@aws-sdk/client-fis';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { STSClient } from '@aws-sdk/client-sts';
+import { awsClientOptions } from '../config/aws.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { defaultRetry, type RetryPolicy } from './aws-call.ts';
+
+/** The AWS clients chaos uses; FIS and CloudWatch are regional, Route 53 and STS are read from the control region. */
+export interface ChaosClients {
+  route53: Route53Client;
+  sts: STSClient;
+  fis(region: string): FisClient;
+  cloudwatch(region: string): CloudWatchClient;
+  /** How throttles that get past the SDK are retried. */
+  retry: RetryPolicy;
+}
+
+/** Real SDK v3 clients from the config; one per service and region, created on first use. */
+export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
+  const fis = new Map<string, FisClient>();
+  const cloudwatch = new Map<string, CloudWatchClient>();
+  return {
+    route53: new Route53Client(awsClientOptions(aws, 'route53')),
+    sts: new STSClient(awsClientOptions(aws, 'sts')),
+    fis(region) {
+      let c = fis.get(region);
+      if (!c) {
+        c = new FisClient(awsClientOptions(aws, 'fis', region));
+        fis.set(region, c);
+      }
+      return c;
+    },
+    cloudwatch(region) {
+      let c = cloudwatch.get(region);
+      if (!c) {
+        c = new CloudWatchClient(awsClientOptions(aws, 'cloudwatch', region));
+        cloudwatch.set(region, c);
+      }
+      return c;
+    },
+    retry: defaultRetry,
+  };
+}

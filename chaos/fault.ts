@@ -1,0 +1,114 @@
+import type { CrosswindConfig } from '../config/schema.ts';
+import type { Checkpoint } from './checkpoints.ts';
+import type { ChaosClients } from './clients.ts';
+import type { OpenFault } from './ledger.ts';
+import type { FaultKind, FaultTarget } from './ledger-entry.ts';
+
+/** A fault to apply, as pipelines and commands ask for it. */
+export type FaultSpec =
+  /** Force the region's Route 53 health check unhealthy. */
+  | { kind: 'invert-health-check'; region: string }
+  /** Give the region `percent` % of the weighted record set's traffic (a DNS canary: 10, 50, 100; 0 drains it). */
+  | { kind: 'shift-weight'; region: string; percent: number }
+  /** Create and start the named FIS experiment template from config. */
+  | { kind: 'fis-experiment'; template: string };
+
+/** What a driver needs: config, clients, and the hooks that make a fault sequence observable and abortable. */
+export interface FaultContext {
+  config: CrosswindConfig;
+  clients: ChaosClients;
+  checkpoint: Checkpoint;
+  log: (line: string) => void;
+  /** Aborted when the run is stopping: drivers stop waiting and make no further write. */
+  signal?: AbortSignal;
+  now: () => number;
+  sleep: (ms: number) => Promise<unknown>;
+}
+
+/** A fault read and described, not yet applied. */
+export interface PlannedFault {
+  target: FaultTarget;
+  /** Everything needed to undo it: written to the ledger before `apply` runs. */
+  prior: unknown;
+  /** Regions this fault takes out of service, for the guardrails. */
+  takesOut: string[];
+  /** The write calls it makes, for people (`--dry-run`, the confirmation prompt). */
+  change: string;
+  /** The write calls that undo it. */
+  undo: string;
+  /** Makes the change; `id` is the ledger id (FIS uses it as client token and tag). Returns details for `applied`. */
+  apply(id: string, ctx: FaultContext): Promise<Record<string, string> | undefined>;
+}
+
+/** One fault concept: reads the prior state into a plan, and undoes from the ledger alone. */
+export interface FaultDriver<S extends FaultSpec = FaultSpec> {
+  kind: FaultKind;
+  plan(spec: S, ctx: FaultContext): Promise<PlannedFault>;
+  /**
+   * Reads the current state and puts back the prior values recorded in the intent. Idempotent: a fault never
+   * applied, or already undone, is left as it is. Returns what it did, for the ledger and the log.
+   */
+  undo(fault: OpenFault, ctx: FaultContext): Promise<string>;
+}
+
+/** A short label for logs and prompts. */
+export function describeSpec(spec: FaultSpec): string {
+  switch (spec.kind) {
+    case 'invert-health-check':
+      return `invert-health-check ${spec.region}`;
+    case 'shift-weight':
+      return `shift-weight ${spec.region} to ${spec.percent}%`;
+    case 'fis-experiment':
+      return `fis-experiment ${spec.template}`;
+  }
+}
+
+/**
+ * Pure: a fault written on the command line: `invert-health-check:<region>`, `shift-weight:<region>:<percent>`,
+ * `fis-experiment:<template>` (or `start-experiment:<template>`). Returns the problem instead of throwing.
+ */
+export function parseFaultSpec(text: string): FaultSpec | string {
+  const [kind, ...args] = text.split(':');
+  switch (kind) {
+    case 'invert-health-check':
+      return args.length === 1 && args[0] ? { kind, region: args[0] } : 'expected invert-health-check:<region>';
+    case 'shift-weight': {
+      const percent = Number(args[1]);
+      return args.length === 2 && args[0] && Number.isInteger(percent)
+        ? { kind, region: args[0], percent }
+        : 'expected shift-weight:<region>:<percent>';
+    }
+    case 'fis-experiment':
+    case 'start-experiment':
+      return args.length === 1 && args[0] ? { kind: 'fis-experiment', template: args[0] } : `expected ${kind}:<template>`;
+    default:
+      return `unknown fault "${kind}"; expected invert-health-check:<region>, shift-weight:<region>:<percent> or fis-experiment:<template>`;
+  }
+}
+
+/** Pure: what is wrong with a fault for this config (unknown region, template, percentage), before any AWS call. */
+export function specProblems(spec: FaultSpec, config: CrosswindConfig, path: string): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  const regions = config.regions.map((r) => r.name);
+  if (spec.kind !== 'fis-experiment' && !regions.includes(spec.region)) {
+    problems.push({ path, message: `"${spec.region}" is not a configured region (${regions.join(', ')})` });
+  }
+  if (spec.kind === 'invert-health-check') {
+    const r = config.regions.find((x) => x.name === spec.region);
+    if (r && !r.healthCheckId) problems.push({ path, message: `region ${spec.region} has no healthCheckId in the config` });
+  }
+  if (spec.kind === 'shift-weight') {
+    if (!Number.isInteger(spec.percent) || spec.percent < 0 || spec.percent > 100)
+      problems.push({ path, message: `expected a whole percentage 0-100, got ${spec.percent}` });
+    if (!config.chaos.weightedRecords)
+      problems.push({ path: 'chaos.weightedRecords', message: 'expected the weighted record set to shift' });
+  }
+  if (spec.kind === 'fis-experiment' && !config.chaos.experiments[spec.template]) {
+    const known = Object.keys(config.chaos.experiments);
+    problems.push({
+      path,
+      message: `no experiment template "${spec.template}" in chaos.experiments${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+    });
+  }
+  return problems;
+}

@@ -1,0 +1,174 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { InfrastructureError } from '../config/errors.ts';
+import type { LedgerEntry } from './ledger-entry.ts';
+
+export const LEDGER_FILE = 'ledger.jsonl';
+const LOCK_FILE = 'ledger.lock';
+
+export type IntentEntry = Extract<LedgerEntry, { kind: 'intent' }>;
+export type AppliedEntry = Extract<LedgerEntry, { kind: 'applied' }>;
+
+/** A fault whose intent has no `undone` yet: it may be applied, half applied or not applied at all. */
+export interface OpenFault {
+  intent: IntentEntry;
+  applied?: AppliedEntry;
+  /** The last failure recorded for it, if any. */
+  lastError?: string;
+}
+
+export function ledgerFile(runDir: string): string {
+  return join(runDir, LEDGER_FILE);
+}
+
+/**
+ * Pure: parses ledger text. A process killed mid-write can leave a torn last line; it is skipped, because its
+ * entry was never acknowledged (the change it announced was not made before the fsync returned).
+ */
+export function parseLedger(text: string, source = 'ledger'): LedgerEntry[] {
+  const lines = text.split('\n');
+  const entries: LedgerEntry[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      entries.push(JSON.parse(line) as LedgerEntry);
+    } catch (err) {
+      const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
+      if (!isLast) throw new InfrastructureError(`${source}:${i + 1}: unreadable ledger line`, { cause: err });
+    }
+  });
+  return entries;
+}
+
+/** Reads a run folder's ledger; an absent ledger is an empty one. */
+export function readLedger(runDir: string): LedgerEntry[] {
+  const file = ledgerFile(runDir);
+  return existsSync(file) ? parseLedger(readFileSync(file, 'utf8'), file) : [];
+}
+
+/** Pure: the faults still open (intent without undone), in the order their intents were written. */
+export function openFaults(entries: Iterable<LedgerEntry>): OpenFault[] {
+  const open = new Map<string, OpenFault>();
+  for (const e of entries) {
+    if (e.kind === 'intent') open.set(e.id, { intent: e });
+    else if (e.kind === 'applied') {
+      const f = open.get(e.id);
+      if (f) f.applied = e;
+    } else if (e.kind === 'failed') {
+      const f = open.get(e.id);
+      if (f) f.lastError = e.error;
+    } else if (e.kind === 'undone') open.delete(e.id);
+  }
+  return [...open.values()];
+}
+
+/** Pure: open faults whose dead man's switch has run out at `now` (ms). */
+export function overdueFaults(open: OpenFault[], now: number): OpenFault[] {
+  return open.filter((f) => Date.parse(f.intent.deadline) <= now);
+}
+
+/**
+ * The append-only fault ledger of one run. Every append is one JSON line, written and fsynced before `append`
+ * returns, so an intent is on disk before the change it announces is made, whatever kills the process next.
+ * @see ../shared/DESIGN.md, "Undo before do"
+ */
+export class FaultLedger {
+  readonly file: string;
+  #fd: number | undefined;
+  #entries: LedgerEntry[];
+
+  private constructor(
+    readonly runDir: string,
+    entries: LedgerEntry[],
+    fd: number,
+    needsNewline: boolean,
+  ) {
+    this.file = ledgerFile(runDir);
+    this.#entries = entries;
+    this.#fd = fd;
+    // A torn last line (a crash mid-write) is closed off so the next entry starts on its own line.
+    if (needsNewline) writeSync(fd, '\n');
+  }
+
+  /** Opens (creating if needed) the ledger of a run folder for appending. */
+  static open(runDir: string): FaultLedger {
+    const file = ledgerFile(runDir);
+    const existed = existsSync(file);
+    const text = existed ? readFileSync(file, 'utf8') : '';
+    const entries = parseLedger(text, file);
+    const fd = openSync(file, 'a');
+    if (!existed) {
+      // Make the new file's directory entry durable too, not only its contents.
+      fsyncSync(fd);
+      syncDir(runDir);
+    }
+    return new FaultLedger(runDir, entries, fd, text.length > 0 && !text.endsWith('\n'));
+  }
+
+  get entries(): readonly LedgerEntry[] {
+    return this.#entries;
+  }
+
+  /** Appends one entry and fsyncs; returns only once the line is durable. */
+  append(entry: LedgerEntry): void {
+    if (this.#fd === undefined) throw new InfrastructureError(`ledger ${this.file} is closed`);
+    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
+    fsyncSync(this.#fd);
+    this.#entries.push(entry);
+  }
+
+  openFaults(): OpenFault[] {
+    return openFaults(this.#entries);
+  }
+
+  close(): void {
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+}
+
+function syncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the file's own fsync still holds its contents.
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Marks a run as owned by a live process, so `restore` and the dead man's switch leave a running session's faults
+ * to that session. A lock whose process is gone (killed, crashed) is ignored. Returns the release function.
+ */
+export function lockRun(runDir: string, pid: number = process.pid): () => void {
+  const file = join(runDir, LOCK_FILE);
+  writeFileSync(file, `${pid}\n`);
+  return () => {
+    try {
+      if (readFileSync(file, 'utf8').trim() === String(pid)) rmSync(file);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** The pid of the live process that owns a run, if any. */
+export function runOwner(runDir: string): number | undefined {
+  const file = join(runDir, LOCK_FILE);
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+}

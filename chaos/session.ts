@@ -1,0 +1,502 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CrosswindError, ExitCode, InfrastructureError } from '../config/errors.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
+import { type ChaosClients, chaosClients } from './clients.ts';
+import type { Confirm } from './confirm.ts';
+import { driverFor } from './drivers.ts';
+import { describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
+import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
+import { type HealthReader, route53HealthReader } from './health.ts';
+import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger } from './ledger.ts';
+import type { FaultTarget, StopSource } from './ledger-entry.ts';
+import { restore } from './restore.ts';
+import { createRunFolder, listRunFolders } from './run-folder.ts';
+import {
+  type AlarmReader,
+  checkAlarmsBeforeFault,
+  cloudWatchAlarmReader,
+  type ErrorRateSource,
+  startStopMonitor,
+} from './stop-conditions.ts';
+
+/** A stop condition fired: every experiment was stopped and every fault undone. Exit 1, like a failed gate. */
+export class StopConditionBreach extends CrosswindError {
+  readonly exitCode = ExitCode.rolledBack;
+  constructor(
+    readonly source: StopSource,
+    readonly reason: string,
+  ) {
+    super(`stopped: ${reason}; every fault of the run was undone`);
+  }
+}
+
+/** SIGINT/SIGTERM (or an uncaught error) ended the run after restoring; no verdict, so exit 4. */
+export class InterruptedError extends CrosswindError {
+  readonly exitCode = ExitCode.inconclusive;
+}
+
+/** The person at the prompt said no; nothing was changed. */
+export class DeclinedError extends CrosswindError {
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A fault as applied, for the caller's own records and logs. */
+export interface AppliedFault {
+  id: string;
+  spec: FaultSpec;
+  target: FaultTarget;
+  appliedAt: number;
+  detail?: Record<string, string>;
+  change: string;
+  undo: string;
+}
+
+export interface FaultSessionOptions {
+  config: CrosswindConfig;
+  /** Project directory holding `.crosswind/runs`; default the current directory. */
+  root?: string;
+  /** Mode in the run folder name (`gameday`, `rollout`, `chaos`); default `chaos`. */
+  mode?: string;
+  /** Append to this existing run folder instead of creating one. */
+  runDir?: string;
+  clients?: ChaosClients;
+  /** Current health of every region; default Route 53 (GetHealthCheckStatus + the health check flags). */
+  readHealth?: HealthReader;
+  /** Stop-condition alarms; default CloudWatch DescribeAlarms of chaos.stopConditions.alarms. */
+  readAlarms?: AlarmReader;
+  /** Live error rate of the regions not under fault; no source, no error-rate stop condition. */
+  errorRate?: ErrorRateSource;
+  /** Print every change and its undo; call no write API and write no ledger. */
+  dryRun?: boolean;
+  /** Asked before each fault; undefined applies without asking (`--yes`, CI, no TTY). */
+  confirm?: Confirm;
+  log?: (line: string) => void;
+  checkpoint?: Checkpoint;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<unknown>;
+  /** Install SIGINT/SIGTERM/uncaught-error handlers that restore before exiting (the CLI does; tests in-process do not). */
+  handleSignals?: boolean;
+  /** Leave applied faults open when the body returns normally (a fault applied by hand); errors and signals still undo. */
+  keepFaults?: boolean;
+}
+
+/** A run's faults: every change goes through the guardrails and the ledger. */
+export interface FaultSession {
+  /** The run folder; undefined in a dry run. */
+  readonly runDir: string | undefined;
+  readonly dryRun: boolean;
+  /** Aborted when a stop condition, a signal or an error ends the run; pass it to your own waits. */
+  readonly signal: AbortSignal;
+  /** Guardrails, ledger intent, apply, ledger applied. Resolves undefined in a dry run (nothing applied). */
+  apply(spec: FaultSpec): Promise<AppliedFault | undefined>;
+  /** Undoes one fault of this run. */
+  undo(id: string, reason?: string): Promise<void>;
+  /** Undoes every open fault of this run, newest first. */
+  undoAll(reason?: string): Promise<void>;
+  /** Waits `ms` with the stop conditions watched; rejects at once with the stop's error if the run is stopped. */
+  hold(ms: number): Promise<void>;
+  /** Ends the run's faults now: records why, aborts `signal`, stops experiments, undoes every fault. */
+  stop(source: StopSource, reason: string): Promise<void>;
+  /** Faults of this run still open. */
+  openFaults(): OpenFault[];
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+class Session implements FaultSession {
+  readonly dryRun: boolean;
+  readonly #controller = new AbortController();
+  readonly #o: FaultSessionOptions;
+  readonly #ctx: FaultContext;
+  readonly #undoCtx: FaultContext;
+  readonly #root: string;
+  readonly #readHealth: HealthReader;
+  readonly #readAlarms: AlarmReader;
+  #ledger: FaultLedger | undefined;
+  #release: (() => void) | undefined;
+  #inflight: Promise<unknown> | undefined;
+  #chain: Promise<unknown> = Promise.resolve();
+  #monitor: { stop(): void } | undefined;
+  #timers = new Map<string, NodeJS.Timeout>();
+  #account: string | undefined;
+  #alarmsChecked = false;
+  #stopping: Promise<void> | undefined;
+  #stopError: Error | undefined;
+  #undoFailures: string[] = [];
+
+  constructor(options: FaultSessionOptions, clients: ChaosClients) {
+    this.#o = options;
+    this.dryRun = options.dryRun === true;
+    this.#root = options.root ?? process.cwd();
+    const log = options.log ?? (() => {});
+    const base = {
+      config: options.config,
+      clients,
+      checkpoint: options.checkpoint ?? noCheckpoints,
+      log,
+      now: options.now ?? Date.now,
+      sleep: options.sleep ?? ((ms: number) => sleep(ms)),
+    };
+    this.#ctx = { ...base, signal: this.#controller.signal };
+    // Undo runs after an abort: it must not see the aborted signal.
+    this.#undoCtx = base;
+    this.#readHealth = options.readHealth ?? route53HealthReader(options.config, clients);
+    this.#readAlarms = options.readAlarms ?? cloudWatchAlarmReader(options.config, clients);
+  }
+
+  get runDir() {
+    return this.#ledger?.runDir;
+  }
+  get signal() {
+    return this.#controller.signal;
+  }
+  get stopping() {
+    return this.#stopping;
+  }
+  get stopError() {
+    return this.#stopError;
+  }
+  get undoFailures() {
+    return this.#undoFailures;
+  }
+
+  open(): void {
+    if (this.dryRun) return;
+    const runDir =
+      this.#o.runDir ?? createRunFolder({ root: this.#root, mode: this.#o.mode ?? 'chaos', now: new Date(this.#ctx.now()) }).path;
+    this.#release = lockRun(runDir);
+    this.#ledger = FaultLedger.open(runDir);
+  }
+
+  close(): void {
+    this.#monitor?.stop();
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+    this.#ledger?.close();
+    this.#release?.();
+  }
+
+  #append(entry: Parameters<FaultLedger['append']>[0]) {
+    this.#ledger?.append(entry);
+  }
+
+  #iso() {
+    return new Date(this.#ctx.now()).toISOString();
+  }
+
+  openFaults(): OpenFault[] {
+    return this.#ledger?.openFaults() ?? [];
+  }
+
+  /** Open faults in every run of the project (this one included), for the guardrails. */
+  #allOpen(): OpenFaultRef[] {
+    const dirs = new Set(listRunFolders(this.#root).map((r) => r.path));
+    if (this.runDir) dirs.delete(this.runDir);
+    const refs: OpenFaultRef[] = [];
+    for (const dir of dirs)
+      for (const f of openFaults(readLedger(dir))) refs.push({ runDir: dir, id: f.intent.id, target: f.intent.fault });
+    for (const f of this.openFaults()) refs.push({ runDir: this.runDir as string, id: f.intent.id, target: f.intent.fault });
+    return refs;
+  }
+
+  async apply(spec: FaultSpec): Promise<AppliedFault | undefined> {
+    this.signal.throwIfAborted();
+    const p = this.#apply(spec);
+    this.#inflight = p;
+    try {
+      return await p;
+    } finally {
+      if (this.#inflight === p) this.#inflight = undefined;
+    }
+  }
+
+  async #apply(spec: FaultSpec): Promise<AppliedFault | undefined> {
+    const ctx = this.#ctx;
+    const label = describeSpec(spec);
+    const planned = await driverFor(spec.kind).plan(spec, ctx);
+    this.#account ??= await callerAccount(ctx.clients);
+    const decision = decide({
+      target: planned.target,
+      takesOut: planned.takesOut,
+      health: await this.#readHealth(),
+      open: this.#allOpen(),
+      runDir: this.runDir ?? '(dry run)',
+      minHealthyRegions: ctx.config.chaos.minHealthyRegions,
+      allowedRegions: ctx.config.aws.allowedRegions,
+      accountId: this.#account,
+      allowedAccounts: ctx.config.aws.accountIds,
+    });
+    if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
+    if (!this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
+      checkAlarmsBeforeFault(await this.#readAlarms());
+      this.#alarmsChecked = true;
+    }
+    if (this.dryRun) {
+      ctx.log(`dry run: would apply ${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`);
+      return undefined;
+    }
+    if (this.#o.confirm && !(await this.#o.confirm(`${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`))) {
+      throw new DeclinedError(`${label}: not confirmed; nothing was changed`);
+    }
+    this.signal.throwIfAborted();
+    const id = `f-${randomUUID().slice(0, 8)}`;
+    const at = ctx.now();
+    const deadline = at + ctx.config.chaos.faultDeadline;
+    // Undo before do: the intent, with the prior state, is durable before the change is made.
+    this.#append({
+      kind: 'intent',
+      id,
+      at: new Date(at).toISOString(),
+      fault: { ...planned.target, takesOut: planned.takesOut },
+      prior: planned.prior,
+      deadline: new Date(deadline).toISOString(),
+    });
+    ctx.checkpoint('intent-written');
+    this.#armDeadline(id, deadline - at);
+    this.#startMonitor();
+    let detail: Record<string, string> | undefined;
+    try {
+      detail = await planned.apply(id, ctx);
+    } catch (err) {
+      this.#append({ kind: 'failed', id, at: this.#iso(), error: (err as Error).message, phase: 'apply' });
+      ctx.checkpoint('apply-failed');
+      throw err;
+    }
+    ctx.checkpoint('applied');
+    const appliedAt = ctx.now();
+    this.#append(
+      detail
+        ? { kind: 'applied', id, at: new Date(appliedAt).toISOString(), detail }
+        : { kind: 'applied', id, at: new Date(appliedAt).toISOString() },
+    );
+    ctx.checkpoint('applied-recorded');
+    ctx.log(`applied ${label} (${id}): ${planned.change}`);
+    const applied: AppliedFault = { id, spec, target: planned.target, appliedAt, change: planned.change, undo: planned.undo };
+    if (detail) applied.detail = detail;
+    return applied;
+  }
+
+  #armDeadline(id: string, ms: number) {
+    const timer = setTimeout(
+      () => {
+        this.#ctx.log(`deadline: fault ${id} outlived chaos.faultDeadline; undoing it`);
+        this.undo(id, 'deadline (dead man\u2019s switch)').catch((err) =>
+          this.#ctx.log(`deadline: undo of ${id} failed: ${(err as Error).message}`),
+        );
+      },
+      Math.min(Math.max(ms, 0), MAX_TIMER_MS),
+    );
+    timer.unref();
+    this.#timers.set(id, timer);
+  }
+
+  #startMonitor() {
+    const c = this.#ctx.config.chaos.stopConditions;
+    if (this.#monitor || (c.alarms.length === 0 && !this.#o.errorRate)) return;
+    this.#monitor = startStopMonitor({
+      intervalMs: c.pollInterval,
+      readAlarms: this.#readAlarms,
+      errorRate: this.#o.errorRate,
+      maxErrorRate: c.maxErrorRate,
+      healthyRegions: () => {
+        const out = new Set(this.openFaults().flatMap((f) => f.intent.fault.takesOut ?? [f.intent.fault.region]));
+        return this.#ctx.config.regions.map((r) => r.name).filter((r) => !out.has(r));
+      },
+      onBreach: (b) => {
+        this.#ctx.log(`stop condition: ${b.reason}`);
+        void this.stop(b.source, b.reason);
+      },
+      log: this.#ctx.log,
+    });
+  }
+
+  /** Serializes undo work: a breach, a signal, a deadline and the end of the run may all ask at once. */
+  #serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#chain.then(work, work);
+    this.#chain = next.catch(() => {});
+    return next;
+  }
+
+  async #undoOne(id: string, reason: string): Promise<void> {
+    const fault = this.openFaults().find((f) => f.intent.id === id);
+    if (!fault) return;
+    const ctx = this.#undoCtx;
+    ctx.checkpoint('undoing');
+    try {
+      const result = await driverFor(fault.intent.fault.kind).undo(fault, ctx);
+      ctx.checkpoint('undone');
+      this.#append({ kind: 'undone', id, at: this.#iso(), reason: `${reason}: ${result}` });
+      clearTimeout(this.#timers.get(id));
+      this.#timers.delete(id);
+      ctx.log(`undone ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${result}`);
+    } catch (err) {
+      const error = (err as Error).message;
+      this.#append({ kind: 'failed', id, at: this.#iso(), error, phase: 'undo' });
+      this.#undoFailures.push(`${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${error}`);
+      ctx.log(`FAILED to undo ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${error}`);
+      throw err;
+    }
+  }
+
+  undo(id: string, reason = 'undone'): Promise<void> {
+    return this.#serial(() => this.#undoOne(id, reason));
+  }
+
+  undoAll(reason = 'run finished'): Promise<void> {
+    return this.#serial(async () => {
+      const failures: string[] = [];
+      for (const f of this.openFaults().reverse()) {
+        try {
+          await this.#undoOne(f.intent.id, reason);
+        } catch (err) {
+          failures.push((err as Error).message);
+        }
+      }
+      if (failures.length) {
+        throw new InfrastructureError(
+          `${failures.length} fault(s) could not be undone and stay open in ${this.#ledger?.file}; run crosswind restore: ${failures.join('; ')}`,
+        );
+      }
+    });
+  }
+
+  stop(source: StopSource, reason: string): Promise<void> {
+    if (this.#stopping) return this.#stopping;
+    this.#stopError =
+      source === 'alarm' || source === 'error-rate' || source === 'deadline'
+        ? new StopConditionBreach(source, reason)
+        : new InterruptedError(`${reason}; every fault of the run was undone`);
+    if (this.#ledger) this.#append({ kind: 'stop', id: `s-${randomUUID().slice(0, 8)}`, at: this.#iso(), source, reason });
+    this.#monitor?.stop();
+    this.#controller.abort(this.#stopError);
+    this.#stopping = (async () => {
+      // Let an apply in flight see the abort and settle (it makes no further write) before undoing.
+      await this.#inflight?.catch(() => {});
+      await this.undoAll(`stopped: ${reason}`);
+      this.#ctx.log(`stopped (${source}): every fault of the run is undone`);
+    })();
+    return this.#stopping;
+  }
+
+  hold(ms: number): Promise<void> {
+    this.signal.throwIfAborted();
+    this.#ctx.checkpoint('holding');
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(this.signal.reason);
+      };
+      const timer = setTimeout(() => {
+        this.signal.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      this.signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Runs `body` with a fault session, and whatever happens, leaves nothing faulted behind: when the body returns, its
+ * faults are undone (unless `keepFaults`); when it throws, when a stop condition fires, on SIGINT/SIGTERM or an
+ * uncaught error, the run is stopped, experiments stopped and faults undone before the error is rethrown. A second
+ * SIGINT exits at once and leaves the ledger for `crosswind restore`. Faults of earlier runs past their deadline are
+ * undone first (the dead man's switch).
+ *
+ * ```ts
+ * await withFaultSession({ config, mode: 'gameday' }, async (s) => {
+ *   await s.apply({ kind: 'invert-health-check', region: 'us-east-1' });
+ *   await s.hold(60_000);
+ * });
+ * ```
+ */
+export async function withFaultSession<T>(options: FaultSessionOptions, body: (session: FaultSession) => Promise<T>): Promise<T> {
+  const clients = options.clients ?? chaosClients(options.config.aws);
+  const log = options.log ?? (() => {});
+  const root = options.root ?? process.cwd();
+  if (!options.dryRun) {
+    const swept = await restore({
+      config: options.config,
+      clients,
+      root,
+      overdueOnly: true,
+      reason: 'deadline (dead man\u2019s switch)',
+      log,
+      ...(options.now ? { now: options.now } : {}),
+    });
+    if (swept.failed.length) log(`deadline: ${swept.failed.length} overdue fault(s) could not be undone; run crosswind restore`);
+  }
+  const session = new Session(options, clients);
+  session.open();
+  const dispose = options.handleSignals ? installHandlers(session, log) : () => {};
+  let result: T | undefined;
+  let error: unknown;
+  try {
+    result = await body(session);
+  } catch (err) {
+    error = err;
+  }
+  try {
+    if (error !== undefined && !session.stopping && !(error instanceof GuardrailRefusal && session.openFaults().length === 0)) {
+      log(`error: ${(error as Error).message ?? String(error)}; undoing every fault of the run`);
+      await session.stop('error', `error: ${(error as Error).message ?? String(error)}`).catch(() => {});
+    }
+    if (session.stopping) await session.stopping.catch(() => {});
+    else if (!options.keepFaults) await session.undoAll('run finished');
+  } catch (err) {
+    error ??= err;
+  } finally {
+    session.close();
+    dispose();
+  }
+  if (session.undoFailures.length) {
+    throw new InfrastructureError(
+      `faults left open after undo failures (run crosswind restore${session.runDir ? ` --run ${session.runDir}` : ''}):\n  ${session.undoFailures.join('\n  ')}`,
+      { cause: error },
+    );
+  }
+  if (session.stopError && (error === undefined || error === session.stopError || isAbortLike(error))) throw session.stopError;
+  if (error !== undefined) throw error;
+  return result as T;
+}
+
+function isAbortLike(err: unknown): boolean {
+  return err instanceof Error && (err.name === 'AbortError' || err instanceof StopConditionBreach || err instanceof InterruptedError);
+}
+
+/** SIGINT/SIGTERM restore and exit non-zero; a second signal exits at once; uncaught errors restore, then exit 3. */
+function installHandlers(session: Session, log: (line: string) => void): () => void {
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      log(
+        `${sig} again: exiting now; open faults stay in the ledger${session.runDir ? ` of ${session.runDir}` : ''}: run crosswind restore`,
+      );
+      process.exit(130);
+    }
+    log(`${sig}: stopping and undoing every fault of the run (${sig} again exits at once and leaves them for crosswind restore)`);
+    void session.stop('signal', `received ${sig}`).finally(() => {
+      // The body normally sees the abort and returns; if it hangs on something that ignores the signal, exit anyway.
+      setTimeout(() => process.exit(ExitCode.inconclusive), 10_000).unref();
+    });
+  };
+  const onFatal = (err: unknown) => {
+    log(`uncaught error: ${(err as Error)?.message ?? String(err)}; undoing every fault of the run`);
+    void session
+      .stop('error', `uncaught error: ${(err as Error)?.message ?? String(err)}`)
+      .catch(() => {})
+      .finally(() => process.exit(ExitCode.infrastructure));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
+  };
+}

@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
+import { defaultConfirm } from '../../chaos/confirm.ts';
+import { type FaultSpec, parseFaultSpec, specProblems } from '../../chaos/fault.ts';
+import { resolveRunDir } from '../../chaos/restore.ts';
+import { withFaultSession } from '../../chaos/session.ts';
+import { parseDurationMs } from '../../config/chaos-schema.ts';
+import { ConfigError, type ConfigProblem } from '../../config/errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { CliIo } from '../io.ts';
+
+interface CommonOptions {
+  config?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  hold?: string;
+  run?: string;
+}
+
+/** Applies faults through the ledger; without --hold they stay applied (until `crosswind restore` or their deadline). */
+async function runFaults(
+  specs: { spec: FaultSpec | string; path: string }[],
+  options: CommonOptions,
+  io: CliIo,
+  mode = 'chaos',
+): Promise<void> {
+  const { config } = await loadConfig({ path: options.config });
+  const problems: ConfigProblem[] = [];
+  const faults: FaultSpec[] = [];
+  for (const { spec, path } of specs) {
+    if (typeof spec === 'string') problems.push({ path, message: spec });
+    else {
+      problems.push(...specProblems(spec, config, path));
+      faults.push(spec);
+    }
+  }
+  let holdMs: number | undefined;
+  if (options.hold !== undefined) {
+    holdMs = parseDurationMs(options.hold);
+    if (holdMs === undefined) problems.push({ path: '--hold', message: `expected a duration like "30s" or "2m", got "${options.hold}"` });
+  }
+  const runDir = options.run ? resolveRunDir(options.run) : undefined;
+  if (problems.length) throw new ConfigError(problems);
+  const log = (line: string) => io.err(line);
+  const confirm = defaultConfirm({ yes: options.yes });
+  await withFaultSession(
+    {
+      config,
+      mode,
+      ...(runDir ? { runDir } : {}),
+      dryRun: options.dryRun === true,
+      ...(confirm ? { confirm } : {}),
+      log,
+      checkpoint: checkpointsFromEnv(),
+      handleSignals: true,
+      keepFaults: holdMs === undefined,
+    },
+    async (session) => {
+      if (session.runDir) log(`run: ${session.runDir}`);
+      for (const spec of faults) {
+        const applied = await session.apply(spec);
+        if (applied)
+          io.out(JSON.stringify({ id: applied.id, kind: applied.target.kind, region: applied.target.region, ...applied.detail }));
+      }
+      if (session.dryRun) return;
+      if (holdMs !== undefined) {
+        log(`holding for ${options.hold} (stop conditions watched; Ctrl-C undoes everything)`);
+        session.signal.throwIfAborted();
+        await session.hold(holdMs);
+        log('hold over: undoing every fault of the run');
+      } else {
+        log(`faults stay applied until: crosswind restore --run ${session.runDir} (or their deadline, chaos.faultDeadline)`);
+      }
+    },
+  );
+}
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
+    .option('--dry-run', 'print every change and its undo; call no write API')
+    .option('-y, --yes', 'apply without asking (also when CI=true or stdin is not a terminal)')
+    .option('--hold <duration>', 'keep the faults applied this long (e.g. 30s, 2m) with stop conditions watched, then undo them')
+    .option('--run <dir>', 'append to an existing run folder (e.g. the next step of a weight canary)');
+}
+
+/** `crosswind chaos ...`: apply a single fault by hand, through the same ledger, guardrails and stop conditions. */
+export function register(program: Command, io: CliIo): void {
+  const chaos = program.command('chaos').description('apply faults by hand through the fault ledger (undo with crosswind restore)');
+  common(chaos.command('invert-health-check').description("force a region's Route 53 health check unhealthy"))
+    .requiredOption('--region <region>', 'the region to force unhealthy')
+    .action((o: CommonOptions & { region: string }) =>
+      runFaults([{ spec: { kind: 'invert-health-check', region: o.region }, path: '--region' }], o, io),
+    );
+  common(chaos.command('shift-weight').description("give a region a share of the weighted record set's traffic (DNS canary)"))
+    .requiredOption('--region <region>', 'the region whose share changes')
+    .requiredOption('--percent <percent>', 'its share after the shift, 0-100 (10, 50, 100 for a canary; 0 drains it)')
+    .action((o: CommonOptions & { region: string; percent: string }) =>
+      runFaults([{ spec: { kind: 'shift-weight', region: o.region, percent: Number(o.percent) }, path: '--percent' }], o, io),
+    );
+  common(chaos.command('start-experiment').description('create and start an FIS experiment from a template in chaos.experiments'))
+    .requiredOption('--template <name>', 'experiment template name')
+    .action((o: CommonOptions & { template: string }) =>
+      runFaults([{ spec: { kind: 'fis-experiment', template: o.template }, path: '--template' }], o, io),
+    );
+  common(chaos.command('run').description('apply several faults in order, hold, then undo them newest first'))
+    .requiredOption(
+      '--fault <spec...>',
+      'invert-health-check:<region>, shift-weight:<region>:<percent> or fis-experiment:<template>; repeat for several',
+    )
+    .action((o: CommonOptions & { fault: string[] }) =>
+      runFaults(
+        o.fault.map((f, i) => ({ spec: parseFaultSpec(f), path: `--fault[${i}]` })),
+        { ...o, hold: o.hold ?? '0s' },
+        io,
+      ),
+    );
+}

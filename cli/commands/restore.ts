@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
+import { chaosClients } from '../../chaos/clients.ts';
+import { assertRestored, resolveRunDir, restore } from '../../chaos/restore.ts';
+import { ConfigError, InfrastructureError } from '../../config/errors.ts';
+import { loadConfig } from '../../config/load.ts';
+import type { CliIo } from '../io.ts';
+
+/** `crosswind restore`: undo every fault a run left open (a crash, a kill -9, a fault applied by hand). */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('restore')
+    .description('undo every open fault in the ledgers by putting back the prior state; harmless with nothing open')
+    .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
+    .option('--run <dir>', 'only this run folder (a name under .crosswind/runs or a path)')
+    .option('--all', 'every run folder (the default)')
+    .action(async (options: { config?: string; run?: string; all?: boolean }) => {
+      if (options.run && options.all) throw new ConfigError([{ path: '--run', message: 'expected either --run or --all, not both' }]);
+      const { config } = await loadConfig({ path: options.config });
+      const runDirs = options.run ? [resolveRunDir(options.run)] : undefined;
+      const summary = await restore({
+        config,
+        clients: chaosClients(config.aws),
+        ...(runDirs ? { runDirs } : {}),
+        log: (line) => io.err(line),
+        checkpoint: checkpointsFromEnv(),
+      });
+      if (summary.undone.length === 0 && summary.failed.length === 0 && summary.skipped.length === 0) io.err('restore: nothing open');
+      io.out(JSON.stringify({ undone: summary.undone.length, failed: summary.failed.length, skipped: summary.skipped.length }));
+      assertRestored(summary);
+      if (summary.skipped.length) {
+        throw new InfrastructureError(
+          `${summary.skipped.length} run(s) owned by a running crosswind process were left to it: ${summary.skipped.map((s) => `${s.runDir} (pid ${s.pid})`).join(', ')}`,
+        );
+      }
+    });
+}

@@ -1,0 +1,293 @@
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { ConfigError, type ConfigProblem, InfrastructureError } from '../../config/errors.ts';
+import { clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
+import { isListening } from '../../sandbox/ports.ts';
+import type { FaultSet } from '../../sandbox/region-app.ts';
+import { DEFAULT_REGIONS, startSandbox } from '../../sandbox/sandbox.ts';
+import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
+import type { CliIo } from '../io.ts';
+
+function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+function number(
+  flag: string,
+  value: string | undefined,
+  problems: ConfigProblem[],
+  { min = 0, max = Number.POSITIVE_INFINITY } = {},
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    problems.push({
+      path: flag,
+      message: `expected a number${max < Number.POSITIVE_INFINITY ? ` from ${min} to ${max}` : ` >= ${min}`}, got "${value}"`,
+    });
+    return undefined;
+  }
+  return n;
+}
+
+function alive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Renders rows as aligned columns. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((c, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, c.length);
+    });
+  }
+  return rows
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The endpoints table `sandbox up` prints. */
+export function endpointsTable(state: SandboxState): string {
+  const regions = table([
+    ['REGION', 'ENDPOINT', 'ADMIN', 'HEALTH CHECK', 'FIS TARGET ARN'],
+    ...state.regions.map((r) => [r.name, r.endpoint, r.adminUrl, r.healthCheckId, r.arn]),
+  ]);
+  const vantages = table([
+    ['VANTAGE', 'ENDPOINT', 'NEAREST', 'LATENCY (ms)'],
+    ...state.vantages.map((v) => [
+      v.name,
+      v.endpoint,
+      v.nearestRegion,
+      Object.entries(v.latencyMs)
+        .map(([r, ms]) => `${r}=${ms}`)
+        .join(' '),
+    ]),
+  ]);
+  const aws = table([
+    ['AWS', 'ENDPOINT'],
+    ['route53', state.aws.endpoints.route53],
+    ['fis', state.aws.endpoints.fis],
+    ['cloudwatch', state.aws.endpoints.cloudwatch],
+    ['sts', state.aws.endpoints.sts],
+    ['moto', state.moto.url],
+  ]);
+  return `${regions}\n\n${vantages}\n\n${aws}\n\nhosted zone ${state.route53.hostedZoneId}, global name ${state.route53.recordName}\nground truth: ${state.groundTruthLog}`;
+}
+
+function regionOf(state: SandboxState, name: string) {
+  const region = state.regions.find((r) => r.name === name);
+  if (!region)
+    throw new ConfigError([{ path: '--region', message: `expected one of ${state.regions.map((r) => r.name).join(', ')}, got "${name}"` }]);
+  return region;
+}
+
+/** Waits until every process of the sandbox has exited and every port is free. */
+async function waitGone(state: SandboxState, deadlineMs: number): Promise<{ pids: number[]; ports: number[] }> {
+  const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    const livePids = pids.filter(alive);
+    const busy: number[] = [];
+    for (const p of state.ports) if (await isListening(p)) busy.push(p);
+    if ((livePids.length === 0 && busy.length === 0) || Date.now() > until) return { pids: livePids, ports: busy };
+    await sleep(100);
+  }
+}
+
+/** `crosswind sandbox up|down|deploy|fault`: the local multi-region world. */
+export function register(program: Command, io: CliIo): void {
+  // `sandbox deploy --version V` names the app version; positional options keep the program's own -v/--version
+  // (print crosswind's version) from swallowing it, and change nothing for options given after their command.
+  program.enablePositionalOptions();
+  const sandbox = program
+    .command('sandbox')
+    .description('the local multi-region world: moto, region apps, a Route 53-semantics edge, FIS effects');
+
+  sandbox
+    .command('up')
+    .description('start the sandbox on free loopback ports, write the state file, stay in the foreground (Ctrl-C stops it)')
+    .option('--regions <list>', 'comma-separated AWS regions', DEFAULT_REGIONS.join(','))
+    .option('--vantages <list>', 'comma-separated vantages (vantage-us-east, vantage-us-west, vantage-eu, vantage-ap, ... or name@region)')
+    .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
+    .option('--health-interval-ms <ms>', 'health check interval')
+    .option('--failure-threshold <n>', 'consecutive failures before a region is unhealthy')
+    .option('--dns-ttl-ms <ms>', 'how long each vantage caches its answer')
+    .option('--replication-lag-ms <ms>', 'cross-region replication delay')
+    .option('--app-version <version>', 'version the region apps start with', '1.0.0')
+    .action(
+      async (o: {
+        regions: string;
+        vantages?: string;
+        state: string;
+        healthIntervalMs?: string;
+        failureThreshold?: string;
+        dnsTtlMs?: string;
+        replicationLagMs?: string;
+        appVersion: string;
+      }) => {
+        const problems: ConfigProblem[] = [];
+        const timing = {
+          healthIntervalMs: number('--health-interval-ms', o.healthIntervalMs, problems, { min: 50 }),
+          failureThreshold: number('--failure-threshold', o.failureThreshold, problems, { min: 1, max: 10 }),
+          dnsTtlMs: number('--dns-ttl-ms', o.dnsTtlMs, problems),
+          replicationLagMs: number('--replication-lag-ms', o.replicationLagMs, problems),
+        };
+        if (problems.length > 0) throw new ConfigError(problems);
+        const stateFile = resolve(o.state);
+        if (existsSync(stateFile)) {
+          const previous = await readSandboxState(stateFile).catch(() => undefined);
+          if (previous && alive(previous.supervisorPid)) {
+            throw new ConfigError([
+              {
+                path: '--state',
+                message: `a sandbox is already running (pid ${previous.supervisorPid}, ${stateFile}); run 'crosswind sandbox down' first`,
+              },
+            ]);
+          }
+        }
+        const handle = await startSandbox({
+          regions: list(o.regions),
+          ...(o.vantages ? { vantages: list(o.vantages) } : {}),
+          stateFile,
+          timing: Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)),
+          version: o.appVersion,
+          log: (line) => io.err(line),
+        });
+        io.out(endpointsTable(handle.state));
+        io.out(`\nstate: ${stateFile}\nsandbox ready in ${handle.readyMs} ms; Ctrl-C or 'crosswind sandbox down' stops it`);
+        await new Promise<void>((done) => {
+          const stop = (signal: string) => {
+            io.err(`${signal}: stopping the sandbox`);
+            process.off('SIGINT', onInt);
+            process.off('SIGTERM', onTerm);
+            handle.stop().then(done, done);
+          };
+          const onInt = () => stop('SIGINT');
+          const onTerm = () => stop('SIGTERM');
+          process.on('SIGINT', onInt);
+          process.on('SIGTERM', onTerm);
+        });
+        io.err('sandbox stopped');
+      },
+    );
+
+  sandbox
+    .command('down')
+    .description('stop a running sandbox and wait until its processes are gone and its ports are free')
+    .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
+    .option('--timeout-ms <ms>', 'how long to wait before killing what is left', '15000')
+    .action(async (o: { state: string; timeoutMs: string }) => {
+      const problems: ConfigProblem[] = [];
+      const timeoutMs = number('--timeout-ms', o.timeoutMs, problems, { min: 100 }) ?? 15_000;
+      if (problems.length > 0) throw new ConfigError(problems);
+      const stateFile = resolve(o.state);
+      if (!existsSync(stateFile)) {
+        io.err(`no sandbox state at ${stateFile}: nothing to stop`);
+        return;
+      }
+      const state = await readSandboxState(stateFile);
+      if (alive(state.supervisorPid)) process.kill(state.supervisorPid, 'SIGTERM');
+      let left = await waitGone(state, timeoutMs);
+      if (left.pids.length > 0) {
+        // The supervisor did not finish in time: end the sandbox's own processes (and only those) by id.
+        for (const pid of left.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        left = await waitGone(state, 5000);
+      }
+      await rm(stateFile, { force: true });
+      if (left.pids.length > 0 || left.ports.length > 0) {
+        throw new InfrastructureError(
+          `sandbox not fully stopped: processes ${left.pids.join(', ') || 'none'}, ports ${left.ports.join(', ') || 'none'}`,
+        );
+      }
+      io.err(`sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free`);
+    });
+
+  sandbox
+    .command('deploy')
+    .description("deploy a version to one region app (a rollout's deploy hook)")
+    .requiredOption('--region <name>', 'region to deploy to')
+    .requiredOption('--version <version>', 'version to deploy')
+    .option('--added-latency-ms <ms>', 'this version answers slower by this much')
+    .option('--error-rate <fraction>', 'this version fails this share of API requests (0..1)')
+    .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
+    .action(async (o: { region: string; version: string; addedLatencyMs?: string; errorRate?: string; state: string }) => {
+      const problems: ConfigProblem[] = [];
+      const addedLatencyMs = number('--added-latency-ms', o.addedLatencyMs, problems);
+      const errorRate = number('--error-rate', o.errorRate, problems, { min: 0, max: 1 });
+      if (o.version.trim() === '') problems.push({ path: '--version', message: 'expected a non-empty version' });
+      if (problems.length > 0) throw new ConfigError(problems);
+      const state = await readSandboxState(o.state);
+      const region = regionOf(state, o.region);
+      await setVersion(region.adminUrl, { version: o.version, addedLatencyMs: addedLatencyMs ?? 0, errorRate: errorRate ?? 0 });
+      io.err(`${region.name}: deployed ${o.version}`);
+    });
+
+  sandbox
+    .command('fault')
+    .description('set or clear a manual fault on one region app')
+    .requiredOption('--region <name>', 'region')
+    .option('--dependency-down <list>', 'dependencies to report down: database, cache, downstream')
+    .option('--latency-ms <ms>', 'added latency')
+    .option('--error-rate <fraction>', 'share of API requests answered 500 (0..1)')
+    .option('--replication-paused', 'hold replication to and from this region')
+    .option('--stop', 'hard stop: the public port refuses connections')
+    .option('--unreachable', 'the public port accepts connections and never answers')
+    .option('--clear', 'remove the manual fault')
+    .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
+    .action(
+      async (o: {
+        region: string;
+        dependencyDown?: string;
+        latencyMs?: string;
+        errorRate?: string;
+        replicationPaused?: boolean;
+        stop?: boolean;
+        unreachable?: boolean;
+        clear?: boolean;
+        state: string;
+      }) => {
+        const problems: ConfigProblem[] = [];
+        const fault: FaultSet = {};
+        if (o.dependencyDown) {
+          fault.dependenciesDown = list(o.dependencyDown);
+          for (const d of fault.dependenciesDown) {
+            if (!['database', 'cache', 'downstream'].includes(d))
+              problems.push({ path: '--dependency-down', message: `expected database, cache or downstream, got "${d}"` });
+          }
+        }
+        const latency = number('--latency-ms', o.latencyMs, problems);
+        if (latency !== undefined) fault.addedLatencyMs = latency;
+        const errorRate = number('--error-rate', o.errorRate, problems, { min: 0, max: 1 });
+        if (errorRate !== undefined) fault.errorRate = errorRate;
+        if (o.replicationPaused) fault.replicationPaused = true;
+        if (o.stop) fault.stopped = true;
+        if (o.unreachable) fault.unreachable = true;
+        if (!o.clear && Object.keys(fault).length === 0)
+          problems.push({ path: 'fault', message: 'expected at least one fault flag, or --clear' });
+        if (problems.length > 0) throw new ConfigError(problems);
+        const state = await readSandboxState(o.state);
+        const region = regionOf(state, o.region);
+        if (o.clear) await clearFault(region.adminUrl, 'manual');
+        else await setFault(region.adminUrl, 'manual', fault);
+        io.err(`${region.name}: ${o.clear ? 'manual fault cleared' : `fault ${JSON.stringify(fault)}`}`);
+      },
+    );
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+
+// The chaos section: safety limits, the dead man's switch, FIS experiment templates, stop conditions and polling.
+// Every field has a default so a config without a `chaos` section can still force a health check by hand.
+
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `"500ms"`, `"5s"`, `"2m"`, `"1h"` or a number of milliseconds → milliseconds. */
+export function parseDurationMs(value: string | number): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
+  if (!m) return undefined;
+  return Math.round(Number(m[1]) * (UNITS_MS[m[2] as string] as number));
+}
+
+/** A duration written as `"5s"`, `"2m"`, `"500ms"`, `"1h"` or milliseconds; read as milliseconds. */
+export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: 'expected a duration like "500ms", "5s", "2m", "1h" or a number of milliseconds' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/**
+ * An ISO 8601 duration as FIS takes it in action parameters (`PT5M`, `PT30S`, `PT1H30M`).
+ * @see https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
+ */
+export const isoDuration = z
+  .string()
+  .regex(/^PT(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?$/, { message: 'expected an ISO 8601 duration like "PT5M" or "PT30S"' });
+
+const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, { message: 'expected an AWS region name like "us-east-1"' });
+
+const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, { message: 'expected an ARN ("arn:aws:...")' });
+
+/** @see https://docs.aws.amazon.com/fis/latest/APIReference/API_CreateExperimentTemplateTargetInput.html */
+export const fisTargetSchema = z
+  .strictObject({
+    /** FIS resource type, e.g. `aws:ecs:task`, `aws:ec2:subnet`, `aws:dynamodb:global-table`. */
+    resourceType: z.string().min(1),
+    /** Target these resources by ARN. */
+    resourceArns: z.array(arn).optional(),
+    /** Or target the resources carrying all these tags. */
+    resourceTags: z.record(z.string(), z.string()).optional(),
+    /** Resource-type specific filters (`path`, `values`). */
+    filters: z.array(z.strictObject({ path: z.string().min(1), values: z.array(z.string()).min(1) })).optional(),
+    /** `ALL`, `COUNT(n)` or `PERCENT(n)`. */
+    selectionMode: z
+      .string()
+      .regex(/^(ALL|COUNT\(\d+\)|PERCENT\(\d+\))$/, { message: 'expected ALL, COUNT(n) or PERCENT(n)' })
+      .default('ALL'),
+    /** Resource-type specific parameters, e.g. `cluster` and `service` for ECS tasks. */
+    parameters: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((t) => (t.resourceArns?.length ?? 0) > 0 || Object.keys(t.resourceTags ?? {}).length > 0, {
+    message: 'expected resourceArns or resourceTags',
+  });
+
+/** @see https://docs.aws.amazon.com/fis/latest/APIReference/API_CreateExperimentTemplateActionInput.html */
+export const fisActionSchema = z.strictObject({
+  /** FIS action id, e.g. `aws:ecs:stop-task`, `aws:network:disrupt-connectivity`, `aws:fis:wait`. */
+  actionId: z.string().regex(/^aws:[a-z0-9-]+:[a-z0-9-]+$/, { message: 'expected an FIS action id like "aws:ecs:stop-task"' }),
+  description: z.string().optional(),
+  /** How long the action lasts (ISO 8601); sent as the action's `duration` parameter. */
+  duration: isoDuration.optional(),
+  /** Other action parameters, passed through as strings. */
+  parameters: z.record(z.string(), z.string()).default({}),
+  /** Action target key (e.g. `Tasks`) → name of a target in this template. */
+  targets: z.record(z.string(), z.string()).default({}),
+  /** Names of actions that must finish first. */
+  startAfter: z.array(z.string()).optional(),
+});
+
+/** An FIS experiment template crosswind creates, starts, watches and stops. */
+export const fisTemplateSchema = z.strictObject({
+  /** The region the experiment runs in and hurts; must be an allowed region. */
+  region: awsRegion,
+  description: z.string().default('crosswind experiment'),
+  /** IAM role FIS assumes to act on the targets. */
+  roleArn: arn,
+  /** Named targets the actions refer to. */
+  targets: z.record(z.string(), fisTargetSchema).default({}),
+  /** Named actions; at least one. */
+  actions: z.record(z.string(), fisActionSchema).refine((a) => Object.keys(a).length > 0, { message: 'expected at least one action' }),
+  /** CloudWatch alarm ARNs that FIS itself watches as stop conditions (in addition to crosswind's own polling). */
+  stopConditionAlarms: z.array(arn).default([]),
+  /** Extra tags on the template and its experiments. */
+  tags: z.record(z.string(), z.string()).default({}),
+});
+
+/** A CloudWatch alarm crosswind polls while faults are active: a name in the control region, or name + region. */
+export const alarmRefSchema = z.union([
+  z.string().min(1),
+  z.strictObject({
+    /** Alarm name. */
+    name: z.string().min(1),
+    /** Region the alarm lives in; defaults to aws.controlRegion. */
+    region: awsRegion.optional(),
+  }),
+]);
+
+export const chaosSchema = z.strictObject({
+  /** A fault is refused when it would leave fewer healthy regions than this. Never less than 1. */
+  minHealthyRegions: z.number().int().min(1).default(1),
+  /** Dead man's switch: a fault still applied this long after it was applied is undone by the next crosswind command. */
+  faultDeadline: durationMs.default(15 * 60_000),
+  /** How a health check is forced unhealthy. */
+  healthCheck: z
+    .strictObject({
+      /**
+       * Also set `Disabled`. Inverted alone turns an already failing endpoint healthy; Disabled + Inverted reads
+       * unhealthy whatever the endpoint does, which is what forcing a region out means.
+       */
+      disable: z.boolean().default(true),
+      /** Lower the failure threshold while the fault is active, for a faster detection; unset keeps it. */
+      failureThreshold: z.number().int().min(1).max(10).optional(),
+    })
+    .prefault({}),
+  /** The weighted record set a weight shift (DNS canary) acts on; each region's record is found by its setIdentifier. */
+  weightedRecords: z
+    .strictObject({
+      /** Hosted zone id (with or without the `/hostedzone/` prefix). */
+      hostedZoneId: z.string().min(1),
+      /** Record name, e.g. `api.shop.example.com`. */
+      name: z.string().min(1),
+      /** Record type. */
+      type: z.enum(['A', 'AAAA', 'CNAME']).default('A'),
+    })
+    .optional(),
+  /** FIS experiment templates by name (`crosswind chaos start-experiment --template <name>`). */
+  experiments: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/), fisTemplateSchema).default({}),
+  /** What stops a run while faults are active. */
+  stopConditions: z
+    .strictObject({
+      /** CloudWatch alarms polled with DescribeAlarms; any in ALARM stops every experiment and undoes every fault. */
+      alarms: z.array(alarmRefSchema).default([]),
+      /** Highest error rate (0-1) tolerated in the regions not under fault (the blast radius). */
+      maxErrorRate: z.number().min(0).max(1).default(0.05),
+      /** How often alarms and the error rate are read. */
+      pollInterval: durationMs.default(5_000),
+    })
+    .prefault({}),
+  /** Polling of FIS experiments and of undo operations. */
+  poll: z
+    .strictObject({
+      /** Interval between GetExperiment calls. */
+      experimentInterval: durationMs.default(2_000),
+      /** How long an experiment may take to reach running (or finish) after StartExperiment. */
+      experimentDeadline: durationMs.default(5 * 60_000),
+      /** How long stopping an experiment may take. */
+      stopDeadline: durationMs.default(2 * 60_000),
+    })
+    .prefault({}),
+});
+
+export type ChaosConfig = z.output<typeof chaosSchema>;
+export type FisTemplateConfig = z.output<typeof fisTemplateSchema>;

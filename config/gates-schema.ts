@@ -1,0 +1,196 @@
+import { z } from 'zod';
+
+// The gates a run is judged by. Gates are data: each kind below is evaluated by a pure function in
+// validations/gates/<kind>.ts. Every field has a default, so `gates: {}` (or no section) gives a useful set.
+
+const gateName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, { message: 'expected a name of letters, digits, ".", "_", ":" or "-"' });
+const metricName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a k6 metric name like "http_req_duration"' });
+
+/** Tag filter: a point is kept when each listed tag equals the value, or one of the values of a list. */
+export const tagFilterSchema = z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]));
+
+/** A sliding window: the gate holds only if it holds in every window, not just over the whole run (k6 issue 2379). */
+export const windowSchema = z.strictObject({
+  /** Window length in whole seconds. */
+  seconds: z.number().int().min(1).max(86_400),
+  /** Distance between window starts in whole seconds. */
+  stepSeconds: z.number().int().min(1).max(86_400).default(1),
+});
+
+/** A percentile as k6 writes it, 0-100 (99 is `p(99)`, 99.9 is `p(99.9)`). */
+const percentileField = z.number().min(0).max(100);
+
+export const latencyGateSchema = z.strictObject({
+  kind: z.literal('latency'),
+  /** Name in reports; defaults to `latency-p<percentile>`. */
+  name: gateName.optional(),
+  /** A k6 Trend metric. */
+  metric: metricName.default('http_req_duration'),
+  /** Which percentile, 0-100. */
+  percentile: percentileField.default(99),
+  /** Upper bound in the metric's unit (ms for k6 time trends). */
+  bound: z.number().positive().default(1000),
+  /** Only points with these tags. */
+  where: tagFilterSchema.default({}),
+  /** One result per distinct value combination of these tags. */
+  groupBy: z.array(z.string().min(1)).default(['vantage']),
+  /** Evaluate over sliding windows instead of the whole run. */
+  window: windowSchema.optional(),
+  /** Fewer points than this in a group (or a window) is inconclusive, never a pass. */
+  minSamples: z.number().int().min(1).default(100),
+});
+
+export const errorRateGateSchema = z.strictObject({
+  kind: z.literal('error-rate'),
+  /** Name in reports; defaults to `error-rate`. */
+  name: gateName.optional(),
+  /** A k6 Rate metric whose non-zero values are errors. */
+  metric: metricName.default('http_req_failed'),
+  /** Upper bound of the share of errors, 0-1 (0.01 = 1 %). */
+  bound: z.number().min(0).max(1).default(0.01),
+  where: tagFilterSchema.default({}),
+  groupBy: z.array(z.string().min(1)).default(['vantage']),
+  window: windowSchema.optional(),
+  minSamples: z.number().int().min(1).default(100),
+});
+
+/**
+ * Failover: how a fault in one region was detected, how fast clients at each vantage were served again, how many
+ * of their requests failed meanwhile, and how long traffic took to rebalance after the fault was undone.
+ * @see ../shared/DESIGN.md, "Definitions the measurements use"
+ */
+export const failoverGateSchema = z.strictObject({
+  kind: z.literal('failover'),
+  name: gateName.optional(),
+  /** A per-request Rate (1 = failed) tagged with the vantage and the serving region. */
+  metric: metricName.default('request_failed'),
+  where: tagFilterSchema.default({}),
+  /** Tag naming the client vantage. */
+  vantageTag: z.string().min(1).default('vantage'),
+  /** Tag naming the region that served the request. */
+  servedByTag: z.string().min(1).default('served_by'),
+  /** N: client-seen failover ends at the start of the first window of N seconds in which every request succeeded from a healthy region. */
+  successWindowSeconds: z.number().positive().default(5),
+  /** Bound on detection time (fault applied → health check reported unhealthy), seconds. */
+  detectionSeconds: z.number().positive().default(30),
+  /** Bound on client-seen failover time per vantage, seconds. */
+  failoverSeconds: z.number().positive().default(60),
+  /** Bound on failed / all requests between the fault and client-seen failover, 0-1. */
+  transitionErrorRate: z.number().min(0).max(1).default(0.001),
+  /** Bound on rebalance time (fault undone → traffic shares back near the pre-fault shares), seconds. */
+  rebalanceSeconds: z.number().positive().default(120),
+  /** How far (absolute, 0-1) a region's share may be from its pre-fault share and count as rebalanced. */
+  rebalanceTolerance: z.number().min(0).max(1).default(0.1),
+  /** Window over which traffic shares are measured after the restore, seconds. */
+  rebalanceWindowSeconds: z.number().positive().default(5),
+  /** Pre-fault traffic taken as the baseline share, seconds before the fault. */
+  baselineSeconds: z.number().positive().default(60),
+  /** Fewer requests than this from a vantage around the fault is inconclusive. */
+  minSamples: z.number().int().min(1).default(10),
+});
+
+export const replicationGateSchema = z.strictObject({
+  kind: z.literal('replication'),
+  name: gateName.optional(),
+  /** Trend of observed replication lag (write in A, first read in B that sees it), ms. */
+  metric: metricName.default('replication_lag_ms'),
+  percentile: percentileField.default(99),
+  /** Upper bound on the lag percentile, ms. */
+  bound: z.number().positive().default(2000),
+  where: tagFilterSchema.default({}),
+  groupBy: z.array(z.string().min(1)).default(['from', 'to']),
+  /** Counter of writes never seen in the other region within the deadline; must stay 0. */
+  lostWritesMetric: metricName.default('lost_writes'),
+  minSamples: z.number().int().min(1).default(10),
+});
+
+const dimensionsSchema = z.record(z.string().min(1), z.string().min(1));
+
+/**
+ * A CloudWatch metric read with GetMetricData and held to a bound (ALB 5XX counts, TargetResponseTime, DynamoDB
+ * ReplicationLatency, Aurora global lag, ...).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export const cloudwatchGateSchema = z.strictObject({
+  kind: z.literal('cloudwatch'),
+  name: gateName.optional(),
+  /** Region the metric lives in; defaults to the control region. */
+  region: z.string().min(1).optional(),
+  namespace: z.string().min(1),
+  metricName: z.string().min(1),
+  dimensions: dimensionsSchema.default({}),
+  /** CloudWatch statistic: Sum, Average, Maximum, Minimum, SampleCount or a percentile like p99. */
+  stat: z
+    .string()
+    .regex(/^(Sum|Average|Maximum|Minimum|SampleCount|p\d{1,2}(\.\d+)?)$/, {
+      message: 'expected Sum, Average, Maximum, Minimum, SampleCount or pNN',
+    })
+    .default('Sum'),
+  /** Period of each datapoint, seconds (a multiple of 60, or 1/5/10/30 for high-resolution metrics). */
+  periodSeconds: z.number().int().positive().default(60),
+  /** How the datapoints of the window become one value. */
+  reduce: z.enum(['max', 'min', 'sum', 'average', 'last']).default('max'),
+  /** `<=` bounds from above (errors, latency); `>=` from below (healthy hosts). */
+  op: z.enum(['<=', '>=']).default('<='),
+  bound: z.number(),
+  /** Window to read, seconds back from the evaluation time (or the run's span when judging a run). */
+  lookbackSeconds: z.number().int().positive().default(600),
+  /** Fewer datapoints than this is inconclusive. */
+  minDatapoints: z.number().int().min(1).default(3),
+});
+
+/**
+ * The region just deployed against the regions not yet deployed, on the same metric: a two-sided Mann-Whitney U
+ * test, failing only when the difference is significant AND larger than the effect-size bound (Kayenta's judge).
+ * @see https://github.com/spinnaker/kayenta (MannWhitneyClassifier)
+ */
+export const comparisonGateSchema = z.strictObject({
+  kind: z.literal('comparison'),
+  name: gateName.optional(),
+  metric: metricName.default('http_req_duration'),
+  where: tagFilterSchema.default({}),
+  /** Tag naming the region a point measured. */
+  regionTag: z.string().min(1).default('target_region'),
+  /** The region just deployed; set by the rollout (or `crosswind gate --candidate`). */
+  candidate: z.string().min(1).optional(),
+  /** Baseline regions; default: every other region in the data. */
+  baseline: z.array(z.string().min(1)).optional(),
+  /** Significance level of the two-sided test. */
+  alpha: z.number().gt(0).lt(1).default(0.05),
+  /** Largest allowed ratio of candidate median to baseline median (1.2 = 20 % slower). */
+  maxMedianRatio: z.number().gt(0).default(1.2),
+  /** Fewer points than this on either side is inconclusive. */
+  minSamples: z.number().int().min(1).default(50),
+});
+
+export const gateSchema = z.discriminatedUnion('kind', [
+  latencyGateSchema,
+  errorRateGateSchema,
+  failoverGateSchema,
+  replicationGateSchema,
+  cloudwatchGateSchema,
+  comparisonGateSchema,
+]);
+
+export const gatesSchema = z.strictObject({
+  /** The gates every judged run is held to. Default: p(99) latency <= 1000 ms and errors <= 1 %, per vantage. */
+  checks: z.array(gateSchema).default([
+    { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
+    { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
+  ]),
+  /** The failover gate applied when a run has faults (a fault ledger); defaults from the field. */
+  failover: failoverGateSchema.omit({ kind: true }).prefault({}),
+});
+
+export type LatencyGate = z.output<typeof latencyGateSchema>;
+export type ErrorRateGate = z.output<typeof errorRateGateSchema>;
+export type FailoverGate = z.output<typeof failoverGateSchema>;
+export type ReplicationGate = z.output<typeof replicationGateSchema>;
+export type CloudWatchGate = z.output<typeof cloudwatchGateSchema>;
+export type ComparisonGate = z.output<typeof comparisonGateSchema>;
+/** A resolved gate definition, defaults filled. */
+export type Gate = z.output<typeof gateSchema>;
+/** A gate as written, optional fields left out. */
+export type GateInput = z.input<typeof gateSchema>;
+export type GateKind = Gate['kind'];
+export type GatesConfig = z.output<typeof gatesSchema>;

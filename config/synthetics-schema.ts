@@ -1,0 +1,134 @@
+import { z } from 'zod';
+
+// The `synthetics` section: how much traffic each k6 scenario sends, for how long, from where, and the k6
+// thresholds it carries. Every field has a default, so a config without this section runs sensible short checks.
+
+const DURATION = /^(\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds in a k6-style duration (`500ms`, `30s`, `1m30s`, `2h`); undefined when it is not one. */
+export function parseDurationMs(text: string): number | undefined {
+  if (!DURATION.test(text)) return undefined;
+  let total = 0;
+  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(value) * (UNIT_MS[unit as string] ?? 0);
+  return Math.round(total);
+}
+
+/** A duration: a number of milliseconds, or text like `30s`, `500ms`, `1m30s`; read as milliseconds. */
+export const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = typeof v === 'number' ? v : parseDurationMs(v);
+  if (ms === undefined || !Number.isInteger(ms) || ms <= 0) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a positive duration like "30s", "500ms" or "1m30s", or whole milliseconds as a number',
+    });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const perSecond = z.number().positive().max(100_000);
+const path = z.string().regex(/^\//, { message: 'expected a path starting with "/"' });
+const names = z.array(z.string().min(1)).min(1);
+
+/** k6 thresholds: a metric, optionally with a `{tag:value}` selector, to its expressions (`p(99)<500`, `rate<0.01`). */
+const thresholds = z.record(z.string().min(1), z.array(z.string().min(1)).min(1));
+
+export const syntheticsSchema = z.strictObject({
+  http: z
+    .strictObject({
+      /**
+       * A new connection (and so a new name resolution) for every request. k6 resolves names only when it dials,
+       * so kept-alive connections would hide a DNS failover. Default true.
+       */
+      noConnectionReuse: z.boolean().default(true),
+      /** Per-request timeout. Default 5 s. */
+      timeout: durationMs.default(5000),
+    })
+    .prefault({}),
+  /** Statistics of Trend metrics in k6's end-of-test summary; k6's default lacks p(99). */
+  summaryTrendStats: z.array(z.string().min(1)).min(1).default(['avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)', 'count']),
+  /** Repeat every threshold on a plain metric once per vantage (or region), so each group shows in k6's summary. Default true. */
+  thresholdsPerGroup: z.boolean().default(true),
+  globalTraffic: z
+    .strictObject({
+      /** Default 30 s. */
+      duration: durationMs.default(30_000),
+      /** Requests started per second, per vantage. Default 10. */
+      ratePerSecond: perSecond.default(10),
+      /** Path requested on each vantage's endpoint. Default `/`. */
+      path: path.default('/'),
+      /** Names of the vantages to drive; default every configured vantage. */
+      vantages: names.optional(),
+      /** Most VUs per vantage (requests in flight at once). Default 50. */
+      maxVUs: z.number().int().positive().default(50),
+      /** Default: under 1% failed requests, p(99) under 2 s. */
+      thresholds: thresholds.default({ http_req_failed: ['rate<0.01'], http_req_duration: ['p(99)<2000'] }),
+    })
+    .prefault({}),
+  regionalProbe: z
+    .strictObject({
+      /** Default 30 s. */
+      duration: durationMs.default(30_000),
+      /** Probes started per second, per region. Default 2. */
+      ratePerSecond: perSecond.default(2),
+      /** The deep health path. Default `/health`. */
+      healthPath: path.default('/health'),
+      /** Further paths requested on each region per probe (functional checks). Default none. */
+      paths: z.array(path).default([]),
+      /** Names of the regions to probe; default every configured region. */
+      regions: names.optional(),
+      /** Most VUs per region. Default 20. */
+      maxVUs: z.number().int().positive().default(20),
+      /** Default: every health answer ok, no failed request. */
+      thresholds: thresholds.default({ health_ok: ['rate>=0.99'], http_req_failed: ['rate<0.01'] }),
+    })
+    .prefault({}),
+  readYourWrites: z
+    .strictObject({
+      /** Default 30 s. */
+      duration: durationMs.default(30_000),
+      /** Writes started per second, per region pair. Default 2. */
+      writesPerSecond: perSecond.default(2),
+      /** The items collection. Default `/api/items`. */
+      itemsPath: path.default('/api/items'),
+      /** (writer, reader) region pairs; default every ordered pair of configured regions. */
+      pairs: z
+        .array(z.strictObject({ from: z.string().min(1), to: z.string().min(1) }))
+        .min(1)
+        .optional(),
+      /** A write not visible in the reader within this is lost. Default 10 s. */
+      deadline: durationMs.default(10_000),
+      /** How often the reader polls. Default 25 ms. */
+      pollInterval: durationMs.default(25),
+      convergence: z
+        .strictObject({
+          /** Concurrent-write checks started per second; 0 turns them off. Default 0.5. */
+          checksPerSecond: z.number().min(0).max(1000).default(0.5),
+          /** Every region must agree within this. Default 10 s. */
+          deadline: durationMs.default(10_000),
+        })
+        .prefault({}),
+      /** Default: no lost write, every concurrent write converged. */
+      thresholds: thresholds.default({ lost_writes: ['count<1'], convergence_ok: ['rate>=1'] }),
+    })
+    .prefault({}),
+  sessionContinuity: z
+    .strictObject({
+      /** Default 30 s. */
+      duration: durationMs.default(30_000),
+      /** The sessions collection. Default `/api/sessions`. */
+      sessionsPath: path.default('/api/sessions'),
+      /** Sessions held open per vantage. Default 2. */
+      sessionsPerVantage: z.number().int().positive().max(1000).default(2),
+      /** Time between two checks of a session. Default 250 ms. */
+      checkInterval: durationMs.default(250),
+      /** Names of the vantages to use; default every configured vantage. */
+      vantages: names.optional(),
+      /** Default: every session check finds its session. */
+      thresholds: thresholds.default({ session_kept: ['rate>=1'] }),
+    })
+    .prefault({}),
+});
+
+export type SyntheticsConfig = z.output<typeof syntheticsSchema>;

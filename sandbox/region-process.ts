@@ -1,0 +1,66 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DeadlineError, InfrastructureError } from '../config/errors.ts';
+import type { RegionAppOptions } from './region-app.ts';
+
+const ENTRY = fileURLToPath(new URL('./region-app-main.ts', import.meta.url));
+
+/** A region app running in its own process. */
+export interface RegionProcess {
+  region: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+/**
+ * Spawns one region app (`node --import tsx region-app-main.ts`) and waits for its ready line. Its stdin is a pipe
+ * from this process, so if this process dies the app notices the end of stdin and exits: no orphans.
+ */
+export async function spawnRegionApp(
+  options: Omit<RegionAppOptions, 'log'>,
+  { deadlineMs = 20_000, log }: { deadlineMs?: number; log?: (line: string) => void } = {},
+): Promise<RegionProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, JSON.stringify(options)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env },
+  });
+  const output: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) {
+      output.push(line);
+      if (output.length > 50) output.shift();
+      log?.(line);
+    }
+  });
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    await exited(child);
+    clearTimeout(killer);
+  };
+  await new Promise<void>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new DeadlineError(`region app ${options.region}`, deadlineMs));
+    }, deadlineMs);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      if (buffer.includes('"ready":true')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new InfrastructureError(`region app ${options.region} exited with ${code} before it was ready:\n${output.join('\n')}`));
+    });
+  });
+  return { region: options.region, pid: child.pid ?? 0, stop };
+}

@@ -1,0 +1,264 @@
+import { rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
+import { Edge } from './edge.ts';
+import { FisExecutor } from './fis-executor.ts';
+import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
+import { GroundTruthLog } from './ground-truth.ts';
+import { type MotoServer, startMoto } from './moto.ts';
+import { freePort } from './ports.ts';
+import { provision, regionTarget } from './provision.ts';
+import { type RegionProcess, spawnRegionApp } from './region-process.ts';
+import { type Route53Api, startRoute53Api } from './route53-api.ts';
+import {
+  DEFAULT_STATE_FILE,
+  SANDBOX_ACCOUNT_ID,
+  SANDBOX_CREDENTIALS,
+  type SandboxState,
+  type SandboxTiming,
+  writeSandboxState,
+} from './state.ts';
+
+export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
+export const DEFAULT_TIMING: SandboxTiming = {
+  healthIntervalMs: 1000,
+  failureThreshold: 3,
+  healthTimeoutMs: 800,
+  dnsTtlMs: 1500,
+  replicationLagMs: 500,
+};
+
+export interface StartSandboxOptions {
+  /** AWS region names; default us-east-1, us-west-2, eu-west-1. */
+  regions?: string[];
+  /** Vantage specs (`vantage-eu`, `name@eu-west-1`) or placed vantages; default one per region's geography plus one. */
+  vantages?: (string | VantageSpec)[];
+  /** Where to write the state file; `false` writes none. Default `.crosswind/sandbox/state.json`. */
+  stateFile?: string | false;
+  /** Ground-truth JSONL; default `ground-truth.jsonl` beside the state file. */
+  groundTruthLog?: string;
+  timing?: Partial<SandboxTiming>;
+  /** The version every region app starts with. */
+  version?: string;
+  /** Progress and events, one line each. */
+  log?: (line: string) => void;
+  /** How often the FIS executor lists experiments, in ms. */
+  fisPollMs?: number;
+}
+
+export interface SandboxHandle {
+  state: SandboxState;
+  /** Milliseconds from the call to startSandbox until everything answered. */
+  readyMs: number;
+  edge: Edge;
+  fis: FisExecutor;
+  /** Stops everything this sandbox started and removes its state file; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+function timingProblems(t: SandboxTiming): string[] {
+  const problems: string[] = [];
+  for (const [k, v] of Object.entries(t)) if (!Number.isFinite(v) || v < 0) problems.push(`timing.${k}: expected a number >= 0, got ${v}`);
+  if (t.failureThreshold < 1 || t.failureThreshold > 10 || !Number.isInteger(t.failureThreshold)) {
+    problems.push(`timing.failureThreshold: expected an integer 1-10 (Route 53's range), got ${t.failureThreshold}`);
+  }
+  if (t.healthIntervalMs < 50) problems.push(`timing.healthIntervalMs: expected at least 50 ms, got ${t.healthIntervalMs}`);
+  return problems;
+}
+
+/**
+ * Starts the sandbox: moto, one region app process per region, provisioning into moto, the edge (one listener per
+ * vantage), the Route 53 API, and the FIS executor, all on free loopback ports; writes the state file.
+ */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<SandboxHandle> {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const regions = options.regions ?? DEFAULT_REGIONS;
+  const timing: SandboxTiming = { ...DEFAULT_TIMING, ...options.timing };
+  const problems: { path: string; message: string }[] = [];
+  regions.forEach((r, i) => {
+    if (!isKnownRegion(r)) problems.push({ path: `regions[${i}]`, message: `expected an AWS region name the sandbox knows, got "${r}"` });
+  });
+  if (regions.length === 0) problems.push({ path: 'regions', message: 'expected at least one region' });
+  if (new Set(regions).size !== regions.length) problems.push({ path: 'regions', message: 'a region is listed twice' });
+  for (const p of timingProblems(timing)) problems.push({ path: p.split(':')[0] ?? '', message: p.slice(p.indexOf(':') + 2) });
+  const specs = options.vantages ?? defaultVantages(regions);
+  const parsed = parseVantageSpecs(specs.filter((s): s is string => typeof s === 'string'));
+  for (const p of parsed.problems) problems.push({ path: 'vantages', message: p });
+  const vantageSpecs = [...parsed.vantages, ...specs.filter((s): s is VantageSpec => typeof s !== 'string')];
+  if (new Set(vantageSpecs.map((v) => v.name)).size !== vantageSpecs.length)
+    problems.push({ path: 'vantages', message: 'a vantage is listed twice' });
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const stateFile = options.stateFile === false ? undefined : resolve(options.stateFile ?? DEFAULT_STATE_FILE);
+  const groundTruthPath = resolve(
+    options.groundTruthLog ?? join(stateFile ? dirname(stateFile) : '.crosswind/sandbox', 'ground-truth.jsonl'),
+  );
+  await rm(groundTruthPath, { force: true });
+  const groundTruth = new GroundTruthLog(groundTruthPath);
+
+  // Everything below is undone in reverse order if a later step fails.
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const ports = {
+      regions: await Promise.all(regions.map(async () => ({ public: await freePort(), admin: await freePort() }))),
+      vantages: await Promise.all(vantageSpecs.map(() => freePort())),
+      api: await freePort(),
+    };
+    const appInfo = regions.map((name, i) => {
+      const p = ports.regions[i] ?? { public: 0, admin: 0 };
+      return {
+        name,
+        port: p.public,
+        adminPort: p.admin,
+        endpoint: `http://127.0.0.1:${p.public}`,
+        adminUrl: `http://127.0.0.1:${p.admin}`,
+        arn: `arn:aws:ecs:${name}:${SANDBOX_ACCOUNT_ID}:task/crosswind-sandbox/${name.replaceAll('-', '')}app0001`,
+      };
+    });
+
+    // moto and the region apps start in parallel: they are the slow part (two interpreters).
+    log(`starting moto and ${regions.length} region apps`);
+    const motoPromise = startMoto({});
+    const appPromises = appInfo.map((a) =>
+      spawnRegionApp(
+        {
+          region: a.name,
+          version: options.version ?? '1.0.0',
+          publicPort: a.port,
+          adminPort: a.adminPort,
+          peers: appInfo.filter((b) => b.name !== a.name).map((b) => ({ region: b.name, adminUrl: b.adminUrl })),
+          replicationLagMs: timing.replicationLagMs,
+        },
+        { log },
+      ),
+    );
+    const settled = await Promise.allSettled([motoPromise, ...appPromises]);
+    for (const s of settled) if (s.status === 'fulfilled') cleanups.push(() => s.value.stop());
+    const failed = settled.find((s) => s.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    const moto = (settled[0] as PromiseFulfilledResult<MotoServer>).value;
+    const apps = settled.slice(1).map((s) => (s as PromiseFulfilledResult<RegionProcess>).value);
+    log(`moto at ${moto.url}; region apps up after ${Date.now() - started} ms`);
+
+    const provisioned = await provision(
+      moto.url,
+      appInfo.map((a) => ({ name: a.name, port: a.port, arn: a.arn })),
+      { failureThreshold: timing.failureThreshold, ttlSeconds: Math.ceil(timing.dnsTtlMs / 1000) },
+    );
+    log(`provisioned hosted zone ${provisioned.hostedZoneId} after ${Date.now() - started} ms`);
+
+    const vantages = vantageSpecs.map((v, i) => {
+      const row = latencyRow(v, regions);
+      return {
+        name: v.name,
+        port: ports.vantages[i] ?? 0,
+        latencyMs: row.latencyMs,
+        nearestRegion: row.nearestRegion,
+        resolverIp: `127.0.100.${i + 1}`,
+      };
+    });
+    const edgeRegions = appInfo.map((a) => ({
+      name: a.name,
+      endpoint: a.endpoint,
+      healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
+      target: regionTarget(a.name),
+    }));
+    const edge = new Edge({
+      motoUrl: moto.url,
+      hostedZoneId: provisioned.hostedZoneId,
+      recordName: provisioned.recordName,
+      regions: edgeRegions,
+      vantages,
+      timing,
+      groundTruth,
+      log,
+    });
+    cleanups.push(() => edge.stop());
+    await edge.start();
+
+    const fis = new FisExecutor({ motoUrl: moto.url, regions: appInfo, groundTruth, log, pollMs: options.fisPollMs ?? 200 });
+    cleanups.push(() => fis.stop());
+    const api: Route53Api = await startRoute53Api({
+      port: ports.api,
+      motoUrl: moto.url,
+      edge,
+      onStopExperiment: (id) => fis.experimentStopped(id),
+    });
+    cleanups.push(() => api.stop());
+    fis.start();
+
+    const state: SandboxState = {
+      version: 1,
+      startedAt: started,
+      supervisorPid: process.pid,
+      moto: { url: moto.url, pid: moto.pid },
+      aws: {
+        accountId: SANDBOX_ACCOUNT_ID,
+        controlRegion: 'us-east-1',
+        credentials: { ...SANDBOX_CREDENTIALS },
+        endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url },
+      },
+      route53: {
+        hostedZoneId: provisioned.hostedZoneId,
+        zoneName: 'sandbox.crosswind.test',
+        recordName: provisioned.recordName,
+        latencyRecordName: provisioned.latencyRecordName,
+        weightedRecordName: provisioned.weightedRecordName,
+        failoverRecordName: provisioned.failoverRecordName,
+      },
+      regions: appInfo.map((a, i) => ({
+        name: a.name,
+        endpoint: a.endpoint,
+        adminUrl: a.adminUrl,
+        pid: apps[i]?.pid ?? 0,
+        arn: a.arn,
+        healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
+        setIdentifier: a.name,
+        target: regionTarget(a.name),
+        experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
+        alarms: provisioned.regions[a.name]?.alarms ?? [],
+      })),
+      vantages: vantages.map((v) => ({
+        name: v.name,
+        endpoint: `http://127.0.0.1:${v.port}`,
+        nearestRegion: v.nearestRegion,
+        latencyMs: v.latencyMs,
+        resolverIp: v.resolverIp,
+      })),
+      groundTruthLog: groundTruthPath,
+      timing,
+      ports: [moto.port, api.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
+    };
+    if (stateFile) {
+      await writeSandboxState(state, stateFile);
+      cleanups.push(() => rm(stateFile, { force: true }));
+    }
+    const readyMs = Date.now() - started;
+    groundTruth.write({ time: Date.now(), kind: 'sandbox', phase: 'ready', detail: `ready in ${readyMs} ms` });
+    log(`sandbox ready in ${readyMs} ms`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      state,
+      readyMs,
+      edge,
+      fis,
+      stop() {
+        stopping ??= (async () => {
+          groundTruth.write({ time: Date.now(), kind: 'sandbox', phase: 'stopping' });
+          await cleanup();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,114 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InfrastructureError } from '../config/errors.ts';
+
+/** Where `crosswind sandbox up` writes its state unless told otherwise, relative to the current directory. */
+export const DEFAULT_STATE_FILE = '.crosswind/sandbox/state.json';
+
+/** moto's fixed account id: every ARN the sandbox makes carries it. */
+export const SANDBOX_ACCOUNT_ID = '123456789012';
+
+/** moto accepts any credentials; these never leave loopback. */
+export const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+
+/** Scaled-down Route 53 and replication timings (Route 53 itself checks every 10-30 s; DNS TTLs are ~60 s). */
+export interface SandboxTiming {
+  /** How often the edge checks every region's `/health`, in ms. */
+  healthIntervalMs: number;
+  /** Consecutive failed (or passed) checks before a region's measured status flips; moto's FailureThreshold wins once provisioned. */
+  failureThreshold: number;
+  /** A health check that has not answered 2xx/3xx within this many ms failed. */
+  healthTimeoutMs: number;
+  /** How long each vantage caches its DNS answer, in ms. */
+  dnsTtlMs: number;
+  /** Delay before a write in one region is applied in the others, in ms. */
+  replicationLagMs: number;
+}
+
+export interface SandboxRegionState {
+  name: string;
+  /** The region app's public URL (the regional load balancer). */
+  endpoint: string;
+  /** The region app's admin URL: fault knobs and version. */
+  adminUrl: string;
+  pid: number;
+  /** The FIS target ARN that names this region app (an ECS task ARN). */
+  arn: string;
+  healthCheckId: string;
+  /** `SetIdentifier` of this region's latency, weighted and failover records. */
+  setIdentifier: string;
+  /** The record value that names this region (`<region>.regions.<zone>`). */
+  target: string;
+  /** FIS experiment templates provisioned for this region, by action id (e.g. `aws:ecs:stop-task`). */
+  experimentTemplates: Record<string, string>;
+  /** CloudWatch alarms provisioned for this region. */
+  alarms: { name: string; arn: string }[];
+}
+
+export interface SandboxVantageState {
+  name: string;
+  /** The edge listener clients at this vantage send requests to. */
+  endpoint: string;
+  /** The region with the lowest latency from here. */
+  nearestRegion: string;
+  /** One-way network latency from this vantage to each region, in ms; the edge adds it as delay. */
+  latencyMs: Record<string, number>;
+  /** The resolver IP `TestDNSAnswer` maps to this vantage (a label only: nothing is sent there). */
+  resolverIp: string;
+}
+
+/** Everything other processes need to use a running sandbox. Written by `crosswind sandbox up`. */
+export interface SandboxState {
+  version: 1;
+  startedAt: number;
+  /** The process that owns every other one; `crosswind sandbox down` signals it. */
+  supervisorPid: number;
+  moto: { url: string; pid: number };
+  /** AWS endpoints crosswind uses: Route 53 goes through the edge's API (health status, TestDNSAnswer), the rest to moto. */
+  aws: {
+    accountId: string;
+    controlRegion: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    endpoints: { route53: string; fis: string; cloudwatch: string; sts: string };
+  };
+  route53: {
+    hostedZoneId: string;
+    zoneName: string;
+    /** The global name users reach; a CNAME to one of the routed record sets below. */
+    recordName: string;
+    latencyRecordName: string;
+    weightedRecordName: string;
+    failoverRecordName: string;
+  };
+  regions: SandboxRegionState[];
+  vantages: SandboxVantageState[];
+  /** JSONL: every health change, routing change and FIS action start/stop, with ms timestamps. */
+  groundTruthLog: string;
+  timing: SandboxTiming;
+  /** Every port the sandbox bound, so `down` can check they are free again. */
+  ports: number[];
+}
+
+/** Reads a sandbox state file; throws an InfrastructureError naming the file when there is none. */
+export async function readSandboxState(file = DEFAULT_STATE_FILE): Promise<SandboxState> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new InfrastructureError(`no sandbox state at ${path}: start one with 'crosswind sandbox up'`);
+  }
+  const state = JSON.parse(text) as SandboxState;
+  if (state.version !== 1) throw new InfrastructureError(`${path}: unknown sandbox state version ${String(state.version)}`);
+  return state;
+}
+
+/** Writes the state file atomically (write then rename), so a reader never sees half a file. */
+export async function writeSandboxState(state: SandboxState, file = DEFAULT_STATE_FILE): Promise<string> {
+  const path = resolve(file);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(tmp, path);
+  return path;
+}

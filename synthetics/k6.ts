@@ -1,0 +1,193 @@
+// The Node side of the synthetics: writes the run plan, runs the pinned k6 on a scenario with NDJSON output and an
+// exported summary, streams the points while k6 runs, forwards Ctrl-C and SIGTERM, and says how the run ended.
+import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InfrastructureError } from '../config/errors.ts';
+import { toolchain } from '../scripts/toolchain.mjs';
+import type { K6Point } from '../validations/k6-output.ts';
+import { type K6RunFiles, type K6RunResult, type K6Summary, k6RunResult } from './k6-result.ts';
+import { PLAN_ENV, type RunPlan, type ScenarioName } from './plan.ts';
+import { tailPoints } from './tail-points.ts';
+
+export { buildPlan, type PlanOverrides } from './build-plan.ts';
+export type { K6RunFiles, K6RunKind, K6RunResult, K6Summary } from './k6-result.ts';
+export type { RunPlan, ScenarioName } from './plan.ts';
+
+/** How the launcher starts a process; `child_process.spawn` by default, replaceable in tests. */
+export type SpawnLike = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+
+/** Where process signals come from; `process` by default. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+}
+
+export interface StartK6RunOptions {
+  plan: RunPlan;
+  /** The run folder; k6's files go to `<runDir>/k6/`. */
+  runDir: string;
+  /** File stem under `<runDir>/k6/`; default the scenario name. Give each run in one folder its own. */
+  name?: string;
+  /** The k6 script; default `synthetics/scenarios/<scenario>.ts`. */
+  script?: string;
+  /** Default: the pinned k6 from the toolchain. */
+  k6Path?: string;
+  /** Extra environment for k6 (on top of this process's). */
+  env?: Record<string, string>;
+  /** Aborting asks k6 to stop (SIGINT: it ends gracefully and still writes its summary). */
+  signal?: AbortSignal;
+  /** After a stop request, SIGKILL k6 if it has not exited within this. Default 15 s. */
+  killAfterMs?: number;
+  /** How often the live stream looks for new points. Default 100 ms. */
+  pollIntervalMs?: number;
+  spawn?: SpawnLike;
+  /** Signals forwarded to k6 while it runs (SIGINT, SIGTERM); `null` forwards none. Default `process`. */
+  signals?: SignalSource | null;
+}
+
+export interface K6Run {
+  /**
+   * The run's points as k6 writes them. Each iteration starts from the first point and ends when k6 has exited
+   * and every point is read; several consumers may iterate independently.
+   */
+  points: AsyncIterable<K6Point>;
+  /** How the run ended; rejects only when k6 could not be started. */
+  done: Promise<K6RunResult>;
+  files: K6RunFiles;
+  /** Asks k6 to stop early, as Ctrl-C would. */
+  stop(): void;
+}
+
+const SCENARIOS_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const STDERR_TAIL = 8192;
+
+/** The script of a scenario. */
+export function scenarioScript(scenario: ScenarioName): string {
+  return join(SCENARIOS_DIR, `${scenario}.ts`);
+}
+
+/** The files of run `name` in `runDir`. */
+export function k6RunFiles(runDir: string, name: string): K6RunFiles {
+  const dir = join(resolve(runDir), 'k6');
+  return {
+    plan: join(dir, `${name}.plan.json`),
+    ndjson: join(dir, `${name}.ndjson`),
+    summary: join(dir, `${name}-summary.json`),
+    log: join(dir, `${name}.log`),
+  };
+}
+
+/**
+ * k6's command line. `--no-usage-report`: k6 sends nothing anywhere but the targets. `--quiet`: no progress bars
+ * in the log.
+ * @see https://grafana.com/docs/k6/latest/results-output/real-time/json/
+ * @see https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/#summary-export
+ */
+export function k6Args(files: K6RunFiles, script: string): string[] {
+  return ['run', '--quiet', '--no-color', '--no-usage-report', '--out', `json=${files.ndjson}`, '--summary-export', files.summary, script];
+}
+
+async function readSummary(file: string): Promise<K6Summary | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as K6Summary;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts k6 on a scenario with its plan. Returns at once: the points stream live, `done` settles when k6 exits.
+ * @example
+ * const run = await startK6Run({ plan: buildPlan(config, { scenario: 'global-traffic' }), runDir });
+ * for await (const p of run.points) if (p.metric === 'request_failed') watch(p);
+ * const result = await run.done; // result.kind: 'ok' | 'thresholds-failed' | ...
+ */
+export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
+  const name = options.name ?? options.plan.scenario;
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+    throw new InfrastructureError(`run name "${name}" must be letters, digits, ".", "_" or "-"`);
+  const files = k6RunFiles(options.runDir, name);
+  await mkdir(join(resolve(options.runDir), 'k6'), { recursive: true });
+  await writeFile(files.plan, `${JSON.stringify(options.plan, null, 2)}\n`);
+  const k6 = options.k6Path ?? toolchain().k6;
+  const script = options.script ?? scenarioScript(options.plan.scenario);
+  const spawn = options.spawn ?? nodeSpawn;
+  const signals = options.signals === undefined ? process : options.signals;
+  const log = createWriteStream(files.log);
+  const started = Date.now();
+
+  // Its own process group: a terminal's Ctrl-C reaches only us, and we forward it once (a second SIGINT makes k6
+  // stop hard, without its summary).
+  const child = spawn(k6, k6Args(files, script), {
+    env: { ...process.env, ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+
+  let exited = false;
+  let stopRequested = false;
+  let killTimer: NodeJS.Timeout | undefined;
+  let stderrTail = '';
+  child.stdout?.on('data', (d: Buffer) => log.write(d));
+  child.stderr?.on('data', (d: Buffer) => {
+    log.write(d);
+    stderrTail = (stderrTail + d.toString()).slice(-STDERR_TAIL);
+  });
+
+  const stop = (signal: NodeJS.Signals = 'SIGINT') => {
+    if (exited) return;
+    stopRequested = true;
+    child.kill(signal);
+    killTimer ??= setTimeout(() => {
+      if (!exited) child.kill('SIGKILL');
+    }, options.killAfterMs ?? 15_000);
+  };
+  const forwarders = FORWARDED.map((sig) => [sig, () => stop(sig)] as const);
+  for (const [sig, fn] of forwarders) signals?.on(sig, fn);
+  const onAbort = () => stop('SIGINT');
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
+    child.once('error', (err) => {
+      exited = true;
+      rejectExit(new InfrastructureError(`cannot start k6 (${k6}): ${err.message}`, { cause: err }));
+    });
+    child.once('close', (code, signal) => {
+      exited = true;
+      resolveExit({ code, signal });
+    });
+  });
+  const cleanup = () => {
+    clearTimeout(killTimer);
+    for (const [sig, fn] of forwarders) signals?.off(sig, fn);
+    options.signal?.removeEventListener('abort', onAbort);
+  };
+
+  const done = exit.then(
+    async ({ code, signal }) => {
+      cleanup();
+      await new Promise<void>((r) => log.end(r));
+      const summary = await readSummary(files.summary);
+      const base = { exitCode: code, signal, files, durationMs: Date.now() - started, stderrTail, ...(summary ? { summary } : {}) };
+      return k6RunResult(base, stopRequested);
+    },
+    (err: unknown) => {
+      cleanup();
+      log.end();
+      throw err;
+    },
+  );
+  // A caller that only iterates the points must not see an unhandled rejection; `done` still rejects for them.
+  done.catch(() => {});
+
+  const points: AsyncIterable<K6Point> = {
+    [Symbol.asyncIterator]: () =>
+      tailPoints(files.ndjson, { finished: () => exited, exited: exit, pollIntervalMs: options.pollIntervalMs }),
+  };
+  return { points, done, files, stop: () => stop('SIGINT') };
+}

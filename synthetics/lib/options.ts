@@ -1,0 +1,62 @@
+// k6 options built from the plan: the executors, the connection policy and the thresholds, so a scenario file
+// only says which function runs against what.
+import type { ConstantArrivalRateScenario, ConstantVUsScenario, Options } from 'k6/options';
+import type { ArrivalRate, RunPlan } from '../plan.ts';
+
+/** k6 scenario names allow only letters, digits, `_` and `-`. */
+export function k6ScenarioName(...parts: string[]): string {
+  return parts.join('_').replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+/** `perSecond` as k6's integer `rate` per `timeUnit`: per second when whole, else per minute. */
+export function rateAndUnit(perSecond: number): { rate: number; timeUnit: string } {
+  if (Number.isInteger(perSecond)) return { rate: perSecond, timeUnit: '1s' };
+  return { rate: Math.max(1, Math.round(perSecond * 60)), timeUnit: '1m' };
+}
+
+/**
+ * A constant-arrival-rate scenario: iterations start at a fixed rate whatever the latency, as users arrive.
+ * @see https://grafana.com/docs/k6/latest/using-k6/scenarios/executors/constant-arrival-rate/
+ */
+export function arrivalRateScenario(
+  rate: ArrivalRate,
+  durationMs: number,
+  execName: string,
+  env: Record<string, string>,
+  gracefulStopMs: number,
+): ConstantArrivalRateScenario {
+  return {
+    executor: 'constant-arrival-rate',
+    ...rateAndUnit(rate.perSecond),
+    duration: `${durationMs}ms`,
+    preAllocatedVUs: rate.preAllocatedVUs,
+    maxVUs: rate.maxVUs,
+    exec: execName,
+    env,
+    gracefulStop: `${gracefulStopMs}ms`,
+  };
+}
+
+/** A constant-VUs scenario: `vus` loops for the duration, each holding its own state (a session). */
+export function constantVusScenario(
+  vus: number,
+  durationMs: number,
+  execName: string,
+  env: Record<string, string>,
+  gracefulStopMs: number,
+): ConstantVUsScenario {
+  return { executor: 'constant-vus', vus, duration: `${durationMs}ms`, exec: execName, env, gracefulStop: `${gracefulStopMs}ms` };
+}
+
+/**
+ * Options every scenario shares. `noConnectionReuse` makes each request dial (and so resolve) again, which is
+ * how a DNS-level failover reaches a client.
+ * @see https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/#no-connection-reuse
+ */
+export function baseOptions(plan: RunPlan): Options {
+  return {
+    thresholds: plan.thresholds,
+    summaryTrendStats: plan.summaryTrendStats,
+    noConnectionReuse: plan.http.noConnectionReuse,
+  };
+}

@@ -1,0 +1,114 @@
+// One instrumented request: the shared tags, the serving region read from the response, the shared checks, and the
+// served_by-tagged twins of k6's request metrics. Every scenario's HTTP goes through here.
+import { check } from 'k6';
+import exec from 'k6/execution';
+import http, { type RefinedResponse, type RequestBody, type ResponseType } from 'k6/http';
+import type { ServedByRule } from '../plan.ts';
+import { requestDuration, requestFailed } from './metrics.ts';
+import { jsonBody, servedBy, UNKNOWN_REGION } from './served-by.ts';
+
+/** Who sends and whom it addresses: becomes the VU's tags, so every metric the VU emits carries them. */
+export interface RequestOrigin {
+  scenario: string;
+  vantage?: string;
+  /** Set when a region is addressed directly rather than through global routing. */
+  targetRegion?: string;
+}
+
+/**
+ * Sets `scenario`, `vantage` and `target_region` as VU tags. VU tags override k6's own `scenario` tag (which
+ * would be the per-vantage k6 scenario name), so every point says which crosswind scenario it belongs to.
+ * @see https://grafana.com/docs/k6/latest/javascript-api/k6-execution/#vu
+ */
+export function tagOrigin(origin: RequestOrigin): void {
+  const tags = exec.vu.metrics.tags;
+  tags.scenario = origin.scenario;
+  if (origin.vantage !== undefined) tags.vantage = origin.vantage;
+  else delete tags.vantage;
+  if (origin.targetRegion !== undefined) tags.target_region = origin.targetRegion;
+  else delete tags.target_region;
+}
+
+export interface RequestOptions {
+  /** Rules to read the serving region, tried in order. */
+  servedBy: ServedByRule[];
+  timeoutMs: number;
+  /** The `name` tag: a URL template (`/api/items/:id`) so ids do not explode the tag set. */
+  name: string;
+  headers?: Record<string, string>;
+  /** Parse the body as JSON (also done when a rule reads the serving region from the body). */
+  json?: boolean;
+  /** 404 is an expected answer (polling for something not there yet), not a failed request. */
+  notFoundExpected?: boolean;
+}
+
+/**
+ * k6's response callback for polls: 404 counts as expected in `http_req_failed`, so waiting for a replica does not
+ * read as errors. Made once, in the init context.
+ * @see https://grafana.com/docs/k6/latest/javascript-api/k6-http/expected-statuses/
+ */
+const FOUND_OR_NOT_FOUND = http.expectedStatuses({ min: 200, max: 399 }, 404);
+
+export interface Answer {
+  res: RefinedResponse<ResponseType | undefined>;
+  /** The serving region, or UNKNOWN_REGION. */
+  servedBy: string;
+  /** The parsed JSON body, when asked for and the body is JSON. */
+  body: unknown;
+  ok: boolean;
+}
+
+/** True for the statuses k6 counts as expected by default (200-399). */
+export function isExpected(status: number): boolean {
+  return status >= 200 && status < 400;
+}
+
+function params(options: RequestOptions) {
+  return {
+    timeout: `${options.timeoutMs}ms`,
+    headers: options.headers,
+    tags: { name: options.name },
+    ...(options.notFoundExpected ? { responseCallback: FOUND_OR_NOT_FOUND } : {}),
+  };
+}
+
+function record(res: RefinedResponse<ResponseType | undefined>, method: string, options: RequestOptions): Answer {
+  const wantsJson = options.json === true || options.servedBy.some((r) => 'jsonField' in r);
+  const body = wantsJson ? jsonBody(res) : undefined;
+  const region = servedBy(res, options.servedBy, body);
+  const ok = isExpected(res.status) || (options.notFoundExpected === true && res.status === 404);
+  const tags = { served_by: region, status: String(res.status), name: options.name, method };
+  requestDuration.add(res.timings.duration, tags);
+  requestFailed.add(!ok, tags);
+  check(res, { 'status is expected': () => ok, 'serving region is stamped': () => region !== UNKNOWN_REGION }, { served_by: region });
+  return { res, servedBy: region, body, ok };
+}
+
+/** Sends one request and records it; never throws on HTTP or network failure. */
+export function send(method: string, url: string, payload: RequestBody | null, options: RequestOptions): Answer {
+  return record(http.request(method, url, payload, params(options)), method, options);
+}
+
+export interface BatchItem {
+  method: string;
+  url: string;
+  body: string | null;
+  options: RequestOptions;
+}
+
+/**
+ * Sends requests in parallel (k6's batch) and records each: how two regions are written "at the same time".
+ * @see https://grafana.com/docs/k6/latest/javascript-api/k6-http/batch/
+ */
+export function sendBatch(items: BatchItem[]): Answer[] {
+  const responses = http.batch(items.map((i) => ({ method: i.method, url: i.url, body: i.body, params: params(i.options) })));
+  return responses.map((res, n) => {
+    const item = items[n] as BatchItem;
+    return record(res, item.method, item.options);
+  });
+}
+
+/** A JSON request body with its content type. */
+export function jsonHeaders(): Record<string, string> {
+  return { 'content-type': 'application/json' };
+}

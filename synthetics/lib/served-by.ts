@@ -1,0 +1,54 @@
+// Which region answered. The edge (or the load balancer) stamps it on every response; reading it per request is
+// how a client sees a failover without access to the routing layer.
+import type { RefinedResponse, ResponseType } from 'k6/http';
+import type { ServedByRule } from '../plan.ts';
+
+/** The tag value used when no rule finds the serving region (no response, or a response not stamped). */
+export const UNKNOWN_REGION = 'unknown';
+
+function headerValue(res: RefinedResponse<ResponseType | undefined>, name: string): string | undefined {
+  // Go canonicalises header names (X-Served-By); compare case-insensitively.
+  const wanted = name.toLowerCase();
+  for (const key in res.headers) {
+    if (key.toLowerCase() === wanted) {
+      const value = res.headers[key];
+      if (value) return value.split(',')[0]?.trim();
+    }
+  }
+  return undefined;
+}
+
+function jsonValue(body: unknown, path: string): string | undefined {
+  let node: unknown = body;
+  for (const part of path.split('.')) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return typeof node === 'string' && node !== '' ? node : undefined;
+}
+
+/** Parses a JSON body once per response; undefined for non-JSON bodies. */
+export function jsonBody(res: RefinedResponse<ResponseType | undefined>): unknown {
+  if (typeof res.body !== 'string' || res.body === '') return undefined;
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The serving region by the first rule that finds one, else UNKNOWN_REGION. `body` is the parsed JSON, if any. */
+export function servedBy(res: RefinedResponse<ResponseType | undefined>, rules: ServedByRule[], body?: unknown): string {
+  let parsed = body;
+  for (const rule of rules) {
+    if ('header' in rule) {
+      const value = headerValue(res, rule.header);
+      if (value) return value;
+    } else {
+      if (parsed === undefined) parsed = jsonBody(res);
+      const value = jsonValue(parsed, rule.jsonField);
+      if (value) return value;
+    }
+  }
+  return UNKNOWN_REGION;
+}

@@ -1,0 +1,91 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { isListening } from '../../../sandbox/ports.ts';
+import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
+import { crosswind } from '../../support/cli.ts';
+
+const BIN = fileURLToPath(new URL('../../../cli/bin.mjs', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('crosswind sandbox up / deploy / down', function () {
+  this.timeout(90_000);
+  let dir: string;
+  let up: ChildProcess | undefined;
+  let state: SandboxState | undefined;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-sandbox-cli-'));
+  });
+  after(async () => {
+    // If an assertion failed before `down`, end what this test started, by id.
+    if (up && up.exitCode === null) up.kill('SIGTERM');
+    for (const pid of state ? [state.moto.pid, ...state.regions.map((r) => r.pid)] : []) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('starts in the foreground, prints the endpoints, deploys a version, and `down` leaves no process and no bound port', async () => {
+    const stateFile = join(dir, 'state.json');
+    const started = Date.now();
+    up = spawn(process.execPath, [BIN, 'sandbox', 'up', '--state', stateFile, '--health-interval-ms', '300'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    up.stdout?.on('data', (d) => {
+      stdout += d;
+    });
+    up.stderr?.on('data', () => {});
+    while (!stdout.includes('sandbox ready in')) {
+      if (up.exitCode !== null) throw new Error(`sandbox up exited with ${up.exitCode}`);
+      if (Date.now() - started > 30_000) throw new Error('sandbox up did not become ready in 30 s');
+      await sleep(50);
+    }
+    expect(stdout).to.match(/VANTAGE\s+ENDPOINT\s+NEAREST/);
+    state = await readSandboxState(stateFile);
+    expect(state.supervisorPid).to.equal(up.pid);
+
+    const deployed = await crosswind([
+      'sandbox',
+      'deploy',
+      '--region',
+      'eu-west-1',
+      '--version',
+      '2.0.0',
+      '--error-rate',
+      '0',
+      '--state',
+      stateFile,
+    ]);
+    expect(deployed.code, deployed.stderr).to.equal(0);
+    const eu = state.regions.find((r) => r.name === 'eu-west-1');
+    const version = (await (await fetch(`${eu?.endpoint}/version`)).json()) as { version: string };
+    expect(version.version).to.equal('2.0.0');
+
+    const bad = await crosswind(['sandbox', 'deploy', '--region', 'mars-1', '--version', '2', '--error-rate', '7', '--state', stateFile]);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--error-rate');
+
+    const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
+    for (const pid of pids) expect(alive(pid), `pid ${pid} before down`).to.equal(true);
+    for (const port of state.ports) expect(await isListening(port), `port ${port} before down`).to.equal(true);
+
+    const down = await crosswind(['sandbox', 'down', '--state', stateFile]);
+    expect(down.code, down.stderr).to.equal(0);
+    for (const pid of pids) expect(alive(pid), `pid ${pid} after down`).to.equal(false);
+    for (const port of state.ports) expect(await isListening(port), `port ${port} after down`).to.equal(false);
+    expect(existsSync(stateFile)).to.equal(false);
+  });
+});

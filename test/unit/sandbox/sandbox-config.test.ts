@@ -1,0 +1,121 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { ConfigError } from '../../../config/errors.ts';
+import { loadConfig, resolveConfig } from '../../../config/load.ts';
+import { applySandboxStateFile, configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
+import { type SandboxState, writeSandboxState } from '../../../sandbox/state.ts';
+
+const region = (name: string, port: number) => ({
+  name,
+  endpoint: `http://127.0.0.1:${port}`,
+  adminUrl: `http://127.0.0.1:${port + 1}`,
+  pid: 10,
+  arn: `arn:aws:ecs:${name}:123456789012:task/crosswind-sandbox/x`,
+  healthCheckId: `hc-${name}`,
+  setIdentifier: name,
+  target: `${name}.regions.sandbox.crosswind.test`,
+  experimentTemplates: {},
+  alarms: [],
+});
+
+const STATE: SandboxState = {
+  version: 1,
+  startedAt: 0,
+  supervisorPid: 1,
+  moto: { url: 'http://127.0.0.1:5000', pid: 2 },
+  aws: {
+    accountId: '123456789012',
+    controlRegion: 'us-east-1',
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    endpoints: {
+      route53: 'http://127.0.0.1:6000',
+      fis: 'http://127.0.0.1:6000',
+      cloudwatch: 'http://127.0.0.1:5000',
+      sts: 'http://127.0.0.1:5000',
+    },
+  },
+  route53: {
+    hostedZoneId: 'Z1',
+    zoneName: 'z',
+    recordName: 'app.z',
+    latencyRecordName: 'l',
+    weightedRecordName: 'w',
+    failoverRecordName: 'f',
+  },
+  regions: [region('us-east-1', 7000), region('eu-west-1', 7100)],
+  vantages: [
+    { name: 'vantage-eu', endpoint: 'http://127.0.0.1:8001', nearestRegion: 'eu-west-1', latencyMs: {}, resolverIp: '127.0.100.1' },
+    { name: 'vantage-us-east', endpoint: 'http://127.0.0.1:8000', nearestRegion: 'us-east-1', latencyMs: {}, resolverIp: '127.0.100.2' },
+  ],
+  groundTruthLog: '/tmp/gt.jsonl',
+  timing: { healthIntervalMs: 1000, failureThreshold: 3, healthTimeoutMs: 800, dnsTtlMs: 1500, replicationLagMs: 500 },
+  ports: [],
+};
+
+describe('sandbox-config: a config filled from a running sandbox', () => {
+  it('fills regions, vantages, the global endpoint and AWS settings, and the result validates', () => {
+    const config = resolveConfig(mergeSandboxConfig({ project: 'shop', sandbox: { state: 'x' } }, configFromSandboxState(STATE)));
+    expect(config.regions.map((r) => [r.name, r.endpoint, r.healthCheckId, r.setIdentifier])).to.deep.equal([
+      ['us-east-1', 'http://127.0.0.1:7000', 'hc-us-east-1', 'us-east-1'],
+      ['eu-west-1', 'http://127.0.0.1:7100', 'hc-eu-west-1', 'eu-west-1'],
+    ]);
+    expect(config.vantages.map((v) => v.name)).to.deep.equal(['vantage-eu', 'vantage-us-east']);
+    expect(config.globalEndpoint).to.equal('http://127.0.0.1:8000');
+    expect(config.aws.accountIds).to.deep.equal(['123456789012']);
+    expect(config.aws.endpoints).to.deep.equal(STATE.aws.endpoints);
+    expect(config.aws.credentials?.accessKeyId).to.equal('testing');
+  });
+
+  it('lets explicit config values win, keeps the config region order, and fills what they leave out', () => {
+    const merged = mergeSandboxConfig(
+      {
+        project: 'shop',
+        aws: { accountIds: ['111111111111', '123456789012'], endpoints: { cloudwatch: 'http://127.0.0.1:9999' } },
+        regions: [{ name: 'eu-west-1' }, { name: 'us-east-1', endpoint: 'http://127.0.0.1:1234' }],
+        globalEndpoint: 'http://127.0.0.1:4321',
+      },
+      configFromSandboxState(STATE),
+    );
+    const config = resolveConfig(merged);
+    expect(config.aws.accountIds).to.deep.equal(['111111111111', '123456789012']);
+    expect(config.aws.endpoints.cloudwatch).to.equal('http://127.0.0.1:9999');
+    expect(config.aws.endpoints.route53).to.equal('http://127.0.0.1:6000');
+    expect(config.regions.map((r) => [r.name, r.endpoint])).to.deep.equal([
+      ['eu-west-1', 'http://127.0.0.1:7100'],
+      ['us-east-1', 'http://127.0.0.1:1234'],
+    ]);
+    expect(config.globalEndpoint).to.equal('http://127.0.0.1:4321');
+  });
+
+  it('still reports a region the sandbox does not run as a config problem', () => {
+    const merged = mergeSandboxConfig({ project: 'shop', regions: [{ name: 'ap-south-1' }] }, configFromSandboxState(STATE));
+    expect(() => resolveConfig(merged)).to.throw(ConfigError, /regions\.0\.endpoint|regions\[0\]\.endpoint/);
+  });
+
+  it('leaves a config without sandbox.state untouched', async () => {
+    const raw = { project: 'shop' };
+    expect(await applySandboxStateFile(raw, '/nowhere')).to.equal(raw);
+  });
+
+  it('loads a config file that names a state file, relative to the current directory; a missing one is a problem at sandbox.state', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crosswind-sandbox-config-'));
+    try {
+      await writeFile(join(dir, 'crosswind.config.yaml'), 'project: shop\nsandbox:\n  state: .crosswind/sandbox/state.json\n');
+      try {
+        await loadConfig({ cwd: dir });
+        expect.fail('expected a ConfigError');
+      } catch (err) {
+        expect(err).to.be.instanceOf(ConfigError);
+        expect((err as ConfigError).problems[0]?.path).to.equal('sandbox.state');
+      }
+      await writeSandboxState(STATE, join(dir, '.crosswind/sandbox/state.json'));
+      const { config } = await loadConfig({ cwd: dir });
+      expect(config.regions).to.have.length(2);
+      expect(config.sandbox.state).to.equal('.crosswind/sandbox/state.json');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

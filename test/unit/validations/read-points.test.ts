@@ -1,0 +1,67 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { expect } from 'chai';
+import { InfrastructureError } from '../../../config/errors.ts';
+import type { K6Point } from '../../../validations/k6-output.ts';
+import { readInto, readPoints } from '../../../validations/read-points.ts';
+import { SeriesStore } from '../../../validations/series.ts';
+
+function line(metric: string, ms: number, value: number, tags: Record<string, string>): string {
+  return JSON.stringify({ metric, type: 'Point', data: { time: new Date(ms).toISOString(), value, tags } });
+}
+
+describe('readPoints / readInto', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-read-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('reads plain and gzipped files, skipping a truncated last line', async () => {
+    const decl = '{"type":"Metric","data":{"name":"m","type":"trend","contains":"time"},"metric":"m"}';
+    const body = [decl, line('m', 1000, 1, { v: 'a' }), line('m', 2000, 2, { v: 'b' })].join('\n');
+    await writeFile(join(dir, 'a.ndjson'), `${body}\n{"metric":"m","type":"Poi`);
+    await writeFile(join(dir, 'b.ndjson.gz'), gzipSync(`${line('m', 1500, 3, { v: 'a' })}\n`));
+    const store = new SeriesStore();
+    const stats = await readInto([join(dir, 'a.ndjson'), join(dir, 'b.ndjson.gz')], store.add);
+    expect(stats.points).to.equal(3);
+    expect(stats.sources).to.equal(2);
+    expect(stats.truncatedTail).to.have.length(1);
+    expect(store.select('m', { groupBy: ['v'] }).map((g) => [g.label, [...g.values].sort()])).to.deep.equal([
+      ['v=a', [1, 3]],
+      ['v=b', [2]],
+    ]);
+  });
+
+  it('streams a large file in small chunks with lines split across chunks', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 5000; i++) lines.push(line('m', 1000 + i, i, { v: `é${i % 7}` }));
+    await writeFile(join(dir, 'big.ndjson'), `${lines.join('\r\n')}\r\n`);
+    const store = new SeriesStore();
+    const stats = await readInto(join(dir, 'big.ndjson'), store.add, { chunkBytes: 97 });
+    expect(stats.points).to.equal(5000);
+    expect(stats.slowLines).to.equal(0);
+    expect(store.tagValues('m', 'v')).to.have.length(7);
+  });
+
+  it('interleaves several sources by time, files and live streams alike', async () => {
+    await writeFile(join(dir, 'r1.ndjson'), `${[0, 2, 4].map((t) => line('m', t * 1000, t, {})).join('\n')}\n`);
+    async function* live(): AsyncGenerator<K6Point> {
+      for (const t of [1, 3, 5]) yield { metric: 'm', time: t * 1000, value: t, tags: {} };
+    }
+    const seen: number[] = [];
+    for await (const p of readPoints([join(dir, 'r1.ndjson'), live()])) seen.push(p.value);
+    expect(seen).to.deep.equal([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('names the file and line of a malformed line, and a missing file', async () => {
+    await writeFile(join(dir, 'bad.ndjson'), `${line('m', 0, 1, {})}\nnot json\n${line('m', 0, 1, {})}\n`);
+    const err = await readInto(join(dir, 'bad.ndjson'), () => {}).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(InfrastructureError);
+    expect((err as Error).message).to.contain('bad.ndjson:2');
+    const missing = await readInto(join(dir, 'nope.ndjson'), () => {}).catch((e: unknown) => e);
+    expect((missing as Error).message).to.contain('no such file');
+  });
+});

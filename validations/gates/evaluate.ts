@@ -1,0 +1,74 @@
+import type { FaultEvent } from '../../chaos/ledger-entry.ts';
+import type { Gate } from '../../config/gates-schema.ts';
+import type { HealthObservation } from '../failover-timeline.ts';
+import type { SeriesStore } from '../series.ts';
+import { type CloudWatchSeries, cloudwatchGateName, evaluateCloudWatch } from './cloudwatch.ts';
+import { comparisonGateName, evaluateComparison } from './comparison.ts';
+import { errorRateGateName, evaluateErrorRate } from './error-rate.ts';
+import { evaluateFailover, failoverGateName } from './failover.ts';
+import type { GateResult } from './gate-result.ts';
+import { evaluateLatency, latencyGateName } from './latency.ts';
+import { evaluateReplication, replicationGateName } from './replication.ts';
+
+/** Everything a gate set is evaluated on; read beforehand by the adapters (readers, ledger, CloudWatch). */
+export interface GateInputs {
+  store: SeriesStore;
+  /** The fault ledger's applied faults (`faultEvents(entries)`). */
+  faults?: readonly FaultEvent[];
+  /** Observed health of the regions (`health.jsonl`). */
+  health?: readonly HealthObservation[];
+  /** CloudWatch datapoints per CloudWatch gate name (`readCloudWatch`). */
+  cloudwatch?: ReadonlyMap<string, CloudWatchSeries>;
+}
+
+/** The name a gate reports under: its `name`, or one derived from its kind and settings. */
+export function gateName(gate: Gate): string {
+  switch (gate.kind) {
+    case 'latency':
+      return latencyGateName(gate);
+    case 'error-rate':
+      return errorRateGateName(gate);
+    case 'failover':
+      return failoverGateName(gate);
+    case 'replication':
+      return replicationGateName(gate);
+    case 'cloudwatch':
+      return cloudwatchGateName(gate);
+    case 'comparison':
+      return comparisonGateName(gate);
+  }
+}
+
+/** Pure: one gate's results, one per group it judges (never an empty list: no data is an inconclusive result). */
+export function evaluateGate(gate: Gate, inputs: GateInputs): GateResult[] {
+  switch (gate.kind) {
+    case 'latency':
+      return evaluateLatency(inputs.store, gate);
+    case 'error-rate':
+      return evaluateErrorRate(inputs.store, gate);
+    case 'failover':
+      return evaluateFailover(inputs.store, gate, inputs.faults ?? [], inputs.health ?? []);
+    case 'replication':
+      return evaluateReplication(inputs.store, gate);
+    case 'cloudwatch':
+      return evaluateCloudWatch(gate, inputs.cloudwatch?.get(cloudwatchGateName(gate)));
+    case 'comparison':
+      return evaluateComparison(inputs.store, gate);
+  }
+}
+
+/** Pure: every gate's results, in gate order. */
+export function evaluateGates(gates: readonly Gate[], inputs: GateInputs): GateResult[] {
+  return gates.flatMap((g) => evaluateGate(g, inputs));
+}
+
+/** The metrics a gate set reads from k6 output: a reader may store only these. */
+export function metricsUsed(gates: readonly Gate[]): Set<string> {
+  const out = new Set<string>();
+  for (const g of gates) {
+    if (g.kind === 'cloudwatch') continue;
+    out.add(g.metric);
+    if (g.kind === 'replication') out.add(g.lostWritesMetric);
+  }
+  return out;
+}

@@ -1,0 +1,39 @@
+import type { LatencyGate } from '../../config/gates-schema.ts';
+import { percentileSorted, type SeriesStore, slidingPercentile, sortedCopy } from '../series.ts';
+import { type GateResult, judge, noData } from './gate-result.ts';
+import { judgeWindows } from './windowed.ts';
+
+/** `latency-p99` unless the gate is named. */
+export function latencyGateName(gate: LatencyGate): string {
+  return gate.name ?? `latency-p${gate.percentile}`;
+}
+
+/**
+ * A percentile of a Trend per group, over the whole run or every sliding window, against an upper bound. k6's own
+ * thresholds are cumulative over the run and per runner; this reads every runner's points and any window.
+ * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
+ */
+export function evaluateLatency(store: SeriesStore, gate: LatencyGate): GateResult[] {
+  const name = latencyGateName(gate);
+  const measure = `p(${gate.percentile}) ${gate.metric}`;
+  const base = {
+    gate: name,
+    kind: gate.kind,
+    measure,
+    op: '<=' as const,
+    bound: gate.bound,
+    unit: 'ms' as const,
+    minSamples: gate.minSamples,
+  };
+  const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
+  if (groups.length === 0) return [noData(base, `no ${gate.metric} points match`)];
+  const origin = store.span()?.start;
+  return groups.map((g) => {
+    const fields = { ...base, group: g.key, groupLabel: g.label };
+    if (gate.window) {
+      const windows = slidingPercentile(g, gate.percentile, gate.window.seconds, gate.window.stepSeconds, origin);
+      return judgeWindows(windows, fields, (a, b) => a > b);
+    }
+    return judge({ ...fields, measured: percentileSorted(sortedCopy(g.values), gate.percentile), samples: g.values.length });
+  });
+}

@@ -1,0 +1,68 @@
+import type { ReplicationGate } from '../../config/gates-schema.ts';
+import { percentileSorted, type SeriesStore, sortedCopy } from '../series.ts';
+import { type GateResult, judge, noData } from './gate-result.ts';
+
+export function replicationGateName(gate: ReplicationGate): string {
+  return gate.name ?? 'replication';
+}
+
+/**
+ * Observed replication lag (write in one region, first read in another that sees it) per region pair, and lost
+ * writes. Lost writes must be exactly 0; the evidence for that is the writes that were checked (lag samples plus
+ * lost ones), so a run that checked too few writes is inconclusive rather than a pass.
+ */
+export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): GateResult[] {
+  const name = replicationGateName(gate);
+  const lagBase = {
+    gate: name,
+    kind: gate.kind,
+    measure: `p(${gate.percentile}) ${gate.metric}`,
+    op: '<=' as const,
+    bound: gate.bound,
+    unit: 'ms' as const,
+    minSamples: gate.minSamples,
+  };
+  const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
+  const results: GateResult[] = groups.length
+    ? groups.map((g) =>
+        judge({
+          ...lagBase,
+          group: g.key,
+          groupLabel: g.label,
+          measured: percentileSorted(sortedCopy(g.values), gate.percentile),
+          samples: g.values.length,
+        }),
+      )
+    : [noData(lagBase, `no ${gate.metric} points match`)];
+  let lost = 0;
+  let lostPoints = 0;
+  for (const g of store.select(gate.lostWritesMetric, { where: gate.where })) {
+    lostPoints += g.values.length;
+    for (let i = 0; i < g.values.length; i++) lost += g.values[i] as number;
+  }
+  let checked = 0;
+  for (const g of groups) checked += g.values.length;
+  const checkedWrites = checked + lost;
+  results.push(
+    judge({
+      gate: name,
+      kind: gate.kind,
+      measure: `lost writes (${gate.lostWritesMetric})`,
+      group: {},
+      groupLabel: 'all',
+      op: '<=',
+      bound: 0,
+      unit: 'count',
+      measured: lost,
+      samples: checkedWrites,
+      minSamples: gate.minSamples,
+      reason:
+        checkedWrites < gate.minSamples
+          ? `lost writes: ${checkedWrites} writes checked (${lostPoints} ${gate.lostWritesMetric} points), at least ${gate.minSamples} needed`
+          : lost > 0
+            ? `lost writes: ${lost} of ${checkedWrites} writes never seen in the other region`
+            : `lost writes: none of ${checkedWrites} writes checked`,
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,55 @@
+import type { FaultEvent } from '../chaos/ledger-entry.ts';
+import type { Gate } from '../config/gates-schema.ts';
+import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
+import type { HealthObservation } from './failover-timeline.ts';
+import type { CloudWatchSeries } from './gates/cloudwatch.ts';
+import { evaluateGates, gateName, metricsUsed } from './gates/evaluate.ts';
+import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
+import { SeriesStore } from './series.ts';
+import { decide, type Judgement } from './verdict.ts';
+
+export interface JudgeOptions {
+  /** k6 NDJSON files (plain or gzipped) and/or live point streams; merged. */
+  sources: PointSource | readonly PointSource[];
+  gates: readonly Gate[];
+  faults?: readonly FaultEvent[];
+  health?: readonly HealthObservation[];
+  /** A CloudWatch client per region, for CloudWatch gates (created by the caller from the config). */
+  cloudwatch?: (region: string | undefined) => CloudWatchSender;
+  /** "Now", for CloudWatch lookback windows when there are no points to take the window from. */
+  now?: () => number;
+  read?: ReadOptions;
+}
+
+export interface JudgeOutcome extends Judgement {
+  stats: ReadStats;
+  store: SeriesStore;
+  /** The points' time span, ms since the epoch. */
+  span?: { start: number; end: number };
+}
+
+/**
+ * Reads k6 output (only the metrics the gates use), reads CloudWatch for CloudWatch gates, evaluates every gate and
+ * decides. The I/O is here; everything it calls after reading is pure.
+ */
+export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
+  const store = new SeriesStore();
+  const used = metricsUsed(options.gates);
+  const stats = await readInto(
+    options.sources,
+    (metric, tags, time, value) => {
+      if (used.has(metric)) store.add(metric, tags, time, value);
+    },
+    options.read,
+  );
+  const span = store.span();
+  const cloudwatch = new Map<string, CloudWatchSeries>();
+  for (const gate of options.gates) {
+    if (gate.kind !== 'cloudwatch' || !options.cloudwatch) continue;
+    const end = span ? span.end : (options.now ?? Date.now)();
+    const start = span ? Math.min(span.start, end - gate.lookbackSeconds * 1000) : end - gate.lookbackSeconds * 1000;
+    cloudwatch.set(gateName(gate), await readCloudWatch(options.cloudwatch(gate.region), gate, { start, end: end + 1 }));
+  }
+  const results = evaluateGates(options.gates, { store, faults: options.faults, health: options.health, cloudwatch });
+  return { verdict: decide(results), results, stats, store, span };
+}

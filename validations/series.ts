@@ -1,0 +1,391 @@
+import type { K6Point } from './k6-output.ts';
+
+/**
+ * Time series of k6 points, kept as typed arrays per metric and tag set, and the statistics the gates need: exact
+ * percentiles with k6's method, rates, counts, per-second buckets and sliding windows. Nothing here does I/O.
+ */
+
+/** Keeps points whose tag `k` equals the value, or one of the values of an array. */
+export type TagFilter = Readonly<Record<string, string | readonly string[]>>;
+
+/** The points of one group: parallel arrays, one entry per point, in no particular order. */
+export interface SeriesGroup {
+  /** The group's values of the grouping tags (a missing tag reads as ''). */
+  key: Record<string, string>;
+  /** `k=v,k=v` of the key, or `all` for the ungrouped series. */
+  label: string;
+  times: Float64Array;
+  values: Float64Array;
+}
+
+interface Partition {
+  tags: Readonly<Record<string, string>>;
+  times: Float64Array;
+  values: Float64Array;
+  n: number;
+}
+
+const INITIAL = 256;
+
+/** Label of a group key: stable, readable, used in reports and JUnit test names. */
+export function groupLabel(key: Record<string, string>): string {
+  const parts = Object.entries(key).map(([k, v]) => `${k}=${v}`);
+  return parts.length ? parts.join(',') : 'all';
+}
+
+function matches(tags: Readonly<Record<string, string>>, where: TagFilter | undefined): boolean {
+  if (!where) return true;
+  for (const k in where) {
+    const want = where[k];
+    const have = tags[k];
+    if (typeof want === 'string') {
+      if (have !== want) return false;
+    } else if (have === undefined || !(want as readonly string[]).includes(have)) return false;
+  }
+  return true;
+}
+
+/**
+ * Every point read, partitioned by metric and by (interned) tags object. Appending is a typed-array store, so a
+ * million points cost 16 MB, not a million objects. Equal tag sets reach `add` as one object (the decoder interns
+ * them); `addPoint` interns foreign points itself.
+ */
+export class SeriesStore {
+  private readonly byMetric = new Map<string, Map<object, Partition>>();
+  private readonly interned = new Map<string, Readonly<Record<string, string>>>();
+  private lastMetric = '';
+  private lastTags: object | undefined;
+  private lastPartition: Partition | undefined;
+  private count = 0;
+  private minTime = Number.POSITIVE_INFINITY;
+  private maxTime = Number.NEGATIVE_INFINITY;
+
+  /** A `K6PointSink`: pass `store.add` to a reader. `tags` must be treated as immutable from here on. */
+  readonly add = (metric: string, tags: Readonly<Record<string, string>>, time: number, value: number): void => {
+    let part: Partition | undefined;
+    if (tags === this.lastTags && metric === this.lastMetric) part = this.lastPartition;
+    else {
+      let parts = this.byMetric.get(metric);
+      if (!parts) {
+        parts = new Map();
+        this.byMetric.set(metric, parts);
+      }
+      part = parts.get(tags);
+      if (!part) {
+        part = { tags, times: new Float64Array(INITIAL), values: new Float64Array(INITIAL), n: 0 };
+        parts.set(tags, part);
+      }
+      this.lastMetric = metric;
+      this.lastTags = tags;
+      this.lastPartition = part;
+    }
+    const p = part as Partition;
+    if (p.n === p.values.length) {
+      const times = new Float64Array(p.n * 2);
+      times.set(p.times);
+      const values = new Float64Array(p.n * 2);
+      values.set(p.values);
+      p.times = times;
+      p.values = values;
+    }
+    p.times[p.n] = time;
+    p.values[p.n] = value;
+    p.n++;
+    this.count++;
+    if (time < this.minTime) this.minTime = time;
+    if (time > this.maxTime) this.maxTime = time;
+  };
+
+  /** Appends a point whose tags object may be new; equal tag sets are stored together. */
+  addPoint(p: K6Point): void {
+    const keys = Object.keys(p.tags).sort();
+    const canonical = JSON.stringify(keys.map((k) => [k, p.tags[k]]));
+    let tags = this.interned.get(canonical);
+    if (!tags) {
+      const copy: Record<string, string> = {};
+      for (const k of keys) copy[k] = String(p.tags[k]);
+      tags = Object.freeze(copy);
+      this.interned.set(canonical, tags);
+    }
+    this.add(p.metric, tags, p.time, p.value);
+  }
+
+  /** Number of points stored. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** First and last point time (ms), or undefined when empty. */
+  span(): { start: number; end: number } | undefined {
+    return this.count ? { start: this.minTime, end: this.maxTime } : undefined;
+  }
+
+  metrics(): string[] {
+    return [...this.byMetric.keys()].sort();
+  }
+
+  /** Distinct values of one tag across a metric's points (e.g. every `vantage`), sorted. */
+  tagValues(metric: string, tag: string, where?: TagFilter): string[] {
+    const out = new Set<string>();
+    for (const part of this.byMetric.get(metric)?.values() ?? []) {
+      const v = part.tags[tag];
+      if (v !== undefined && matches(part.tags, where)) out.add(v);
+    }
+    return [...out].sort();
+  }
+
+  /**
+   * The points of `metric` that match `where`, grouped by the values of the `groupBy` tags. Groups are sorted by
+   * label, so the result does not depend on the order points were added in.
+   */
+  select(metric: string, options: { where?: TagFilter; groupBy?: readonly string[] } = {}): SeriesGroup[] {
+    const groupBy = options.groupBy ?? [];
+    const acc = new Map<string, { key: Record<string, string>; parts: Partition[]; n: number }>();
+    for (const part of this.byMetric.get(metric)?.values() ?? []) {
+      if (part.n === 0 || !matches(part.tags, options.where)) continue;
+      const key: Record<string, string> = {};
+      for (const k of groupBy) key[k] = part.tags[k] ?? '';
+      const label = groupLabel(key);
+      let g = acc.get(label);
+      if (!g) {
+        g = { key, parts: [], n: 0 };
+        acc.set(label, g);
+      }
+      g.parts.push(part);
+      g.n += part.n;
+    }
+    const groups: SeriesGroup[] = [];
+    for (const [label, g] of [...acc.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (g.parts.length === 1) {
+        const p = g.parts[0] as Partition;
+        groups.push({ key: g.key, label, times: p.times.subarray(0, p.n), values: p.values.subarray(0, p.n) });
+        continue;
+      }
+      const times = new Float64Array(g.n);
+      const values = new Float64Array(g.n);
+      let at = 0;
+      for (const p of g.parts) {
+        times.set(p.times.subarray(0, p.n), at);
+        values.set(p.values.subarray(0, p.n), at);
+        at += p.n;
+      }
+      groups.push({ key: g.key, label, times, values });
+    }
+    return groups;
+  }
+}
+
+/** A sorted copy (numeric order; typed-array sort, no comparator). */
+export function sortedCopy(values: ArrayLike<number>): Float64Array {
+  const copy = Float64Array.from(values);
+  copy.sort();
+  return copy;
+}
+
+/**
+ * The p-th percentile (0-100) of sorted values by k6's method: i = p/100 * (n - 1), linear interpolation between
+ * the values at floor(i) and ceil(i). NaN for no values (a gate treats that as no samples, never as 0).
+ * @see https://grafana.com/docs/k6/latest/using-k6/metrics/reference/ (Trend: p(N))
+ */
+export function percentileSorted(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return sorted[0] as number;
+  const i = (p / 100) * (n - 1);
+  const lo = Math.floor(i);
+  if (lo >= n - 1) return sorted[n - 1] as number;
+  if (lo < 0) return sorted[0] as number;
+  const a = sorted[lo] as number;
+  const b = sorted[lo + 1] as number;
+  return a + (b - a) * (i - lo);
+}
+
+/** The p-th percentile (0-100) of unsorted values, k6's method. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  return percentileSorted(sortedCopy(values), p);
+}
+
+/** k6's Rate: the share of non-zero values (for `http_req_failed`, the share of failed requests). */
+export function rate(values: ArrayLike<number>): { rate: number; samples: number; nonZero: number } {
+  let nonZero = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) nonZero++;
+  return { rate: values.length ? nonZero / values.length : Number.NaN, samples: values.length, nonZero };
+}
+
+/** Per-second buckets of a group, from the second holding `origin` (default: the group's first point). */
+export interface SecondBuckets {
+  /** Ms since the epoch of bucket 0's start (a whole second). */
+  start: number;
+  counts: Uint32Array;
+  /** Non-zero values per second (for rates). */
+  nonZero: Uint32Array;
+  /** For each point, its bucket; -1 for points before `start`. */
+  bucketOf: Int32Array;
+}
+
+export function perSecond(group: Pick<SeriesGroup, 'times' | 'values'>, origin?: number): SecondBuckets {
+  const { times, values } = group;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < times.length; i++) {
+    const t = times[i] as number;
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  const start = Math.floor((origin ?? (times.length ? min : 0)) / 1000) * 1000;
+  const size = times.length && max >= start ? Math.floor((max - start) / 1000) + 1 : 0;
+  const counts = new Uint32Array(size);
+  const nonZero = new Uint32Array(size);
+  const bucketOf = new Int32Array(times.length);
+  for (let i = 0; i < times.length; i++) {
+    const b = Math.floor(((times[i] as number) - start) / 1000);
+    bucketOf[i] = b < 0 ? -1 : b;
+    if (b < 0) continue;
+    counts[b] = (counts[b] as number) + 1;
+    if (values[i] !== 0) nonZero[b] = (nonZero[b] as number) + 1;
+  }
+  return { start, counts, nonZero, bucketOf };
+}
+
+/** One window of a sliding evaluation: [start, end) in ms. */
+export interface WindowStat {
+  start: number;
+  end: number;
+  samples: number;
+  value: number;
+}
+
+/** Window starts (in buckets) of a sliding window over `size` buckets; one window over everything if shorter. */
+function windowStarts(size: number, windowSeconds: number, stepSeconds: number): number[] {
+  if (size === 0) return [];
+  if (size <= windowSeconds) return [0];
+  const out: number[] = [];
+  for (let s = 0; s + windowSeconds <= size; s += stepSeconds) out.push(s);
+  return out;
+}
+
+/**
+ * k6 Rate over sliding windows of whole seconds (k6's own thresholds are cumulative only; k6 issue 2379).
+ * Windows lie within the data; a series shorter than the window yields one window over all of it.
+ */
+export function slidingRate(
+  group: Pick<SeriesGroup, 'times' | 'values'>,
+  windowSeconds: number,
+  stepSeconds = 1,
+  origin?: number,
+): WindowStat[] {
+  const b = perSecond(group, origin);
+  const n = b.counts.length;
+  const cum = new Float64Array(n + 1);
+  const cumBad = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    cum[i + 1] = (cum[i] as number) + (b.counts[i] as number);
+    cumBad[i + 1] = (cumBad[i] as number) + (b.nonZero[i] as number);
+  }
+  return windowStarts(n, windowSeconds, stepSeconds).map((s) => {
+    const e = Math.min(n, s + windowSeconds);
+    const samples = (cum[e] as number) - (cum[s] as number);
+    const bad = (cumBad[e] as number) - (cumBad[s] as number);
+    return { start: b.start + s * 1000, end: b.start + e * 1000, samples, value: samples ? bad / samples : Number.NaN };
+  });
+}
+
+/**
+ * The p-th percentile (0-100, k6's method) over sliding windows of whole seconds, exact. Each value gets its rank
+ * in the sorted whole; a Fenwick tree over ranks holds the window's points, so adding, removing and finding the
+ * k-th smallest are O(log n) and a whole sweep is O(n log n), however much the windows overlap.
+ */
+export function slidingPercentile(
+  group: Pick<SeriesGroup, 'times' | 'values'>,
+  p: number,
+  windowSeconds: number,
+  stepSeconds = 1,
+  origin?: number,
+): WindowStat[] {
+  const { values } = group;
+  const n = values.length;
+  const b = perSecond(group, origin);
+  const starts = windowStarts(b.counts.length, windowSeconds, stepSeconds);
+  if (starts.length === 0) return [];
+  const sorted = sortedCopy(values);
+  // rank: position in `sorted`, ties given consecutive positions so every point has its own slot.
+  const used = new Uint32Array(n);
+  const rankOf = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((sorted[mid] as number) < v) lo = mid + 1;
+      else hi = mid;
+    }
+    rankOf[i] = lo + (used[lo] as number);
+    used[lo] = (used[lo] as number) + 1;
+  }
+  // Points by bucket (counting sort): the sweep adds and removes whole seconds.
+  const nb = b.counts.length;
+  const firstOf = new Uint32Array(nb + 1);
+  for (let i = 0; i < n; i++) {
+    const k = b.bucketOf[i] as number;
+    if (k >= 0) firstOf[k + 1] = (firstOf[k + 1] as number) + 1;
+  }
+  for (let k = 0; k < nb; k++) firstOf[k + 1] = (firstOf[k + 1] as number) + (firstOf[k] as number);
+  const fill = firstOf.slice(0, nb);
+  const byBucket = new Uint32Array(firstOf[nb] as number);
+  for (let i = 0; i < n; i++) {
+    const k = b.bucketOf[i] as number;
+    if (k < 0) continue;
+    byBucket[fill[k] as number] = i;
+    fill[k] = (fill[k] as number) + 1;
+  }
+  const tree = new Int32Array(n + 1);
+  let high = 1;
+  while (high * 2 <= n) high *= 2;
+  const update = (rank: number, delta: number): void => {
+    for (let i = rank + 1; i <= n; i += i & -i) tree[i] = (tree[i] as number) + delta;
+  };
+  const kth = (k: number): number => {
+    // smallest position whose prefix count reaches k (1-based k)
+    let pos = 0;
+    let rest = k;
+    for (let step = high; step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= n && (tree[next] as number) < rest) {
+        pos = next;
+        rest -= tree[next] as number;
+      }
+    }
+    return sorted[pos] as number;
+  };
+  const moveBucket = (k: number, delta: number): void => {
+    for (let j = firstOf[k] as number; j < (firstOf[k + 1] as number); j++) update(rankOf[byBucket[j] as number] as number, delta);
+  };
+  const out: WindowStat[] = [];
+  let lo = 0; // buckets [lo, hi) are in the tree
+  let hi = 0;
+  let inTree = 0;
+  for (const s of starts) {
+    const e = Math.min(nb, s + windowSeconds);
+    while (hi < e) {
+      moveBucket(hi, 1);
+      inTree += b.counts[hi] as number;
+      hi++;
+    }
+    while (lo < s) {
+      moveBucket(lo, -1);
+      inTree -= b.counts[lo] as number;
+      lo++;
+    }
+    let value = Number.NaN;
+    if (inTree === 1) value = kth(1);
+    else if (inTree > 1) {
+      const i = (p / 100) * (inTree - 1);
+      const f = Math.floor(i);
+      const a = kth(f + 1);
+      value = f + 1 >= inTree ? a : a + (kth(f + 2) - a) * (i - f);
+    }
+    out.push({ start: b.start + s * 1000, end: b.start + e * 1000, samples: inTree, value });
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+import { ExitCode } from '../config/errors.ts';
+import type { GateResult } from './gates/gate-result.ts';
+
+/** Why a verdict is not an approval: one per failed or inconclusive gate result. */
+export interface Reason {
+  gate: string;
+  measure: string;
+  groupLabel: string;
+  message: string;
+}
+
+/** The decision on a run. Argo Rollouts' analysis outcome, with the evidence attached. */
+export type Verdict = { kind: 'approve' } | { kind: 'rollback'; reasons: Reason[] } | { kind: 'inconclusive'; reasons: Reason[] };
+
+/** A verdict and every gate result behind it. */
+export interface Judgement {
+  verdict: Verdict;
+  results: GateResult[];
+}
+
+function reasonOf(r: GateResult): Reason {
+  return { gate: r.gate, measure: r.measure, groupLabel: r.groupLabel, message: r.reason };
+}
+
+/**
+ * Pure: any failed result rolls back; otherwise any inconclusive result (too few samples, missing data) makes the
+ * verdict inconclusive; no results at all is inconclusive too. Approval needs every result to have passed.
+ */
+export function decide(results: readonly GateResult[]): Verdict {
+  const failed = results.filter((r) => r.status === 'fail');
+  if (failed.length) return { kind: 'rollback', reasons: failed.map(reasonOf) };
+  const unsure = results.filter((r) => r.status !== 'pass');
+  if (unsure.length) return { kind: 'inconclusive', reasons: unsure.map(reasonOf) };
+  if (results.length === 0)
+    return { kind: 'inconclusive', reasons: [{ gate: '-', measure: '-', groupLabel: 'all', message: 'no gates were evaluated' }] };
+  return { kind: 'approve' };
+}
+
+/** The process exit code of a verdict (DESIGN.md's table): 0 approve, 1 rollback, 4 inconclusive. */
+export function exitCodeOf(verdict: Verdict): ExitCode {
+  switch (verdict.kind) {
+    case 'approve':
+      return ExitCode.approved;
+    case 'rollback':
+      return ExitCode.rolledBack;
+    case 'inconclusive':
+      return ExitCode.inconclusive;
+  }
+}
