@@ -6,42 +6,48 @@ import { type FailoverRun, recordFailoverRun } from '../support/failover-run.ts'
 import { checkHtmlReport, colorAt, type ReportInspection } from '../support/report-checks.ts';
 
 /**
- * A verdict.json for the recorded run, from k6's own end-of-test summary of it: latency p(95) against 500 ms and the
- * error rate against 1 % (the fixture's outage makes that gate fail). It stands in for `crosswind gate`'s JSON
- * output; the report renders whatever verdict.json holds.
+ * A verdict.json (schema version 1) for the recorded run, from k6's own end-of-test summary of it: latency p(95)
+ * against 500 ms and the error rate against 1 % (the fixture's outage makes that gate fail). It stands in for
+ * `crosswind gate --run`, whose JSON reporter writes this format; the report renders whatever verdict.json holds.
  */
 async function writeVerdictFromK6Summary(run: FailoverRun): Promise<void> {
   const m = run.summary.metrics;
   const p95 = m.http_req_duration?.values['p(95)'] ?? Number.NaN;
   const requests = m.http_reqs?.values.count ?? 0;
-  const errorRate = 100 * (m.http_req_failed?.values.rate ?? Number.NaN);
+  const errorRate = m.http_req_failed?.values.rate ?? Number.NaN;
+  const gate = (kind: string, measure: string, measured: number, bound: number, unit: string) => {
+    const status = measured <= bound ? 'pass' : 'fail';
+    return {
+      gate: kind,
+      kind,
+      measure,
+      group: {},
+      groupLabel: 'all',
+      status,
+      measured,
+      op: '<=',
+      bound,
+      unit,
+      samples: requests,
+      minSamples: 50,
+      reason: `${measure} ${measured} ${status === 'pass' ? '<=' : '>'} ${bound}`,
+    };
+  };
   const gates = [
-    {
-      name: 'latency p(95) http_req_duration',
-      group: '',
-      measured: p95,
-      bound: 500,
-      op: '<=',
-      unit: 'ms',
-      samples: requests,
-      verdict: p95 <= 500 ? 'pass' : 'fail',
-    },
-    {
-      name: 'error rate http_req_failed',
-      group: '',
-      measured: errorRate,
-      bound: 1,
-      op: '<=',
-      unit: '%',
-      samples: requests,
-      verdict: errorRate <= 1 ? 'pass' : 'fail',
-    },
+    gate('latency', 'p(95) http_req_duration', p95, 500, 'ms'),
+    gate('error-rate', 'rate http_req_failed', errorRate, 0.01, 'ratio'),
   ];
-  const failed = gates.filter((g) => g.verdict === 'fail');
-  const verdict = failed.length
-    ? { kind: 'rollback', reasons: failed.map((g) => `${g.name}: ${g.measured.toFixed(2)} ${g.unit} > ${g.bound} ${g.unit}`) }
-    : { kind: 'approve', reasons: [] };
-  await writeFile(join(run.folder, 'verdict.json'), `${JSON.stringify({ verdict, gates }, null, 2)}\n`);
+  const failed = gates.filter((g) => g.status === 'fail');
+  const document = {
+    schemaVersion: 1,
+    generatedAt: new Date().toISOString(),
+    verdict: failed.length ? 'rollback' : 'approve',
+    exitCode: failed.length ? 1 : 0,
+    reasons: failed.map((g) => ({ gate: g.gate, measure: g.measure, groupLabel: g.groupLabel, message: g.reason })),
+    summary: { pass: gates.length - failed.length, fail: failed.length, inconclusive: 0 },
+    gates,
+  };
+  await writeFile(join(run.folder, 'verdict.json'), `${JSON.stringify(document, null, 2)}\n`);
 }
 
 describe('the HTML report in Chromium', function () {
@@ -88,7 +94,7 @@ describe('the HTML report in Chromium', function () {
     expect(seen.charts).to.have.length(8);
     const share = seen.charts.find((c) => c.vantage === 'vantage-us' && c.kind === 'share');
     expect(share?.legend).to.include.members(['us-east-1', 'us-west-2', 'eu-west-1', 'no region']);
-    expect(share?.markers.map((m) => [m.kind, m.at])).to.deep.equal([
+    expect(share?.markers.filter((m) => m.kind === 'fault' || m.kind === 'restore').map((m) => [m.kind, m.at])).to.deep.equal([
       ['fault', run.faultAt],
       ['restore', run.restoreAt],
     ]);

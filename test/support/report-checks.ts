@@ -83,7 +83,7 @@ const INSPECT_CHARTS = `(() => {
     const markers = [...plot.over.querySelectorAll('.cw-marker')].map((el) => {
       const at = Number(el.dataset.at);
       return {
-        kind: el.classList.contains('cw-marker-fault') ? 'fault' : 'restore',
+        kind: [...el.classList].find((c) => c.startsWith('cw-marker-')).slice('cw-marker-'.length),
         at,
         left: parseFloat(el.style.left),
         expectedLeft: ((at / 1000 - min) / (max - min)) * overWidth,
