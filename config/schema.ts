@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chaosSchema } from './chaos-schema.ts';
+import { distributedSchema } from './distributed-schema.ts';
 import { gatesSchema } from './gates-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
@@ -100,6 +101,7 @@ export const coreSchema = z.strictObject({
   gates: gatesSchema.prefault({}),
   chaos: chaosSchema.prefault({}),
   synthetics: syntheticsSchema.prefault({}),
+  distributed: distributedSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {
