@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { chaosSchema } from './chaos-schema.ts';
+import { distributedSchema } from './distributed-schema.ts';
 import { gamedaySchema } from './gameday-schema.ts';
 import { gatesSchema } from './gates-schema.ts';
 import { probeSchema } from './probe-schema.ts';
@@ -103,6 +104,7 @@ export const coreSchema = z.strictObject({
   gates: gatesSchema.prefault({}),
   chaos: chaosSchema.prefault({}),
   synthetics: syntheticsSchema.prefault({}),
+  distributed: distributedSchema.prefault({}),
   gameday: gamedaySchema.prefault({}),
   rollout: rolloutSchema.prefault({}),
   probe: probeSchema.prefault({}),

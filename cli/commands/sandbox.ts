@@ -178,12 +178,16 @@ export function register(program: Command, io: CliIo): void {
             io.err(`${signal}: stopping the sandbox`);
             process.off('SIGINT', onInt);
             process.off('SIGTERM', onTerm);
+            process.off('SIGHUP', onHup);
             handle.stop().then(done, done);
           };
           const onInt = () => stop('SIGINT');
           const onTerm = () => stop('SIGTERM');
+          // A closed terminal must not leave the sandbox running without its supervisor.
+          const onHup = () => stop('SIGHUP');
           process.on('SIGINT', onInt);
           process.on('SIGTERM', onTerm);
+          process.on('SIGHUP', onHup);
         });
         io.err('sandbox stopped');
       },
@@ -226,7 +230,7 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('--region <name>', 'region to deploy to')
     .requiredOption('--version <version>', 'version to deploy')
     .option('--added-latency-ms <ms>', 'this version answers slower by this much')
-    .option('--error-rate <fraction>', 'this version fails this share of API requests (0..1)')
+    .option('--error-rate <fraction>', 'this version fails this share of requests, /health excepted (0..1)')
     .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
     .action(async (o: { region: string; version: string; addedLatencyMs?: string; errorRate?: string; state: string }) => {
       const problems: ConfigProblem[] = [];
@@ -246,7 +250,7 @@ export function register(program: Command, io: CliIo): void {
     .requiredOption('--region <name>', 'region')
     .option('--dependency-down <list>', 'dependencies to report down: database, cache, downstream')
     .option('--latency-ms <ms>', 'added latency')
-    .option('--error-rate <fraction>', 'share of API requests answered 500 (0..1)')
+    .option('--error-rate <fraction>', 'share of requests answered 500, /health excepted (0..1)')
     .option('--replication-paused', 'hold replication to and from this region')
     .option('--stop', 'hard stop: the public port refuses connections')
     .option('--unreachable', 'the public port accepts connections and never answers')
