@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultConfirm } from '../chaos/confirm.ts';
@@ -123,8 +124,11 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     route53.destroy();
   }
 
-  const faults = await readFaults(join(runDir, 'ledger.jsonl'));
-  const healthObs = await readHealth(join(runDir, 'health.jsonl')).catch(() => []);
+  const faultsFile = join(runDir, 'ledger.jsonl');
+  const healthFile = join(runDir, 'health.jsonl');
+  const faults = await readFaults(faultsFile);
+  // No health file means Route 53 was never read: detection is then inconclusive, never a pass.
+  const healthObs = existsSync(healthFile) ? await readHealth(healthFile) : [];
   const judged = await judgeRun({ sources: [trafficFile], gates: gamedayGates(config.gameday, plan), faults, health: healthObs });
   const results = [...judged.results];
   if (functional) {
@@ -140,6 +144,14 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     startedAt,
     title: `Game day: ${plan.targetRegion} out`,
     judgement: { verdict, results },
+    document: {
+      sources: [trafficFile, ...(functional ? [functional.ndjson] : [])],
+      stats: judged.stats,
+      ...(judged.span ? { span: judged.span } : {}),
+      faultsFile,
+      ...(existsSync(healthFile) ? { healthFile } : {}),
+      failover: judged.failover,
+    },
     extra: { targetRegion: plan.targetRegion, survivors: plan.survivors, phases: record?.phases ?? [], faults },
   });
 }

@@ -3,9 +3,11 @@ import { join, relative } from 'node:path';
 import type { CliIo } from '../cli/io.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { formatValue } from '../validations/gates/gate-result.ts';
+import { renderJunit } from '../validations/reporters/junit.ts';
+import { renderMarkdown } from '../validations/reporters/markdown.ts';
+import { type DocumentExtras, renderJson, verdictDocument } from '../validations/reporters/verdict-document.ts';
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
-import type { Judgement } from '../validations/verdict.ts';
-import { VerdictExit } from './verdict-exit.ts';
+import { type Judgement, VerdictError } from '../validations/verdict.ts';
 
 /** `run.json`: what ran, for whom, when; the report and later commands read it. */
 export interface RunInfo {
@@ -34,6 +36,8 @@ export interface FinishRun {
   title: string;
   judgement: Judgement;
   extra?: Record<string, unknown>;
+  /** What the verdict document records about its inputs (sources, faults, health, failover timelines). */
+  document?: DocumentExtras;
   /** Return instead of throwing on a non-approval (the caller decides the exit). */
   noThrow?: boolean;
 }
@@ -53,7 +57,7 @@ export function verdictLines(title: string, judgement: Judgement, failed = 'FAIL
 }
 
 /**
- * Writes `run.json` and the verdict reports into the run folder, prints the verdict, and throws VerdictExit (exit 1
+ * Writes `run.json` and the verdict reports into the run folder, prints the verdict, and throws VerdictError (exit 1
  * or 4) unless approved, so a CI job fails on a failed or inconclusive run.
  */
 export async function finishRun(f: FinishRun): Promise<RunReport> {
@@ -68,7 +72,7 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
     ...f.extra,
   };
   await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
-  const files = await writeReports(f.runDir, f.title, f.judgement);
+  const files = await writeReports(f.runDir, f.title, f.judgement, f.document);
   // The HTML report is a convenience on top of the verdict files: a failure to draw it never changes the verdict.
   try {
     files.push((await writeHtmlReport(f.runDir)).file);
@@ -78,20 +82,18 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
   for (const line of verdictLines(f.title, f.judgement, f.mode === 'rollout' ? 'ROLLED BACK' : 'FAILED')) f.io.out(line);
   f.io.out(`reports: ${files.map((p) => relative(process.cwd(), p)).join(', ')}`);
   const v = f.judgement.verdict;
-  if (!f.noThrow && v.kind !== 'approve') {
-    throw new VerdictExit(
-      v.kind === 'rollback' ? 'failed' : 'inconclusive',
-      `${f.title}: ${v.kind === 'rollback' ? 'gates failed' : 'inconclusive'}`,
-    );
-  }
+  if (!f.noThrow && v.kind !== 'approve') throw new VerdictError(v);
   return { runDir: f.runDir, judgement: f.judgement, files: [join(f.runDir, 'run.json'), ...files] };
 }
 
-/** The validations reporters: JSON verdict, JUnit XML, Markdown summary. */
-async function writeReports(runDir: string, title: string, judgement: Judgement): Promise<string[]> {
-  void title;
-  void judgement;
-  const file = join(runDir, 'verdict.json');
-  await writeFile(file, `${JSON.stringify(judgement, null, 2)}\n`);
-  return [file];
+/** The validations reporters: `verdict.json` (versioned schema), `junit.xml`, `summary.md`. */
+async function writeReports(runDir: string, title: string, judgement: Judgement, extras: DocumentExtras = {}): Promise<string[]> {
+  const doc = verdictDocument(judgement, extras);
+  const out: [string, string][] = [
+    [join(runDir, 'verdict.json'), renderJson(doc)],
+    [join(runDir, 'junit.xml'), renderJunit(judgement, { name: title, timestamp: doc.generatedAt })],
+    [join(runDir, 'summary.md'), renderMarkdown(judgement, { title })],
+  ];
+  for (const [file, text] of out) await writeFile(file, text);
+  return out.map(([file]) => file);
 }

@@ -113,8 +113,13 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     expect(r.stdout).to.contain('Rollout 1.2.0: ROLLED BACK at wave 1 (us-east-1); untouched: us-west-2, eu-west-1');
     for (const region of sandbox.state.regions) expect(await version(region.endpoint), region.name).to.equal('1.1.0');
     const run = runs(dir, 'rollout').at(-1) as string;
-    const verdict = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8'));
-    expect(JSON.stringify(verdict)).to.contain('us-east-1');
+    const verdict = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as {
+      verdict: string;
+      exitCode: number;
+      gates: { status: string; groupLabel: string }[];
+    };
+    expect(verdict).to.include({ verdict: 'rollback', exitCode: 1 });
+    expect(verdict.gates.filter((g) => g.status === 'fail').map((g) => g.groupLabel)).to.include('target_region=us-east-1');
   });
 
   it('game day: client-seen failover per vantage within 1 s of the ground truth, everything restored, rebalance verified', async () => {
@@ -130,28 +135,34 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     const east = sandbox.state.regions.find((x) => x.name === 'us-east-1');
     const hc = await route53.send(new GetHealthCheckCommand({ HealthCheckId: east?.healthCheckId }));
     expect(hc.HealthCheck?.HealthCheckConfig?.Inverted ?? false).to.equal(false);
-    // Client-seen failover per vantage against the edge's ground truth: when each vantage's answer left us-east-1.
-    const verdict = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as {
-      results: { measure: string; group: Record<string, string>; measured: number | null; status: string; window?: { start: number } }[];
-    };
-    const failovers = verdict.results.filter((x) => x.measure === 'client-seen failover time');
-    expect(failovers.length).to.equal(sandbox.state.vantages.length);
+    // Client-seen failover per vantage (verdict.json's failover timeline) against the edge's ground truth: when each
+    // vantage's answer left us-east-1.
+    interface Doc {
+      gates: { measure: string; status: string }[];
+      failover: { fault: { appliedAt: string; region: string }; vantages: { vantage: string; failoverSeconds: number | null }[] }[];
+    }
+    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as Doc;
+    expect(doc.failover).to.have.length(1);
+    const timeline = doc.failover[0] as Doc['failover'][number];
+    const tFault = Date.parse(timeline.fault.appliedAt);
+    expect(timeline.vantages.map((v) => v.vantage).sort()).to.deep.equal(sandbox.state.vantages.map((v) => v.name).sort());
     const truth = parseGroundTruth(readFileSync(sandbox.state.groundTruthLog, 'utf8'));
     let movedVantages = 0;
-    for (const f of failovers) {
-      const vantage = f.group.vantage as string;
-      const tFault = f.window?.start as number;
-      const routes = truth.filter((e): e is Extract<GroundTruthEntry, { kind: 'route' }> => e.kind === 'route' && e.vantage === vantage);
+    for (const v of timeline.vantages) {
+      const routes = truth.filter((e): e is Extract<GroundTruthEntry, { kind: 'route' }> => e.kind === 'route' && e.vantage === v.vantage);
       const before = routes.filter((e) => e.time <= tFault).at(-1);
       const away = routes.find((e) => e.time > tFault && e.from === 'us-east-1' && e.to !== 'us-east-1');
       // A vantage served by another region all along saw no failover (0 s); one served by us-east-1 moved when its
       // cached answer expired and the edge answered another region.
       const expected = before?.to === 'us-east-1' ? ((away?.time ?? Number.NaN) - tFault) / 1000 : 0;
       if (before?.to === 'us-east-1') movedVantages++;
-      expect(f.measured, `${vantage}: measured ${f.measured} s, ground truth ${expected} s`).to.be.closeTo(expected, 1);
+      expect(v.failoverSeconds, `${v.vantage}: measured ${v.failoverSeconds} s, ground truth ${expected} s`).to.be.closeTo(expected, 1);
     }
     expect(movedVantages, 'at least one vantage was served by us-east-1 when the fault hit').to.be.greaterThan(0);
-    expect(verdict.results.filter((x) => x.measure === 'rebalance time').every((x) => x.status === 'pass')).to.equal(true);
+    const rebalance = doc.gates.filter((x) => x.measure === 'rebalance time');
+    expect(rebalance).to.have.length(sandbox.state.vantages.length);
+    expect(rebalance.every((x) => x.status === 'pass')).to.equal(true);
+    for (const f of ['junit.xml', 'summary.md', 'run.json', 'health.jsonl']) expect(existsSync(join(run, f)), f).to.equal(true);
     expect(r.stdout).to.contain('Game day: us-east-1 out: APPROVED');
   });
 
