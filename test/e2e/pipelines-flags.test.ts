@@ -14,7 +14,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
   let calls = 0;
 
   before(async () => {
-    server = createServer((req, res) => {
+    server = createServer((_req, res) => {
       calls++;
       res.writeHead(500).end();
     });

@@ -17,7 +17,12 @@ function world(options: { failInject?: boolean; onSleep?: () => void } = {}) {
       });
       return {
         points: {
-          [Symbol.asyncIterator]: () => ({ next: async () => (await done, { done: true as const, value: undefined }) }),
+          [Symbol.asyncIterator]: () => ({
+            next: async (): Promise<IteratorResult<never>> => {
+              await done;
+              return { done: true, value: undefined };
+            },
+          }),
         },
         done,
         stop: () => {
