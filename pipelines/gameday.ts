@@ -56,6 +56,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         handleSignals: true,
         confirm: defaultConfirm({ yes: c.yes }),
         log: (line) => progress.note(line),
+        // The blast radius: the live error rate of the regions not under fault, from the drill's own traffic.
+        errorRate: (healthy) => progress.errorRate(healthy),
       },
       async (session) => {
         runDir = session.runDir as string;

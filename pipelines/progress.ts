@@ -11,7 +11,10 @@ export const REQUEST_FAILED = 'request_failed';
 interface Bucket {
   requests: number;
   failed: number;
+  /** Successful answers per serving region. */
   byRegion: Map<string, number>;
+  /** Failed answers per serving region, when the failure still carried the region's stamp (a 5xx, not a timeout). */
+  failedByRegion: Map<string, number>;
 }
 
 export interface ProgressTally {
@@ -35,7 +38,7 @@ export function foldPoint(tally: ProgressTally, point: K6Point): void {
   const second = Math.floor(point.time / 1000);
   let bucket = tally.buckets.get(second);
   if (!bucket) {
-    bucket = { requests: 0, failed: 0, byRegion: new Map() };
+    bucket = { requests: 0, failed: 0, byRegion: new Map(), failedByRegion: new Map() };
     tally.buckets.set(second, bucket);
   }
   const failed = point.value > 0;
@@ -44,6 +47,8 @@ export function foldPoint(tally: ProgressTally, point: K6Point): void {
   if (failed) {
     bucket.failed += 1;
     tally.totalFailed += 1;
+    const region = point.tags.served_by;
+    if (region && region !== 'unknown') bucket.failedByRegion.set(region, (bucket.failedByRegion.get(region) ?? 0) + 1);
   } else {
     // Only successful answers count toward a region's share: a failed request was not served.
     const region = point.tags.served_by || 'unknown';
@@ -92,6 +97,24 @@ export function snapshot(tally: ProgressTally, phase: string, elapsedMs: number,
   };
 }
 
+/**
+ * Pure: the recent error rate of the answers `regions` gave (failed / all answers stamped by one of them), or
+ * undefined with no answer from them: the blast-radius signal a fault session's stop conditions watch.
+ */
+export function regionErrorRate(tally: ProgressTally, regions: readonly string[]): number | undefined {
+  let answers = 0;
+  let failed = 0;
+  for (const [second, bucket] of tally.buckets) {
+    if (second <= tally.latestSecond - WINDOW_SECONDS) continue;
+    for (const r of regions) {
+      const bad = bucket.failedByRegion.get(r) ?? 0;
+      failed += bad;
+      answers += bad + (bucket.byRegion.get(r) ?? 0);
+    }
+  }
+  return answers > 0 ? failed / answers : undefined;
+}
+
 function clock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
@@ -117,6 +140,8 @@ export interface ProgressPrinter {
   phase(name: string): void;
   /** Prints a message on its own line without garbling the progress line. */
   note(text: string): void;
+  /** The recent error rate of the answers these regions gave (see regionErrorRate). */
+  errorRate(regions: readonly string[]): number | undefined;
   stop(): void;
 }
 
@@ -166,6 +191,7 @@ export function progressPrinter(options: ProgressOptions): ProgressPrinter {
       // On a TTY the progress line comes back under the note; in a log the next periodic line is enough.
       if (options.tty) draw(true);
     },
+    errorRate: (regions) => regionErrorRate(tally, regions),
     stop() {
       clearInterval(timer);
       if (options.tty && drawn) options.write('\n');

@@ -55,6 +55,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
         aws: { allowedRegions: regions },
         regions: regions.map((name) => ({ name })),
         synthetics: { globalTraffic: { path: '/version' } },
+        chaos: { stopConditions: { pollInterval: 1000, maxErrorRate: 0.05 } },
         gameday: {
           targetRegion: 'us-east-1',
           ratePerVantage: 10,
@@ -201,6 +202,26 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       values.reduce((a, b) => a + b, 0),
       JSON.stringify(out.MetricDataResults),
     ).to.be.greaterThan(0);
+  });
+
+  it('game day: errors in a surviving region (the blast radius) stop the drill and undo the fault, exit 1', async () => {
+    const fault = await crosswind(
+      ['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--error-rate', '0.5'],
+      { cwd: dir },
+    );
+    expect(fault.code, fault.stderr).to.equal(0);
+    try {
+      const r = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 120_000 });
+      expect(r.code, r.stderr + r.stdout).to.equal(1);
+      expect(r.stderr).to.match(/error rate [\d.]+ % in us-west-2, eu-west-1 is above chaos.stopConditions.maxErrorRate 5.00 %/);
+      const run = runs(dir, 'gameday').at(-1) as string;
+      const ledger = jsonLines<{ kind: string; id: string; source?: string }>(join(run, 'ledger.jsonl'));
+      expect(ledger.some((e) => e.kind === 'stop' && e.source === 'error-rate')).to.equal(true);
+      const applied = ledger.filter((e) => e.kind === 'applied').map((e) => e.id);
+      expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(applied);
+    } finally {
+      await crosswind(['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--clear'], { cwd: dir });
+    }
   });
 
   it('SIGINT during a game day leaves no fault behind', async () => {

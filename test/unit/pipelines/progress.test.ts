@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { foldPoint, newTally, renderProgress, snapshot } from '../../../pipelines/progress.ts';
+import { foldPoint, newTally, regionErrorRate, renderProgress, snapshot } from '../../../pipelines/progress.ts';
 import type { K6Point } from '../../../validations/k6-output.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -39,6 +39,23 @@ describe('live progress', () => {
     foldPoint(tally, { metric: 'http_req_duration', time: T0, value: 12, tags: { served_by: 'us-east-1' } });
     const line = renderProgress(snapshot(tally, 'announce', 0, []));
     expect(line).to.equal('[00:00] announce           no traffic yet   errors -   0 req/5s');
+  });
+
+  it('gives the recent error rate of the answers given regions stamped (the blast radius)', () => {
+    const tally = newTally();
+    const stamped = (sec: number, region: string, failed: boolean): K6Point => ({
+      metric: 'request_failed',
+      time: T0 + sec * 1000,
+      value: failed ? 1 : 0,
+      tags: { served_by: region },
+    });
+    for (let i = 0; i < 9; i++) foldPoint(tally, stamped(1, 'us-west-2', false));
+    foldPoint(tally, stamped(1, 'us-west-2', true));
+    foldPoint(tally, stamped(1, 'us-east-1', true));
+    foldPoint(tally, req(1, '', true));
+    expect(regionErrorRate(tally, ['us-west-2'])).to.equal(0.1);
+    expect(regionErrorRate(tally, ['us-west-2', 'us-east-1'])).to.equal(2 / 11);
+    expect(regionErrorRate(tally, ['eu-west-1'])).to.equal(undefined);
   });
 
   it('keeps a bounded tally over a long run', () => {
