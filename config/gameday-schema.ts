@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { durationMs } from './synthetics-schema.ts';
 
 // The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
 // every vantage, force the target region's health check unhealthy, watch the traffic shift, run functional checks on
-// the survivors, restore, and verify the traffic rebalances. Durations are seconds (fractions allowed, so the
-// sandbox's scaled-down drills fit the same schema).
+// the survivors, restore, and verify the traffic rebalances. Phase durations are written like every crosswind
+// duration ("20s", "1m30s", or milliseconds), so the sandbox's scaled-down drills fit the same schema; targets are
+// seconds, as the failover gate states them.
 
 const seconds = z.number().positive({ message: 'expected a positive number of seconds' });
 
@@ -36,7 +38,7 @@ export const gamedayPhaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     /** Steady traffic from every vantage before anything breaks: the pre-fault share of traffic per region. */
     kind: z.literal('baseline'),
-    seconds: seconds.default(20),
+    duration: durationMs.default(20_000),
   }),
   z.strictObject({
     /** Apply the faults (ledger first; guardrails refuse taking the last healthy region out). */
@@ -49,12 +51,12 @@ export const gamedayPhaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     /** Watch the traffic shift to the survivors while the faults hold. */
     kind: z.literal('observe'),
-    seconds: seconds.default(60),
+    duration: durationMs.default(60_000),
   }),
   z.strictObject({
     /** Functional checks against the surviving regions directly (deep health, reads and writes), while the fault holds. */
     kind: z.literal('functional-checks'),
-    seconds: seconds.default(10),
+    duration: durationMs.default(10_000),
   }),
   z.strictObject({
     /** Undo every fault of the drill. */
@@ -63,7 +65,7 @@ export const gamedayPhaseSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     /** Keep traffic running after restore until the share per region is back near the baseline. */
     kind: z.literal('verify-rebalance'),
-    seconds: seconds.default(30),
+    duration: durationMs.default(30_000),
     /** Largest accepted difference between a region's share and its baseline share (0.1 = 10 points). */
     tolerance: z.number().min(0).max(1).default(0.1),
   }),

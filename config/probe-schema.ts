@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { durationMs } from './synthetics-schema.ts';
 
 // The continuous probe: short k6 cycles from every vantage at every region (short, because a long single k6 run
 // grows in memory), each cycle judged by gates over a sliding window of recent cycles, results published to
 // CloudWatch per vantage and region.
 
-const seconds = z.number().positive({ message: 'expected a positive number of seconds' });
 const dimensionName = z.string().min(1).max(255);
 
 export const probeCloudWatchSchema = z.strictObject({
@@ -33,12 +33,12 @@ export const probeCloudWatchSchema = z.strictObject({
 });
 
 export const probeSchema = z.strictObject({
-  /** Seconds of traffic in one k6 cycle. */
-  cycleSeconds: seconds.default(10),
+  /** Traffic in one k6 cycle. */
+  cycleDuration: durationMs.default(10_000),
   /** Cycles to run; 0 runs until stopped. `--cycles` overrides. */
   cycles: z.number().int().min(0).default(0),
-  /** Pause between cycles. */
-  pauseSeconds: z.number().min(0).default(0),
+  /** Pause between cycles; 0 for none. */
+  pause: z.union([z.literal(0), durationMs]).default(0),
   /** Requests per second per vantage and region. */
   rate: z.number().positive().default(5),
   /** Cycles in the gates' sliding window. */

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { durationMs } from './synthetics-schema.ts';
 
 // A sequential regional rollout: one region a wave, the lower-traffic region first by choice, each wave deployed
 // by a hook, exposed (optionally in DNS weight steps), driven with synthetic traffic, judged by gates, baked, and
 // then approved or rolled back, which halts the rollout so at least one region keeps the known-good version.
-
-const seconds = z.number().positive({ message: 'expected a positive number of seconds' });
 
 export const rolloutHooksSchema = z.strictObject({
   /**
@@ -15,8 +14,8 @@ export const rolloutHooksSchema = z.strictObject({
   deploy: z.string().min(1).optional(),
   /** Shell command that puts `PREVIOUS_VERSION` back in `REGION`; same environment as `deploy`. */
   rollback: z.string().min(1).optional(),
-  /** Seconds a hook may run before it is stopped and counted as failed. */
-  timeoutSeconds: seconds.default(600),
+  /** How long a hook may run before it is stopped and counted as failed. */
+  timeout: durationMs.default(600_000),
 });
 
 export const rolloutSchema = z.strictObject({
@@ -32,14 +31,14 @@ export const rolloutSchema = z.strictObject({
   versionPath: z.string().startsWith('/').optional(),
   /** DNS weight steps (percent of the region's weighted record) before full traffic, e.g. [10, 50, 100]; empty to skip. */
   weightSteps: z.array(z.number().int().min(1).max(100)).default([]),
-  /** Seconds of synthetic traffic at each weight step. */
-  weightStepSeconds: seconds.default(10),
-  /** Seconds of synthetic traffic driven at the freshly deployed region before its first gate evaluation. */
-  trafficSeconds: seconds.default(30),
-  /** Seconds the wave bakes after the traffic phase, with the gates evaluated throughout. */
-  bakeSeconds: seconds.default(60),
+  /** Synthetic traffic at each weight step. */
+  weightStepDuration: durationMs.default(10_000),
+  /** Synthetic traffic driven at the freshly deployed region before its first gate evaluation. */
+  trafficDuration: durationMs.default(30_000),
+  /** How long the wave bakes after the traffic phase, with the gates evaluated throughout. */
+  bakeDuration: durationMs.default(60_000),
   /** How often the gates are evaluated while baking. */
-  bakeIntervalSeconds: seconds.default(10),
+  bakeInterval: durationMs.default(10_000),
   /** Requests per second driven at the deployed region (and at each comparison region). */
   rate: z.number().positive().default(20),
   /** Largest error rate accepted in the deployed region. */

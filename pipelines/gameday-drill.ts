@@ -23,7 +23,7 @@ export interface GamedayWorld {
   /** Undo every fault of the drill (ledger); idempotent. */
   restore(reason: string): Promise<void>;
   /** Functional checks straight at the surviving regions while the fault holds. */
-  functionalChecks(survivors: string[], seconds: number): Promise<Judgement>;
+  functionalChecks(survivors: string[], durationMs: number): Promise<Judgement>;
   /** Waits, or resolves early when the drill is aborted. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
@@ -63,7 +63,7 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
   let injected = false;
   const ensureTraffic = async () => {
     if (traffic) return;
-    traffic = await world.startTraffic(plan.timedSeconds * 1000 + TRAFFIC_SLACK_MS);
+    traffic = await world.startTraffic(plan.timedMs + TRAFFIC_SLACK_MS);
     const live = traffic;
     watching = (async () => {
       for await (const p of live.points) world.point(p);
@@ -82,7 +82,7 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
         case 'observe':
         case 'verify-rebalance':
           await ensureTraffic();
-          await world.sleep(phase.seconds * 1000, signal);
+          await world.sleep(phase.duration, signal);
           break;
         case 'inject':
           await ensureTraffic();
@@ -97,7 +97,7 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
           break;
         case 'functional-checks':
           await ensureTraffic();
-          record.functional = await world.functionalChecks(plan.survivors, phase.seconds);
+          record.functional = await world.functionalChecks(plan.survivors, phase.duration);
           for (const g of record.functional.gates) world.note(`functional check: ${g.line}`);
           break;
         case 'restore':

@@ -21,8 +21,8 @@ export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan): Gate[] 
       failoverSeconds: t.failoverSeconds,
       transitionErrorRate: t.transitionErrorRate,
       // Rebalanced within the verify phase, or it was not verified.
-      ...(rebalance ? { rebalanceSeconds: rebalance.seconds, rebalanceTolerance: rebalance.tolerance } : {}),
-      ...(baseline ? { baselineSeconds: baseline.seconds } : {}),
+      ...(rebalance ? { rebalanceSeconds: rebalance.duration / 1000, rebalanceTolerance: rebalance.tolerance } : {}),
+      ...(baseline ? { baselineSeconds: baseline.duration / 1000 } : {}),
       minSamples: 10,
     }),
   ];

@@ -10,8 +10,8 @@ export interface GamedayPlan {
   survivors: string[];
   phases: GamedayPhase[];
   faults: ResolvedFault[];
-  /** Seconds of the timed phases (baseline, observe, functional checks, verify-rebalance). */
-  timedSeconds: number;
+  /** Milliseconds of the timed phases (baseline, observe, functional checks, verify-rebalance). */
+  timedMs: number;
 }
 
 /** Pure: problems with the drill against the configured regions, as config paths; empty when it can run. */
@@ -45,8 +45,14 @@ export function gamedayProblems(gameday: GamedayConfig, regions: readonly string
   return problems;
 }
 
+/** `20 s`, `1.5 s`: a duration in ms as people read it. */
+export function secs(ms: number): string {
+  const s = ms / 1000;
+  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+}
+
 function timed(phase: GamedayPhase): number {
-  return 'seconds' in phase ? phase.seconds : 0;
+  return 'duration' in phase ? phase.duration : 0;
 }
 
 /** Pure: the drill with its target and faults resolved. Call `gamedayProblems` first. */
@@ -61,7 +67,7 @@ export function buildGamedayPlan(gameday: GamedayConfig, regions: readonly strin
     survivors: regions.filter((r) => !hurt.has(r)),
     phases: gameday.phases.map((p) => (p.kind === 'announce' ? { ...p, message: p.message.replaceAll('{region}', targetRegion) } : p)),
     faults,
-    timedSeconds: gameday.phases.reduce((sum, p) => sum + timed(p), 0),
+    timedMs: gameday.phases.reduce((sum, p) => sum + timed(p), 0),
   };
 }
 
@@ -83,10 +89,10 @@ export function renderGamedayPlan(plan: GamedayPlan, gameday: GamedayConfig): st
         lines.push(`${n}undo every fault of the drill (ledger)`);
         break;
       case 'verify-rebalance':
-        lines.push(`${n}${p.seconds} s, shares back within ${p.tolerance * 100}% of the baseline`);
+        lines.push(`${n}${secs(p.duration)}, shares back within ${p.tolerance * 100}% of the baseline`);
         break;
       default:
-        lines.push(`${n}${p.seconds} s`);
+        lines.push(`${n}${secs(p.duration)}`);
     }
   });
   const t = gameday.targets;

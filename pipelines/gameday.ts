@@ -94,9 +94,9 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             );
           },
           restore: (reason) => session.undoAll(reason),
-          async functionalChecks(survivors, seconds) {
+          async functionalChecks(survivors, durationMs) {
             const run = await startK6Run({
-              plan: buildPlan(config, { scenario: 'regional-probe', regions: survivors, durationMs: seconds * 1000, thresholds: {} }),
+              plan: buildPlan(config, { scenario: 'regional-probe', regions: survivors, durationMs, thresholds: {} }),
               runDir,
               name: 'functional-checks',
               signal: session.signal,

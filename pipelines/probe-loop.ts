@@ -20,7 +20,7 @@ export interface CycleJudgement {
 }
 
 export interface ProbeWorld {
-  runCycle(index: number, seconds: number): Promise<CycleOutput>;
+  runCycle(index: number, durationMs: number): Promise<CycleOutput>;
   /** Judges the window (oldest first; the last is the newest cycle). */
   judge(window: readonly CycleOutput[]): Promise<CycleJudgement>;
   publish(cells: readonly ProbeCell[], at: Date): Promise<number>;
@@ -47,7 +47,7 @@ export async function runProbe(probe: ProbeConfig, world: ProbeWorld, signal: Ab
   let alarmsCreated = false;
   for (let i = 1; probe.cycles === 0 || i <= probe.cycles; i++) {
     if (signal.aborted) break;
-    const output = await world.runCycle(i, probe.cycleSeconds);
+    const output = await world.runCycle(i, probe.cycleDuration);
     window.push(output);
     while (window.length > probe.windowCycles) {
       const old = window.shift();
@@ -66,7 +66,7 @@ export async function runProbe(probe: ProbeConfig, world: ProbeWorld, signal: Ab
         alarmsCreated = true;
       }
     }
-    if (probe.pauseSeconds > 0 && (probe.cycles === 0 || i < probe.cycles)) await world.sleep(probe.pauseSeconds * 1000, signal);
+    if (probe.pause > 0 && (probe.cycles === 0 || i < probe.cycles)) await world.sleep(probe.pause, signal);
   }
   return summary;
 }

@@ -9,6 +9,7 @@ import { buildPlan, type K6RunFiles, startK6Run } from '../synthetics/k6.ts';
 import { judgeRun } from '../validations/judge.ts';
 import { decide } from '../validations/verdict.ts';
 import { createProbeAlarms, publishProbeCycle } from './cloudwatch-publisher.ts';
+import { secs } from './gameday-plan.ts';
 import { probeCells, probeGates } from './probe-gates.ts';
 import { type CycleOutput, type ProbeSummary, type ProbeWorld, runProbe } from './probe-loop.ts';
 import { finishRun, type RunReport } from './run-report.ts';
@@ -39,14 +40,14 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
   const files = new Map<string, K6RunFiles>();
   let lastWindow: Awaited<ReturnType<typeof judgeRun>>['results'] = [];
   io.out(
-    `Probe: ${probe.cycles === 0 ? 'until stopped' : `${probe.cycles} cycle(s)`} of ${probe.cycleSeconds} s, window of ${probe.windowCycles}; run folder ${run.path}`,
+    `Probe: ${probe.cycles === 0 ? 'until stopped' : `${probe.cycles} cycle(s)`} of ${secs(probe.cycleDuration)}, window of ${probe.windowCycles}; run folder ${run.path}`,
   );
   let summary: ProbeSummary;
   try {
     const world: ProbeWorld = {
-      async runCycle(index, seconds): Promise<CycleOutput> {
+      async runCycle(index, durationMs): Promise<CycleOutput> {
         const k6 = await startK6Run({
-          plan: buildPlan(config, { scenario: 'global-traffic', durationMs: seconds * 1000, ratePerSecond: probe.rate, thresholds: {} }),
+          plan: buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: probe.rate, thresholds: {} }),
           runDir: run.path,
           name: `cycle-${index}`,
           signal: ac.signal,

@@ -1,4 +1,5 @@
 import type { RolloutConfig } from '../config/rollout-schema.ts';
+import { secs } from './gameday-plan.ts';
 import type { HookResult } from './hooks.ts';
 import type { RolloutEffects, StepOutcome } from './rollout-machine.ts';
 import { baselineRegions, type RolloutPlan } from './rollout-plan.ts';
@@ -29,10 +30,10 @@ export interface RolloutWorld {
   /** Put back every weight the rollout changed for the region. */
   restoreWeights(region: string): Promise<void>;
   /**
-   * Drive synthetic traffic at `region` (and at `baselines`, for the comparison) for `seconds`, evaluating the gates
-   * every `everySeconds` (if given) and at the end; resolves early on the first failing evaluation.
+   * Drive synthetic traffic at `region` (and at `baselines`, for the comparison) for `durationMs`, evaluating the
+   * gates every `everyMs` (if given) and at the end; resolves early on the first failing evaluation.
    */
-  judge(phase: string, region: string, baselines: string[], seconds: number, everySeconds?: number): Promise<Judgement>;
+  judge(phase: string, region: string, baselines: string[], durationMs: number, everyMs?: number): Promise<Judgement>;
   log(line: string): void;
 }
 
@@ -93,17 +94,17 @@ export function rolloutEffects(
       world.log(`wave ${wave.index} ${wave.region}: DNS weight ${percent}%`);
       await world.shiftWeight(wave.region, percent);
       shifted.add(wave.region);
-      const judgement = await world.judge(`weight ${percent}%`, wave.region, baselineRegions(plan, wave), r.weightStepSeconds);
+      const judgement = await world.judge(`weight ${percent}%`, wave.region, baselineRegions(plan, wave), r.weightStepDuration);
       return report(world, wave, `weight ${percent}%`, judgement);
     },
     async traffic(wave) {
-      world.log(`wave ${wave.index} ${wave.region}: traffic for ${r.trafficSeconds} s`);
-      const judgement = await world.judge('traffic', wave.region, baselineRegions(plan, wave), r.trafficSeconds);
+      world.log(`wave ${wave.index} ${wave.region}: traffic for ${secs(r.trafficDuration)}`);
+      const judgement = await world.judge('traffic', wave.region, baselineRegions(plan, wave), r.trafficDuration);
       return report(world, wave, 'traffic', judgement);
     },
     async bake(wave) {
-      world.log(`wave ${wave.index} ${wave.region}: baking for ${r.bakeSeconds} s, gates every ${r.bakeIntervalSeconds} s`);
-      const judgement = await world.judge('bake', wave.region, baselineRegions(plan, wave), r.bakeSeconds, r.bakeIntervalSeconds);
+      world.log(`wave ${wave.index} ${wave.region}: baking for ${secs(r.bakeDuration)}, gates every ${secs(r.bakeInterval)}`);
+      const judgement = await world.judge('bake', wave.region, baselineRegions(plan, wave), r.bakeDuration, r.bakeInterval);
       return report(world, wave, 'bake', judgement);
     },
     async approve(wave) {

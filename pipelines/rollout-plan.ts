@@ -1,4 +1,5 @@
 import type { RolloutConfig } from '../config/rollout-schema.ts';
+import { secs } from './gameday-plan.ts';
 import type { MachinePlan } from './rollout-machine.ts';
 import { orderWaves, type Wave } from './waves.ts';
 
@@ -10,10 +11,6 @@ export interface RolloutPlan extends MachinePlan {
 
 export function buildRolloutPlan(regions: readonly string[], rollout: RolloutConfig, version: string, fromWave = 1): RolloutPlan {
   return { version, rollout, waves: orderWaves(regions, rollout), weightSteps: rollout.weightSteps, fromWave };
-}
-
-function secs(s: number): string {
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
 }
 
 /** Pure: the regions the comparison gate uses as baseline for a wave: those not yet deployed. */
@@ -31,9 +28,9 @@ export function renderRolloutPlan(plan: RolloutPlan): string[] {
       continue;
     }
     const steps = [r.hooks.deploy ? 'deploy hook' : 'deploy (no hook)'];
-    for (const p of plan.weightSteps) steps.push(`weight ${p}% (${secs(r.weightStepSeconds)})`);
-    steps.push(`traffic ${secs(r.trafficSeconds)} + gates`);
-    steps.push(`bake ${secs(r.bakeSeconds)} (gates every ${secs(r.bakeIntervalSeconds)})`);
+    for (const p of plan.weightSteps) steps.push(`weight ${p}% (${secs(r.weightStepDuration)})`);
+    steps.push(`traffic ${secs(r.trafficDuration)} + gates`);
+    steps.push(`bake ${secs(r.bakeDuration)} (gates every ${secs(r.bakeInterval)})`);
     steps.push('approve | rollback + halt');
     const traffic = wave.traffic === undefined ? '' : ` (traffic ${wave.traffic})`;
     lines.push(`  wave ${wave.index}  ${wave.region.padEnd(16)} ${steps.join(' -> ')}${traffic}`);

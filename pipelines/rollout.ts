@@ -64,7 +64,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       const runDir = session.runDir as string;
       let runs = 0;
       const world: RolloutWorld = {
-        runHook: (command, env) => runHook(command, env, { timeoutMs: r.hooks.timeoutSeconds * 1000, log: (l) => io.err(`  | ${l}`) }),
+        runHook: (command, env) => runHook(command, env, { timeoutMs: r.hooks.timeout, log: (l) => io.err(`  | ${l}`) }),
         readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
         async shiftWeight(region, percent) {
           await session.apply({ kind: 'shift-weight', region, percent });
@@ -74,14 +74,14 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
             if (f.intent.fault.kind === 'shift-weight' && f.intent.fault.region === region) await session.undo(f.intent.id, 'wave done');
           }
         },
-        async judge(phase, region, baselines, seconds, everySeconds): Promise<Judgement> {
+        async judge(phase, region, baselines, durationMs, everyMs): Promise<Judgement> {
           const gates = rolloutGates(r, region, baselines);
           runs += 1;
           const run = await startK6Run({
             plan: buildPlan(config, {
               scenario: 'regional-probe',
               regions: [region, ...baselines],
-              durationMs: seconds * 1000,
+              durationMs,
               ratePerSecond: r.rate,
               thresholds: {},
             }),
@@ -95,9 +95,9 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
             finished = true;
           });
           // Gates throughout: evaluate what has arrived every interval; a failure ends the phase at once.
-          if (everySeconds !== undefined) {
+          if (everyMs !== undefined) {
             while (!finished) {
-              await Promise.race([sleep(everySeconds * 1000), run.done]);
+              await Promise.race([sleep(everyMs), run.done]);
               if (finished) break;
               const partial = await judgeRun({ sources: [run.files.ndjson], gates });
               if (partial.verdict.kind === 'rollback') {

@@ -38,8 +38,8 @@ function world(options: { failInject?: boolean; onSleep?: () => void } = {}) {
     async restore(reason) {
       calls.push(`restore (${reason})`);
     },
-    async functionalChecks(survivors, seconds) {
-      calls.push(`functional ${survivors.join(',')} ${seconds}`);
+    async functionalChecks(survivors, durationMs) {
+      calls.push(`functional ${survivors.join(',')} ${durationMs}`);
       return { gates: [{ status: 'pass', line: 'health ok' }] };
     },
     async sleep(ms) {
@@ -75,7 +75,7 @@ describe('game day drill', () => {
       'phase observe',
       'sleep 60000',
       'phase functional-checks',
-      'functional us-west-2,eu-west-1 10',
+      'functional us-west-2,eu-west-1 10000',
       'phase restore',
       'restore (drill restore phase)',
       'phase verify-rebalance',

@@ -11,10 +11,10 @@ describe('pipeline gates (data handed to validations)', () => {
   it('game day: the failover gate carries the targets and the drill timings; capacity is judged on the survivors', () => {
     const gameday = gamedaySchema.parse({
       phases: [
-        { kind: 'baseline', seconds: 8 },
+        { kind: 'baseline', duration: '8s' },
         { kind: 'inject' },
         { kind: 'restore' },
-        { kind: 'verify-rebalance', seconds: 15, tolerance: 0.15 },
+        { kind: 'verify-rebalance', duration: '15s', tolerance: 0.15 },
       ],
       targets: { detectionSeconds: 20, failoverSeconds: 40 },
     });

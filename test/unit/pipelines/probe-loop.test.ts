@@ -41,7 +41,7 @@ function world(statuses: ('pass' | 'fail' | 'inconclusive')[] = []) {
 describe('probe loop', () => {
   it('slides the gate window one cycle at a time, discarding what left it, and publishes every cycle', async () => {
     const { w, calls } = world(['pass', 'fail', 'inconclusive', 'pass']);
-    const probe = probeSchema.parse({ cycles: 4, windowCycles: 2, pauseSeconds: 1, cloudwatch: { createAlarms: true } });
+    const probe = probeSchema.parse({ cycles: 4, windowCycles: 2, pause: '1s', cloudwatch: { createAlarms: true } });
     const summary = await runProbe(probe, w, new AbortController().signal);
     expect(summary).to.deep.equal({ cycles: 4, failedCycles: 1, inconclusiveCycles: 1, published: 20, alarms: ['a'] });
     expect(calls).to.deep.equal([
