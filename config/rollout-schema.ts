@@ -29,7 +29,12 @@ export const rolloutSchema = z.strictObject({
    * before deploying to fill `PREVIOUS_VERSION`, and after, to confirm the deploy landed. Leave out to skip.
    */
   versionPath: z.string().startsWith('/').optional(),
-  /** DNS weight steps (percent of the region's weighted record) before full traffic, e.g. [10, 50, 100]; empty to skip. */
+  /**
+   * A DNS-level canary before full traffic: at each step the region gets this percent of the weighted record set's
+   * traffic (a chaos `shift-weight` through the fault ledger, e.g. [10, 50, 100]), judged for `weightStepDuration`.
+   * The prior weights are put back when the wave is approved or rolled back. Needs `chaos.weightedRecords`; empty
+   * to skip.
+   */
   weightSteps: z.array(z.number().int().min(1).max(100)).default([]),
   /** Synthetic traffic at each weight step. */
   weightStepDuration: durationMs.default(10_000),

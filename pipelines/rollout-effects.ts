@@ -35,6 +35,8 @@ export interface RolloutWorld {
    */
   judge(phase: string, region: string, baselines: string[], durationMs: number, everyMs?: number): Promise<Judgement>;
   log(line: string): void;
+  /** True once the run is stopping (a signal, a stop condition): no new deploy starts, the wave rolls back. */
+  interrupted?(): boolean;
 }
 
 /** Pure: a judgement as a step outcome. Any failing gate fails; otherwise any inconclusive gate is inconclusive. */
@@ -78,6 +80,7 @@ export function rolloutEffects(
   return {
     previous,
     async deploy(wave) {
+      if (world.interrupted?.()) return { kind: 'inconclusive', reasons: ['interrupted before the deploy'] };
       const before = options.previousVersion ?? (await world.readVersion(wave.region));
       if (before !== undefined) previous.set(wave.region, before);
       world.log(`wave ${wave.index} ${wave.region}: deploying ${plan.version}${before ? ` (running ${before})` : ''}`);
@@ -127,6 +130,8 @@ export function rolloutEffects(
 }
 
 function report(world: RolloutWorld, wave: Wave, phase: string, judgement: Judgement): StepOutcome {
+  // A phase cut short by a stop is not evidence either way: the wave goes back to the known-good version.
+  if (world.interrupted?.()) return { kind: 'inconclusive', reasons: [`${phase}: interrupted`] };
   for (const g of judgement.gates) world.log(`wave ${wave.index} ${wave.region}: ${phase}: ${g.line}`);
   return outcomeOf(judgement, phase);
 }

@@ -113,6 +113,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
           return { gates: judged.results.map((g) => ({ status: g.status, line: g.reason })) };
         },
         log: (line) => io.out(line),
+        interrupted: () => session.signal.aborted,
       };
       const effects = rolloutEffects(plan, world, { previousVersion: c.previousVersion });
       const result = await runRollout(plan, effects);

@@ -62,6 +62,12 @@ export function register(program: Command, io: CliIo): void {
           message: 'required when rollout.versionPath is not set (crosswind must know what to roll back to)',
         });
       }
+      if (config.rollout.weightSteps.length > 0 && !config.chaos.weightedRecords) {
+        problems.push({
+          path: 'chaos.weightedRecords',
+          message: 'required by rollout.weightSteps (the weighted record set the DNS canary shifts)',
+        });
+      }
       refuse(problems, file);
       const plan = buildRolloutPlan(regions, config.rollout, flags.version, fromWave ?? 1);
       if (flags.dryRun) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { GetHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { GetHealthCheckCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
@@ -121,6 +121,47 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     };
     expect(verdict).to.include({ verdict: 'rollback', exitCode: 1 });
     expect(verdict.gates.filter((g) => g.status === 'fail').map((g) => g.groupLabel)).to.include('target_region=us-east-1');
+  });
+
+  it('rollout: DNS weight steps through the ledger, restored on approval; --from-wave resumes at the last region', async () => {
+    const { route53 } = motoClients({ url: sandbox.state.aws.endpoints.route53 });
+    const weights = async () => {
+      const out = await route53.send(
+        new ListResourceRecordSetsCommand({
+          HostedZoneId: sandbox.state.route53.hostedZoneId,
+          StartRecordName: sandbox.state.route53.weightedRecordName,
+        }),
+      );
+      const name = `${sandbox.state.route53.weightedRecordName}.`;
+      return Object.fromEntries(
+        (out.ResourceRecordSets ?? []).filter((r) => r.Name === name && r.Weight !== undefined).map((r) => [r.SetIdentifier, r.Weight]),
+      );
+    };
+    const prior = await weights();
+    expect(Object.keys(prior)).to.have.length(3);
+    const config = JSON.parse(readFileSync(join(dir, 'crosswind.config.json'), 'utf8'));
+    config.chaos.weightedRecords = {
+      hostedZoneId: sandbox.state.route53.hostedZoneId,
+      name: sandbox.state.route53.weightedRecordName,
+      type: 'CNAME',
+    };
+    config.rollout.weightSteps = [10, 50];
+    config.rollout.weightStepDuration = '2s';
+    await writeFile(join(dir, 'weights.json'), JSON.stringify(config));
+    const r = await crosswind(['rollout', '--config', 'weights.json', '--version', '1.1.1', '--from-wave', '3', '--yes'], {
+      cwd: dir,
+      timeoutMs: 120_000,
+    });
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.stderr).to.contain('applied shift-weight eu-west-1 to 10%').and.contain('applied shift-weight eu-west-1 to 50%');
+    expect(r.stdout).to.contain('Rollout 1.1.1: APPROVED in eu-west-1 (skipped: us-east-1, us-west-2)');
+    expect(await weights()).to.deep.equal(prior);
+    expect(await version(sandbox.state.regions[2]?.endpoint as string)).to.equal('1.1.1');
+    expect(await version(sandbox.state.regions[0]?.endpoint as string)).to.equal('1.1.0');
+    const ledger = jsonLines<{ kind: string; id: string }>(join(runs(dir, 'rollout').at(-1) as string, 'ledger.jsonl'));
+    const applied = ledger.filter((e) => e.kind === 'applied').map((e) => e.id);
+    expect(applied).to.have.length(2);
+    expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(applied);
   });
 
   it('game day: client-seen failover per vantage within 1 s of the ground truth, everything restored, rebalance verified', async () => {

@@ -115,3 +115,22 @@ describe('rollout effects (the machine composed with hooks, versions, traffic an
     });
   });
 });
+
+describe('rollout effects when the run is stopping', () => {
+  it('starts no new deploy and rolls the current wave back', async () => {
+    const { w, calls } = world();
+    let stop = false;
+    w.interrupted = () => stop;
+    const judge = w.judge;
+    w.judge = async (...args) => {
+      stop = true; // a signal arrives during the first traffic phase
+      return judge(...args);
+    };
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0');
+    const result = await runRollout(plan, rolloutEffects(plan, w));
+    expect(result.kind).to.equal('inconclusive');
+    if (result.kind === 'inconclusive') expect(result.reasons).to.deep.equal(['traffic: interrupted']);
+    expect(calls.filter((c) => c.startsWith('deploy'))).to.deep.equal(['deploy us-east-1 2.0.0 1.0.0']);
+    expect(calls.at(-1)).to.equal('rollback us-east-1 2.0.0 1.0.0');
+  });
+});
