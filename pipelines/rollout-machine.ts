@@ -23,6 +23,8 @@ export interface MachinePlan {
   weightSteps: readonly number[];
   /** 1-based; waves before it are taken as already deployed and approved (`--from-wave`). */
   fromWave: number;
+  /** 1-based; the run ends approved after this wave (`--to-wave`, one wave a CI job); default the last. */
+  toWave?: number;
 }
 
 /** The state a rollout starts in. */
@@ -52,7 +54,9 @@ export function transition(plan: MachinePlan, state: RolloutState, outcome: Step
       if (bad) return { kind: 'rollback', wave: state.wave, outcome: bad };
       return { kind: 'approved', wave: state.wave };
     case 'approved':
-      return state.wave < plan.waves.length ? { kind: 'deploy', wave: state.wave + 1 } : { kind: 'done' };
+      return state.wave < Math.min(plan.toWave ?? plan.waves.length, plan.waves.length)
+        ? { kind: 'deploy', wave: state.wave + 1 }
+        : { kind: 'done' };
     case 'rollback':
       return { kind: 'halted', wave: state.wave, outcome: state.outcome };
     case 'halted':

@@ -9,8 +9,15 @@ export interface RolloutPlan extends MachinePlan {
   rollout: RolloutConfig;
 }
 
-export function buildRolloutPlan(regions: readonly string[], rollout: RolloutConfig, version: string, fromWave = 1): RolloutPlan {
-  return { version, rollout, waves: orderWaves(regions, rollout), weightSteps: rollout.weightSteps, fromWave };
+export function buildRolloutPlan(
+  regions: readonly string[],
+  rollout: RolloutConfig,
+  version: string,
+  fromWave = 1,
+  toWave?: number,
+): RolloutPlan {
+  const waves = orderWaves(regions, rollout);
+  return { version, rollout, waves, weightSteps: rollout.weightSteps, fromWave, toWave: toWave ?? waves.length };
 }
 
 /** Pure: the regions the comparison gate uses as baseline for a wave: those not yet deployed. */
@@ -25,6 +32,10 @@ export function renderRolloutPlan(plan: RolloutPlan): string[] {
   for (const wave of plan.waves) {
     if (wave.index < plan.fromWave) {
       lines.push(`  wave ${wave.index}  ${wave.region.padEnd(16)} skipped (--from-wave ${plan.fromWave}: already deployed)`);
+      continue;
+    }
+    if (wave.index > (plan.toWave ?? plan.waves.length)) {
+      lines.push(`  wave ${wave.index}  ${wave.region.padEnd(16)} not in this run (--to-wave ${plan.toWave})`);
       continue;
     }
     const steps = [r.hooks.deploy ? 'deploy hook' : 'deploy (no hook)'];

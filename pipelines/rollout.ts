@@ -41,7 +41,7 @@ export function rolloutSummary(version: string, result: RolloutResult): string {
   const by = (s: string) => result.waves.filter((w) => w.status === s).map((w) => w.wave.region);
   const untouched = by('untouched');
   if (result.kind === 'approved')
-    return `Rollout ${version}: APPROVED in ${by('approved').join(', ')}${by('skipped').length ? ` (skipped: ${by('skipped').join(', ')})` : ''}`;
+    return `Rollout ${version}: APPROVED in ${by('approved').join(', ')}${by('skipped').length ? ` (skipped: ${by('skipped').join(', ')})` : ''}${untouched.length ? `; not in this run: ${untouched.join(', ')}` : ''}`;
   const head = result.kind === 'rolled-back' ? 'ROLLED BACK' : 'INCONCLUSIVE, rolled back';
   return `Rollout ${version}: ${head} at wave ${result.wave.index} (${result.wave.region})${by('approved').length ? `; approved: ${by('approved').join(', ')}` : ''}${untouched.length ? `; untouched: ${untouched.join(', ')}` : ''}`;
 }

@@ -10,6 +10,7 @@ interface RolloutFlags {
   version: string;
   previousVersion?: string;
   fromWave?: string;
+  toWave?: string;
   dryRun?: boolean;
   yes?: boolean;
 }
@@ -27,6 +28,7 @@ export function register(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--previous-version <version>', 'the version to roll back to (default: read from each region before deploying)')
     .option('--from-wave <n>', 'resume at wave n (1-based); earlier waves are taken as deployed')
+    .option('--to-wave <n>', 'stop, approved, after wave n (one wave a CI job: --from-wave n --to-wave n)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation')
     .action(async (flags: RolloutFlags) => {
@@ -43,11 +45,18 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       const fromWave = intFlag(problems, '--from-wave', flags.fromWave, 1);
+      const toWave = intFlag(problems, '--to-wave', flags.toWave, 1);
       const { config, file } = await loadWithFlagProblems(flags.config, problems);
       const regions = config.regions.map((r) => r.name);
       problems.push(...waveProblems(regions, config.rollout));
       if (fromWave !== undefined && fromWave > regions.length) {
         problems.push({ path: '--from-wave', message: `expected a wave from 1 to ${regions.length}, got ${fromWave}` });
+      }
+      if (toWave !== undefined && (toWave > regions.length || toWave < (fromWave ?? 1))) {
+        problems.push({
+          path: '--to-wave',
+          message: `expected a wave from ${fromWave ?? 1} (--from-wave) to ${regions.length}, got ${toWave}`,
+        });
       }
       if (!flags.dryRun && !config.rollout.hooks.deploy)
         problems.push({ path: 'rollout.hooks.deploy', message: 'required to roll out (a shell command that deploys $VERSION to $REGION)' });
@@ -69,7 +78,7 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       refuse(problems, file);
-      const plan = buildRolloutPlan(regions, config.rollout, flags.version, fromWave ?? 1);
+      const plan = buildRolloutPlan(regions, config.rollout, flags.version, fromWave ?? 1, toWave);
       if (flags.dryRun) {
         for (const line of renderRolloutPlan(plan)) io.out(line);
         return;

@@ -97,9 +97,13 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
         ],
         globalEndpoint: 'http://127.0.0.1:9',
         rollout: { order: 'lowest-traffic-first', traffic: { 'us-east-1': 10, 'eu-west-1': 2 }, weightSteps: [10, 50, 100] },
+        chaos: { weightedRecords: { hostedZoneId: 'Z123', name: 'api.shop.example.com' } },
       }),
     );
-    const plan = await crosswind(['rollout', '--version', '2.0.0', '--dry-run', '--from-wave', '2', '--config', 'plan.json'], { cwd: dir });
+    const plan = await crosswind(
+      ['rollout', '--version', '2.0.0', '--dry-run', '--from-wave', '2', '--to-wave', '2', '--config', 'plan.json'],
+      { cwd: dir },
+    );
     expect(plan.code, plan.stderr).to.equal(0);
     expect(plan.stdout.split('\n').slice(0, 3)).to.deep.equal([
       'Rollout plan: version 2.0.0 to 2 region(s), order: lowest-traffic-first',

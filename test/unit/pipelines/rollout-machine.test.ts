@@ -113,3 +113,14 @@ describe('rollout state machine', () => {
     expect(transition(plan, { kind: 'approved', wave: 3 }, { kind: 'ok' })).to.deep.equal({ kind: 'done' });
   });
 });
+
+describe('rollout state machine, one wave a run', () => {
+  it('stops approved after --to-wave, leaving later waves untouched', async () => {
+    const plan: MachinePlan = { waves, weightSteps: [], fromWave: 2, toWave: 2 };
+    const { calls, effects } = recorder();
+    const result = await runRollout(plan, effects);
+    expect(result.kind).to.equal('approved');
+    expect(calls.filter((c) => c.startsWith('deploy'))).to.deep.equal(['deploy us-west-2']);
+    expect(result.waves.map((w) => w.status)).to.deep.equal(['skipped', 'approved', 'untouched']);
+  });
+});
