@@ -70,7 +70,11 @@ try {
   while (!done) {
     const cycle = (stdout.match(/^cycle \d+:/gm) ?? []).length;
     const rss = rssMb(child.pid as number);
-    if (rss !== undefined) (node[cycle] ??= []).push(rss);
+    if (rss !== undefined) {
+      const samples = node[cycle] ?? [];
+      samples.push(rss);
+      node[cycle] = samples;
+    }
     for (const pid of k6Children(child.pid as number)) {
       const r = rssMb(pid);
       if (r === undefined) continue;
@@ -81,7 +85,7 @@ try {
   }
   const code = await exited;
   if (code !== 0 && code !== 1 && code !== 4) throw new Error(`probe exited ${code}:\n${stdout}`);
-  const maxOf = (xs: number[] | undefined) => (xs && xs.length ? Math.max(...xs) : Number.NaN);
+  const maxOf = (xs: number[] | undefined) => (xs?.length ? Math.max(...xs) : Number.NaN);
   const early = Math.max(maxOf(node[1]), maxOf(node[2]), maxOf(node[3]));
   const late = Math.max(maxOf(node[CYCLES - 3]), maxOf(node[CYCLES - 2]), maxOf(node[CYCLES - 1]));
   const peaks = [...k6Peak.entries()].sort((a, b) => (k6Cycle.get(a[0]) ?? 0) - (k6Cycle.get(b[0]) ?? 0)).map(([, mb]) => mb);
