@@ -47,6 +47,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   let functional: { ndjson: string; survivors: string[] } | undefined;
   let record: DrillRecord | undefined;
   const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
+  let stopped: unknown;
   try {
     record = await withFaultSession(
       {
@@ -121,6 +122,12 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         }
       },
     );
+  } catch (err) {
+    // Stopped (a stop condition, a signal, an error): every fault is undone by now. Whatever traffic was recorded is
+    // still judged and reported, then the stop decides the exit.
+    stopped = err;
+    if (!runDir || !trafficFile || !existsSync(trafficFile)) throw err;
+    io.err(`game day stopped: ${(err as Error).message}; judging what was recorded`);
   } finally {
     progress.stop();
     route53.destroy();
@@ -138,7 +145,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     results.push(...f.results);
   }
   const verdict = decide(results);
-  return finishRun({
+  const report = await finishRun({
     io,
     config,
     runDir,
@@ -154,6 +161,15 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
       ...(existsSync(healthFile) ? { healthFile } : {}),
       failover: judged.failover,
     },
-    extra: { targetRegion: plan.targetRegion, survivors: plan.survivors, phases: record?.phases ?? [], faults },
+    extra: {
+      targetRegion: plan.targetRegion,
+      survivors: plan.survivors,
+      phases: record?.phases ?? [],
+      faults,
+      ...(stopped ? { stopped: (stopped as Error).message } : {}),
+    },
+    noThrow: stopped !== undefined,
   });
+  if (stopped) throw stopped;
+  return report;
 }

@@ -260,6 +260,9 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       expect(ledger.some((e) => e.kind === 'stop' && e.source === 'error-rate')).to.equal(true);
       const applied = ledger.filter((e) => e.kind === 'applied').map((e) => e.id);
       expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(applied);
+      // What was recorded before the stop is still judged and reported.
+      expect(existsSync(join(run, 'verdict.json')) && existsSync(join(run, 'summary.md'))).to.equal(true);
+      expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).stopped).to.match(/error rate/);
     } finally {
       await crosswind(['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--clear'], { cwd: dir });
     }
