@@ -69,10 +69,10 @@ describe('chaos: fault sessions against moto', function () {
         await s.apply({ kind: 'shift-weight', region: 'eu-west-1', percent });
         seen.push((await w.snapshot()).weights);
       }
-      const other = await withFaultSession({ config, root: w.dir }, (o) =>
+      const other: unknown = await withFaultSession({ config, root: w.dir }, (o) =>
         o.apply({ kind: 'shift-weight', region: 'us-east-1', percent: 0 }),
-      ).catch((e: unknown) => e as Error);
-      expect(other?.message).to.match(/records:.*already has an open fault \(shift-weight eu-west-1/);
+      ).catch((e: unknown) => e);
+      expect((other as Error).message).to.match(/records:.*already has an open fault \(shift-weight eu-west-1/);
     });
     expect(seen.map((x) => x['eu-west-1'])).to.deep.equal([10, 50, 100]);
     expect(seen[2]).to.deep.equal({ 'us-east-1': 0, 'us-west-2': 0, 'eu-west-1': 100 });
