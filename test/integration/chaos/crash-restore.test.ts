@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
@@ -5,6 +6,7 @@ import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { startRecordingProxy } from '../../support/recording-proxy.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
@@ -135,5 +137,36 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     expect(entries.find((e) => e.kind === 'stop')).to.include({ source: 'signal' });
     expect(entries.filter((e) => e.kind === 'undone')).to.have.length(3);
     expect(child.stderr()).to.include('SIGINT: stopping and undoing every fault');
+  });
+
+  it('a second SIGINT while undoing exits at once and leaves the ledger for crosswind restore', async () => {
+    const { world: w, before } = await fresh();
+    const proxy = await startRecordingProxy(moto.url);
+    try {
+      const endpoints = { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url };
+      writeFileSync(w.configFile, JSON.stringify({ ...w.config, aws: { ...w.config.aws, endpoints } }));
+      const child = spawnCli(['chaos', 'run', '--fault', 'invert-health-check:us-east-1', '--hold', '30s', '--yes'], {
+        cwd: w.dir,
+        env: { ...QUIET, CROSSWIND_CHECKPOINTS: '1' },
+      });
+      await child.waitFor(/^checkpoint \d+ holding$/);
+      // AWS turns slow: the undo the first SIGINT starts hangs on its first call.
+      proxy.delayMs = 60_000;
+      child.child.kill('SIGINT');
+      await child.waitFor(/^checkpoint \d+ undoing$/);
+      const second = Date.now();
+      child.child.kill('SIGINT');
+      const exit = await child.exited;
+      expect(Date.now() - second, 'exits at once').to.be.below(5_000);
+      expect(exit.code).to.equal(130);
+      expect(child.stderr()).to.include('SIGINT again: exiting now; open faults stay in the ledger');
+      expect((await w.snapshot()).healthChecks['us-east-1']?.inverted).to.equal(true);
+      proxy.delayMs = 0;
+      const restored = await crosswind(['restore'], { cwd: w.dir, env: QUIET });
+      expect(restored.code, restored.stderr).to.equal(0);
+      expect(await w.snapshot()).to.deep.equal(before);
+    } finally {
+      await proxy.stop();
+    }
   });
 });
