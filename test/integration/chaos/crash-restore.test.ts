@@ -63,31 +63,32 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     return { world, before: await world.snapshot() };
   }
 
-  it(`restores every health check, weight and experiment after a kill at each of ${KILL_POINTS.length} points`, async () => {
-    const outcomes: string[] = [];
-    for (const point of KILL_POINTS) {
+  for (const point of KILL_POINTS) {
+    it(`kill -9 at checkpoint ${point.n} (${point.what}): crosswind restore puts everything back`, async () => {
       const { world: w, before } = await fresh();
       // Points in the undo phase come after the hold: hold briefly to reach them.
       const args = point.n > 14 ? sequence('200ms') : SEQUENCE;
       const child = spawnCli(args, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINT_PAUSE: String(point.n) } });
       const line = await child.waitFor(/^checkpoint \d+ .*\(paused\)$/);
-      expect(line, point.what).to.equal(`checkpoint ${point.n} ${point.name} (paused)`);
+      expect(line).to.equal(`checkpoint ${point.n} ${point.name} (paused)`);
       child.child.kill('SIGKILL');
       const exit = await child.exited;
       expect(exit.signal).to.equal('SIGKILL');
 
+      // Only the very first point comes before any change reached AWS.
       const during = await w.snapshot();
+      if (point.n === 1) expect(during).to.deep.equal(before);
+      else expect(during).to.not.deep.equal(before);
+
       const restored = await crosswind(['restore'], { cwd: w.dir, env: QUIET });
       expect(restored.code, restored.stderr).to.equal(0);
-      const after = await w.snapshot();
-      expect(after, `after a kill at checkpoint ${point.n} (${point.what})`).to.deep.equal(before);
+      expect(await w.snapshot()).to.deep.equal(before);
 
       // The ledger says so too: nothing left open.
       const [run] = listRunFolders(w.dir);
       const entries = readLedger(run?.path as string);
-      const intents = entries.filter((e) => e.kind === 'intent').map((e) => e.id);
       const undone = new Set(entries.filter((e) => e.kind === 'undone').map((e) => e.id));
-      expect(intents.filter((id) => !undone.has(id))).to.deep.equal([]);
+      expect(entries.filter((e) => e.kind === 'intent' && !undone.has(e.id))).to.deep.equal([]);
 
       if (point === KILL_POINTS[0] || point === KILL_POINTS.at(-1)) {
         // Idempotent: a second restore finds nothing open and changes nothing.
@@ -96,14 +97,8 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
         expect(again.stderr).to.include('nothing open');
         expect(await w.snapshot()).to.deep.equal(before);
       }
-      outcomes.push(
-        `${point.n} ${point.name}: ${JSON.stringify(during) === JSON.stringify(before) ? 'nothing was faulted' : 'faulted, restored'}`,
-      );
-    }
-    expect(outcomes).to.have.length(KILL_POINTS.length);
-    // At least the points after an apply really left something faulted for restore to undo.
-    expect(outcomes.filter((o) => o.endsWith('faulted, restored')).length).to.be.greaterThan(KILL_POINTS.length / 2);
-  });
+    });
+  }
 
   it('a restore killed halfway is finished by the next restore', async () => {
     const { world: w, before } = await fresh();
