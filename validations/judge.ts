@@ -1,9 +1,10 @@
 import type { FaultEvent } from '../chaos/ledger-entry.ts';
 import type { Gate } from '../config/gates-schema.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
-import type { HealthObservation } from './failover-timeline.ts';
+import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
-import { evaluateGates, gateName, metricsUsed } from './gates/evaluate.ts';
+import { evaluateGates, gateName, metricsUsed, tagsUsed } from './gates/evaluate.ts';
+import { failoverOptions } from './gates/failover.ts';
 import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
 import { SeriesStore } from './series.ts';
 import { decide, type Judgement } from './verdict.ts';
@@ -19,6 +20,8 @@ export interface JudgeOptions {
   /** "Now", for CloudWatch lookback windows when there are no points to take the window from. */
   now?: () => number;
   read?: ReadOptions;
+  /** Only points in [start, end) (ms since the epoch): one bake period or probe cycle of a longer stream. */
+  timeRange?: { start?: number; end?: number };
 }
 
 export interface JudgeOutcome extends Judgement {
@@ -26,6 +29,8 @@ export interface JudgeOutcome extends Judgement {
   store: SeriesStore;
   /** The points' time span, ms since the epoch. */
   span?: { start: number; end: number };
+  /** The failover timelines of the first failover gate, when the run had faults (for reports). */
+  failover: FaultTimeline[];
 }
 
 /**
@@ -35,10 +40,31 @@ export interface JudgeOutcome extends Judgement {
 export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
   const store = new SeriesStore();
   const used = metricsUsed(options.gates);
+  const keep = [...tagsUsed(options.gates)].sort();
+  // Tags objects arrive interned, so projecting each distinct one once (by identity) is enough.
+  const projected = new Map<object, Readonly<Record<string, string>>>();
+  const byKey = new Map<string, Readonly<Record<string, string>>>();
+  const project = (tags: Readonly<Record<string, string>>): Readonly<Record<string, string>> => {
+    let p = projected.get(tags);
+    if (!p) {
+      const kept: Record<string, string> = {};
+      for (const k of keep) if (tags[k] !== undefined) kept[k] = tags[k];
+      const key = JSON.stringify(kept);
+      p = byKey.get(key);
+      if (!p) {
+        p = Object.freeze(kept);
+        byKey.set(key, p);
+      }
+      projected.set(tags, p);
+    }
+    return p;
+  };
+  const from = options.timeRange?.start ?? Number.NEGATIVE_INFINITY;
+  const to = options.timeRange?.end ?? Number.POSITIVE_INFINITY;
   const stats = await readInto(
     options.sources,
     (metric, tags, time, value) => {
-      if (used.has(metric)) store.add(metric, tags, time, value);
+      if (used.has(metric) && time >= from && time < to) store.add(metric, project(tags), time, value);
     },
     options.read,
   );
@@ -51,5 +77,15 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
     cloudwatch.set(gateName(gate), await readCloudWatch(options.cloudwatch(gate.region), gate, { start, end: end + 1 }));
   }
   const results = evaluateGates(options.gates, { store, faults: options.faults, health: options.health, cloudwatch });
-  return { verdict: decide(results), results, stats, store, span };
+  const fo = options.gates.find((g) => g.kind === 'failover');
+  const failover =
+    fo && options.faults?.length
+      ? failoverTimeline(
+          requestsByVantage(store, { metric: fo.metric, where: fo.where, vantageTag: fo.vantageTag, servedByTag: fo.servedByTag }),
+          options.faults,
+          options.health ?? [],
+          failoverOptions(fo),
+        )
+      : [];
+  return { verdict: decide(results), results, stats, store, span, failover };
 }

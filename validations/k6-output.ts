@@ -58,6 +58,7 @@ const POINT_HEAD = '{"metric":"';
 const POINT_MID = '","type":"Point","data":{"time":"';
 const VALUE_KEY = '","value":';
 const TAGS_KEY = ',"tags":';
+const MAX_CACHED_TAG_SETS = 50_000;
 
 /**
  * A fast decoder of k6 NDJSON lines, equivalent to `parseK6Line` but without a `JSON.parse` per line.
@@ -80,7 +81,7 @@ export class K6LineDecoder {
   private lastSecondMs = 0;
   /** Metric declarations seen so far (`{"type":"Metric"}` lines). */
   readonly declarations = new Map<string, K6MetricDeclaration>();
-  /** Lines that went through the slow path, for the bench and for tests of the fast path. */
+  /** Point lines that went through the slow path (`JSON.parse`), for the bench and for tests of the fast path. */
   slowLines = 0;
 
   /** Decodes one line (without its newline). Returns false for lines that are not points. Throws on malformed JSON. */
@@ -122,13 +123,13 @@ export class K6LineDecoder {
   private slow(line: string, sink: K6PointSink): boolean {
     const parsed = parseK6Line(line);
     if (!parsed) return false;
-    this.slowLines++;
     if (parsed.kind === 'metric') {
       this.declarations.set(parsed.metric.metric, parsed.metric);
       return false;
     }
     const p = parsed.point;
     if (Number.isNaN(p.time)) return false;
+    this.slowLines++;
     sink(p.metric, this.intern(p.tags), p.time, p.value);
     return true;
   }
@@ -161,6 +162,12 @@ export class K6LineDecoder {
       for (const v of Object.values(parsed)) if (typeof v !== 'string') return undefined;
       tags = this.intern(parsed as Record<string, string>);
       // A copy of the key: a slice would keep the whole read chunk alive for as long as the map lives.
+      // Tag sets that never repeat (a `url` tag per item id) must not grow the caches without end: start over
+      // when they are large. Equal tag sets may then get two objects, which costs a partition, not correctness.
+      if (this.tagsByText.size >= MAX_CACHED_TAG_SETS) {
+        this.tagsByText.clear();
+        this.tagsByCanonical.clear();
+      }
       this.tagsByText.set(Buffer.from(text).toString(), tags);
     }
     this.lastTagsText = text;

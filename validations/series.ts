@@ -25,7 +25,8 @@ interface Partition {
   n: number;
 }
 
-const INITIAL = 256;
+// Small first: a run can have thousands of rare tag sets (a `url` per item), each its own partition.
+const INITIAL = 8;
 
 /** Label of a group key: stable, readable, used in reports and JUnit test names. */
 export function groupLabel(key: Record<string, string>): string {

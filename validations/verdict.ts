@@ -1,4 +1,4 @@
-import { ExitCode } from '../config/errors.ts';
+import { CrosswindError, ExitCode } from '../config/errors.ts';
 import type { GateResult } from './gates/gate-result.ts';
 
 /** Why a verdict is not an approval: one per failed or inconclusive gate result. */
@@ -45,5 +45,22 @@ export function exitCodeOf(verdict: Verdict): ExitCode {
       return ExitCode.rolledBack;
     case 'inconclusive':
       return ExitCode.inconclusive;
+  }
+}
+
+/**
+ * Thrown by a command after its reports are written when the verdict is not an approval, so the CLI's one
+ * `main().catch` exits 1 (rollback) or 4 (inconclusive).
+ */
+export class VerdictError extends CrosswindError {
+  readonly exitCode: ExitCode;
+  constructor(readonly verdict: Exclude<Verdict, { kind: 'approve' }>) {
+    const n = verdict.reasons.length;
+    super(
+      verdict.kind === 'rollback'
+        ? `verdict: rollback (${n} gate result${n === 1 ? '' : 's'} failed)`
+        : `verdict: inconclusive (${n} gate result${n === 1 ? '' : 's'} without enough evidence)`,
+    );
+    this.exitCode = exitCodeOf(verdict);
   }
 }

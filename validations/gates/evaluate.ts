@@ -72,3 +72,22 @@ export function metricsUsed(gates: readonly Gate[]): Set<string> {
   }
   return out;
 }
+
+/**
+ * The tag keys a gate set reads (grouping, filters, vantage/served-by/region tags). A reader may drop every other
+ * tag, so tags unique per request (`url` with an item id) do not split the points into thousands of partitions.
+ */
+export function tagsUsed(gates: readonly Gate[]): Set<string> {
+  const out = new Set<string>();
+  for (const g of gates) {
+    if (g.kind === 'cloudwatch') continue;
+    for (const k of Object.keys(g.where)) out.add(k);
+    if (g.kind === 'latency' || g.kind === 'error-rate' || g.kind === 'replication') for (const k of g.groupBy) out.add(k);
+    if (g.kind === 'failover') {
+      out.add(g.vantageTag);
+      out.add(g.servedByTag);
+    }
+    if (g.kind === 'comparison') out.add(g.regionTag);
+  }
+  return out;
+}

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { InfrastructureError } from '../../../config/errors.ts';
+import { gateSchema } from '../../../config/gates-schema.ts';
+import { judgeRun } from '../../../validations/judge.ts';
 import type { K6Point } from '../../../validations/k6-output.ts';
 import { readInto, readPoints } from '../../../validations/read-points.ts';
 import { SeriesStore } from '../../../validations/series.ts';
@@ -63,5 +65,29 @@ describe('readPoints / readInto', () => {
     expect((err as Error).message).to.contain('bad.ndjson:2');
     const missing = await readInto(join(dir, 'nope.ndjson'), () => {}).catch((e: unknown) => e);
     expect((missing as Error).message).to.contain('no such file');
+  });
+
+  it('judges only the points of a time range, for one bake period of a longer stream', async () => {
+    const lines: string[] = [];
+    for (let s = 0; s < 20; s++) lines.push(line('http_req_failed', s * 1000, s >= 10 ? 1 : 0, { vantage: 'eu' }));
+    await writeFile(join(dir, 'range.ndjson'), `${lines.join('\n')}\n`);
+    const gates = [gateSchema.parse({ kind: 'error-rate', minSamples: 5 })];
+    const early = await judgeRun({ sources: join(dir, 'range.ndjson'), gates, timeRange: { end: 10_000 } });
+    expect(early.results[0]).to.deep.include({ status: 'pass', samples: 10 });
+    const late = await judgeRun({ sources: join(dir, 'range.ndjson'), gates, timeRange: { start: 10_000 } });
+    expect(late.results[0]).to.deep.include({ status: 'fail', samples: 10, measured: 1 });
+  });
+
+  it('keeps only the tags the gates read, so a url per request does not split the series', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3000; i++)
+      lines.push(line('http_req_failed', i * 10, 0, { url: `http://127.0.0.1/api/items/${i}`, vantage: i % 2 ? 'eu' : 'us' }));
+    await writeFile(join(dir, 'urls.ndjson'), `${lines.join('\n')}\n`);
+    const outcome = await judgeRun({ sources: join(dir, 'urls.ndjson'), gates: [gateSchema.parse({ kind: 'error-rate' })] });
+    expect(outcome.results.map((r) => [r.groupLabel, r.samples])).to.deep.equal([
+      ['vantage=eu', 1500],
+      ['vantage=us', 1500],
+    ]);
+    expect(outcome.store.tagValues('http_req_failed', 'url')).to.deep.equal([]);
   });
 });

@@ -1,0 +1,156 @@
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { Command } from 'commander';
+import { awsClientOptions } from '../../config/aws.ts';
+import { ConfigError, type ConfigProblem } from '../../config/errors.ts';
+import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../config/gates-schema.ts';
+import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
+import type { CrosswindConfig } from '../../config/schema.ts';
+import { judgeRun } from '../../validations/judge.ts';
+import { renderJunit } from '../../validations/reporters/junit.ts';
+import { renderMarkdown } from '../../validations/reporters/markdown.ts';
+import { renderJson, verdictDocument } from '../../validations/reporters/verdict-document.ts';
+import { readFaults, readHealth } from '../../validations/run-inputs.ts';
+import { VerdictError } from '../../validations/verdict.ts';
+import type { CliIo } from '../io.ts';
+
+interface GateFlags {
+  results?: string[];
+  run?: string;
+  faults?: string;
+  health?: string;
+  config?: string;
+  candidate?: string;
+  json?: string;
+  junit?: string;
+  markdown?: string;
+}
+
+function isFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
+}
+
+/** The gate set of a run: the configured checks, the failover gate when there are faults, the candidate set. */
+export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string }): Gate[] {
+  const out: Gate[] = gates.checks.map((g) => (g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate } : g));
+  if (options.hasFaults && !out.some((g) => g.kind === 'failover')) out.push({ kind: 'failover', ...gates.failover });
+  if (options.candidate && !out.some((g) => g.kind === 'comparison'))
+    out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate }));
+  return out;
+}
+
+async function configFor(path: string | undefined): Promise<{ config?: CrosswindConfig; gates: GatesConfig; file?: string }> {
+  if (path || CONFIG_FILES.some((f) => existsSync(resolve(f)))) {
+    const { config, file } = await loadConfig({ path });
+    return { config, gates: config.gates, file };
+  }
+  // No config: judge with the default gates (no AWS needed for k6 output).
+  return { gates: gatesSchema.parse({}) };
+}
+
+async function writeOut(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
+
+/**
+ * `crosswind gate`: judge existing k6 output (and a fault ledger) against the gates; write verdict.json, JUnit and
+ * Markdown; exit 0 approve, 1 rollback, 4 inconclusive.
+ */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('gate')
+    .description('judge k6 output (and the faults of a run) against the gates: exit 0 approve, 1 rollback, 4 inconclusive')
+    .option('-r, --results <ndjson...>', 'k6 NDJSON output files (plain or .gz; several runners are merged)')
+    .option(
+      '--run <dir>',
+      'a run folder: reads k6/*.ndjson, ledger.jsonl and health.jsonl, writes verdict.json, junit.xml, summary.md there',
+    )
+    .option('-f, --faults <ledger.jsonl>', 'fault ledger of the run (adds the failover gate)')
+    .option('--health <health.jsonl>', 'observed region health (default: health.jsonl beside the ledger, if present)')
+    .option('-c, --config <file>', 'config file (default: crosswind.config.* in the current folder, else the default gates)')
+    .option('--candidate <region>', 'the region just deployed, for the comparison gate')
+    .option('--json <out>', 'write verdict.json here')
+    .option('--junit <out>', 'write JUnit XML here')
+    .option('--markdown <out>', 'write the Markdown summary here')
+    .action(async (flags: GateFlags) => {
+      const problems: ConfigProblem[] = [];
+      const run = flags.run ? resolve(flags.run) : undefined;
+      if (run && !(existsSync(run) && statSync(run).isDirectory()))
+        problems.push({ path: '--run', message: `expected a run folder, found none at ${run}` });
+      let results = (flags.results ?? []).map((f) => resolve(f));
+      if (run && results.length === 0 && existsSync(join(run, 'k6'))) {
+        results = (await readdir(join(run, 'k6')))
+          .filter((f) => /\.(ndjson|jsonl)(\.gz)?$/.test(f))
+          .sort()
+          .map((f) => join(run, 'k6', f));
+      }
+      if (results.length === 0 && !problems.length) {
+        problems.push({
+          path: '--results',
+          message: run
+            ? `expected k6 output in ${join(run, 'k6')} (*.ndjson), found none`
+            : 'required: one or more k6 NDJSON files (or --run <dir>)',
+        });
+      }
+      for (const f of results) if (!isFile(f)) problems.push({ path: '--results', message: `no such file: ${f}` });
+      let faultsFile = flags.faults ? resolve(flags.faults) : undefined;
+      if (!faultsFile && run && isFile(join(run, 'ledger.jsonl'))) faultsFile = join(run, 'ledger.jsonl');
+      if (faultsFile && !isFile(faultsFile)) problems.push({ path: '--faults', message: `no such file: ${faultsFile}` });
+      let healthFile = flags.health ? resolve(flags.health) : undefined;
+      if (!healthFile && faultsFile && isFile(join(dirname(faultsFile), 'health.jsonl')))
+        healthFile = join(dirname(faultsFile), 'health.jsonl');
+      if (healthFile && !isFile(healthFile)) problems.push({ path: '--health', message: `no such file: ${healthFile}` });
+      if (flags.candidate !== undefined && flags.candidate.trim() === '')
+        problems.push({ path: '--candidate', message: 'expected a region name' });
+      for (const key of ['json', 'junit', 'markdown'] as const) {
+        const out = flags[key];
+        if (out !== undefined && (out.trim() === '' || (existsSync(out) && statSync(out).isDirectory()))) {
+          problems.push({
+            path: `--${key}`,
+            message: `expected a file path to write, got ${out === '' ? 'nothing' : `the folder ${out}`}`,
+          });
+        }
+      }
+      if (problems.length) throw new ConfigError(problems);
+
+      const { config, gates: gatesConfig, file } = await configFor(flags.config);
+      const faults = faultsFile ? await readFaults(faultsFile) : [];
+      const health = healthFile ? await readHealth(healthFile) : [];
+      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate });
+      const cloudwatchGates = gates.filter((g) => g.kind === 'cloudwatch');
+      if (cloudwatchGates.length && !config) {
+        throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
+      }
+      const outcome = await judgeRun({
+        sources: results,
+        gates,
+        faults,
+        health,
+        cloudwatch: config ? (region) => new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region)) : undefined,
+      });
+      io.err(
+        `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
+      );
+      for (const t of outcome.stats.truncatedTail) io.err(`gate: skipped a final line cut short at ${t}`);
+      const doc = verdictDocument(outcome, {
+        sources: results,
+        stats: outcome.stats,
+        span: outcome.span,
+        faultsFile,
+        healthFile,
+        failover: outcome.failover,
+      });
+      const jsonOut = flags.json ?? (run ? join(run, 'verdict.json') : undefined);
+      const junitOut = flags.junit ?? (run ? join(run, 'junit.xml') : undefined);
+      const markdownOut = flags.markdown ?? (run ? join(run, 'summary.md') : undefined);
+      const markdown = renderMarkdown(outcome);
+      if (jsonOut) await writeOut(resolve(jsonOut), renderJson(doc));
+      if (junitOut) await writeOut(resolve(junitOut), renderJunit(outcome, { timestamp: doc.generatedAt }));
+      if (markdownOut) await writeOut(resolve(markdownOut), markdown);
+      io.out(markdown);
+      if (outcome.verdict.kind !== 'approve') throw new VerdictError(outcome.verdict);
+    });
+}

@@ -1,0 +1,181 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { verdictDocumentSchema } from '../../validations/reporters/verdict-document.ts';
+import { crosswind } from '../support/cli.ts';
+
+const T0 = Date.UTC(2026, 10, 23, 4, 0, 0);
+
+/** k6-shaped NDJSON: `n` requests per vantage, one every 100 ms, `slowMs` latency, failures where `failed(i)`. */
+function k6File(n: number, options: { slowMs?: number; failed?: (i: number, vantage: string) => boolean } = {}): string {
+  const lines = [
+    '{"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}',
+  ];
+  for (const vantage of ['vantage-eu', 'vantage-us']) {
+    for (let i = 0; i < n; i++) {
+      const failed = options.failed?.(i, vantage) ?? false;
+      const time = new Date(T0 + i * 100).toISOString();
+      const tags = `{"expected_response":"${!failed}","method":"GET","scenario":"global-traffic","status":"${failed ? 503 : 200}","vantage":"${vantage}"}`;
+      lines.push(
+        `{"metric":"http_req_duration","type":"Point","data":{"time":"${time}","value":${(options.slowMs ?? 20) + (i % 10)},"tags":${tags}}}`,
+      );
+      lines.push(`{"metric":"http_req_failed","type":"Point","data":{"time":"${time}","value":${failed ? 1 : 0},"tags":${tags}}}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+describe('crosswind gate (the CLI as a user runs it)', function () {
+  this.timeout(60_000);
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-gate-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('approves good output with the default gates, exit 0, and writes all three reports', async () => {
+    await writeFile(join(dir, 'good.ndjson'), k6File(300));
+    const out = (f: string) => join(dir, 'out', f);
+    const r = await crosswind(
+      [
+        'gate',
+        '--results',
+        join(dir, 'good.ndjson'),
+        '--json',
+        out('verdict.json'),
+        '--junit',
+        out('junit.xml'),
+        '--markdown',
+        out('summary.md'),
+      ],
+      {
+        cwd: dir,
+      },
+    );
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.contain('Approved');
+    const doc = verdictDocumentSchema.parse(JSON.parse(await readFile(out('verdict.json'), 'utf8')));
+    expect(doc).to.deep.include({ schemaVersion: 1, verdict: 'approve', exitCode: 0 });
+    expect(doc.gates).to.have.length(4);
+    expect(doc.input?.points).to.equal(1200);
+    const junit = await readFile(out('junit.xml'), 'utf8');
+    expect(junit.match(/<testcase /g)).to.have.length(4);
+    expect(junit).to.contain('failures="0"');
+    expect(await readFile(out('summary.md'), 'utf8')).to.contain(
+      '| ✅ pass | latency-p99 | p(99) http_req_duration | vantage=vantage-eu |',
+    );
+  });
+
+  it('rolls back when a vantage errors, exit 1, naming the vantage', async () => {
+    await writeFile(join(dir, 'bad.ndjson'), k6File(300, { failed: (i, v) => v === 'vantage-us' && i % 20 === 0 }));
+    const r = await crosswind(['gate', '--results', join(dir, 'bad.ndjson'), '--junit', join(dir, 'bad.xml')], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout).to.contain('Roll back').and.contain('rate http_req_failed [vantage=vantage-us]: 5 %');
+    expect(await readFile(join(dir, 'bad.xml'), 'utf8')).to.contain('<failure message="rate http_req_failed [vantage=vantage-us]');
+  });
+
+  it('is inconclusive with too few samples, exit 4', async () => {
+    await writeFile(join(dir, 'few.ndjson'), k6File(20));
+    const r = await crosswind(['gate', '--results', join(dir, 'few.ndjson')], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(4);
+    expect(r.stdout).to.contain('Inconclusive').and.contain('20 samples, at least 100 needed');
+  });
+
+  it('is inconclusive, never approved, on an empty file', async () => {
+    await writeFile(join(dir, 'empty.ndjson'), '');
+    const r = await crosswind(['gate', '--results', join(dir, 'empty.ndjson')], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(4);
+  });
+
+  it('merges several runners’ files and takes gates from the config', async () => {
+    await writeFile(join(dir, 'a.ndjson'), k6File(60, { slowMs: 400 }));
+    await writeFile(join(dir, 'b.ndjson.gz'), (await import('node:zlib')).gzipSync(k6File(60, { slowMs: 400 })));
+    const config = {
+      project: 'shop',
+      aws: { accountIds: ['123456789012'] },
+      regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
+      globalEndpoint: 'http://127.0.0.1:1',
+      gates: { checks: [{ kind: 'latency', percentile: 95, bound: 300, groupBy: [], minSamples: 200 }] },
+    };
+    await writeFile(join(dir, 'gates.json'), JSON.stringify(config));
+    const r = await crosswind(['gate', '--results', join(dir, 'a.ndjson'), join(dir, 'b.ndjson.gz'), '--config', join(dir, 'gates.json')], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stdout).to.contain('p(95) http_req_duration [all]').and.contain('240 samples');
+  });
+
+  it('judges a run folder with its fault ledger and health, writing the reports into it', async () => {
+    const run = join(dir, 'run');
+    await mkdir(join(run, 'k6'), { recursive: true });
+    const lines: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const t = new Date(T0 + i * 100).toISOString();
+      const failed = i >= 300 && i < 320;
+      const servedBy = failed ? 'unknown' : i >= 300 && i < 500 ? 'us-west-2' : 'us-east-1';
+      const tags = `{"served_by":"${servedBy}","status":"${failed ? 0 : 200}","vantage":"vantage-us"}`;
+      lines.push(`{"metric":"request_failed","type":"Point","data":{"time":"${t}","value":${failed ? 1 : 0},"tags":${tags}}}`);
+    }
+    await writeFile(join(run, 'k6', 'vantage-us.ndjson'), `${lines.join('\n')}\n`);
+    const fault = { kind: 'invert-health-check', region: 'us-east-1', resources: { healthCheckId: 'hc-1' } };
+    const ledger = [
+      {
+        kind: 'intent',
+        id: 'f1',
+        at: new Date(T0 + 29_900).toISOString(),
+        fault,
+        prior: { inverted: false },
+        deadline: new Date(T0 + 600_000).toISOString(),
+      },
+      { kind: 'applied', id: 'f1', at: new Date(T0 + 30_000).toISOString() },
+      { kind: 'undone', id: 'f1', at: new Date(T0 + 50_000).toISOString(), reason: 'run finished' },
+    ];
+    await writeFile(join(run, 'ledger.jsonl'), `${ledger.map((e) => JSON.stringify(e)).join('\n')}\n`);
+    const health = [0, 10, 20, 31, 32, 52, 55].map((s) => ({
+      time: T0 + s * 1000,
+      region: 'us-east-1',
+      healthy: s < 31 || s >= 52,
+      source: 'sandbox',
+    }));
+    await writeFile(join(run, 'health.jsonl'), `${health.map((h) => JSON.stringify(h)).join('\n')}\n`);
+    await writeFile(
+      join(dir, 'failover.yaml'),
+      [
+        'project: shop',
+        'aws: { accountIds: ["123456789012"] }',
+        'regions: [{ name: us-east-1, endpoint: "http://127.0.0.1:1" }]',
+        'globalEndpoint: "http://127.0.0.1:1"',
+        'gates:',
+        '  checks: []',
+        '  failover: { successWindowSeconds: 2, transitionErrorRate: 1, minSamples: 5 }',
+      ].join('\n'),
+    );
+    const r = await crosswind(['gate', '--run', run, '--config', join(dir, 'failover.yaml')], { cwd: dir });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    const doc = verdictDocumentSchema.parse(JSON.parse(await readFile(join(run, 'verdict.json'), 'utf8')));
+    const timeline = doc.failover?.[0];
+    expect(timeline?.detectionSeconds).to.equal(1);
+    expect(timeline?.vantages[0]).to.deep.include({ vantage: 'vantage-us', failoverSeconds: 2, rebalanceSeconds: 0 });
+    expect(timeline?.vantages[0]?.transition).to.deep.equal({ requests: 20, failed: 20, rate: 1 });
+    expect(await readFile(join(run, 'junit.xml'), 'utf8')).to.contain(
+      'client-seen failover time [fault=f1,region=us-east-1,vantage=vantage-us]',
+    );
+    expect(await readFile(join(run, 'summary.md'), 'utf8')).to.contain('detection time');
+  });
+
+  it('exits 2 naming every bad flag, before reading anything', async () => {
+    const r = await crosswind(
+      ['gate', '--results', join(dir, 'nope.ndjson'), join(dir, 'nope2.ndjson'), '--faults', join(dir, 'no-ledger.jsonl')],
+      { cwd: dir },
+    );
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain('--results: no such file').and.contain('nope2.ndjson').and.contain('--faults: no such file');
+    const none = await crosswind(['gate'], { cwd: dir });
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.contain('--results: required');
+    const unknown = await crosswind(['gate', '--bogus'], { cwd: dir });
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.contain("unknown option '--bogus'");
+  });
+});

@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { gateSchema } from '../../../config/gates-schema.ts';
+import { toolchain } from '../../../scripts/toolchain.mjs';
+import { judgeRun } from '../../../validations/judge.ts';
+import { readInto } from '../../../validations/read-points.ts';
+import { percentile, SeriesStore } from '../../../validations/series.ts';
+
+const fixture = fileURLToPath(new URL('../../fixtures/k6/percentiles.ts', import.meta.url));
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe('percentiles from k6 NDJSON equal k6’s own summary (real k6)', function () {
+  this.timeout(120_000);
+  let server: Server;
+  let target: string;
+  let dir: string;
+  let summary: { metrics: Record<string, Record<string, number>> };
+  let plain: string;
+  let gz: string;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      const ms = Number(req.url?.split('/').pop() ?? 0);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'), ms);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    target = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-k6-pct-'));
+    plain = join(dir, 'points.ndjson');
+    gz = join(dir, 'points.ndjson.gz');
+    const summaryFile = join(dir, 'summary.json');
+    const { code, output } = await run(
+      toolchain().k6,
+      [
+        'run',
+        '--quiet',
+        '--no-usage-report',
+        '--summary-trend-stats',
+        'p(90),p(95),p(99),count',
+        '--summary-export',
+        summaryFile,
+        '--out',
+        `json=${plain}`,
+        '--out',
+        `json=${gz}`,
+        fixture,
+      ],
+      { TARGET: target },
+    );
+    expect(code, output).to.equal(0);
+    summary = JSON.parse(await readFile(summaryFile, 'utf8')) as typeof summary;
+  });
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  for (const source of ['plain', 'gzipped'] as const) {
+    it(`p(90), p(95), p(99) of http_req_duration within 1e-6 ms (${source} output)`, async () => {
+      const store = new SeriesStore();
+      const stats = await readInto(source === 'plain' ? plain : gz, store.add);
+      expect(stats.slowLines, 'every k6 point line takes the fast path').to.equal(0);
+      const [all] = store.select('http_req_duration');
+      const k6 = summary.metrics.http_req_duration as Record<string, number>;
+      expect(all?.values.length).to.equal(240);
+      for (const p of [90, 95, 99]) {
+        const ours = percentile(all?.values ?? [], p);
+        const theirs = k6[`p(${p})`] as number;
+        expect(theirs, `k6 summary has p(${p})`).to.be.a('number');
+        expect(Math.abs(ours - theirs), `p(${p}): ours ${ours}, k6 ${theirs}`).to.be.at.most(1e-6);
+      }
+    });
+  }
+
+  it('judges the run with the latency gate on the same numbers', async () => {
+    const k6 = summary.metrics.http_req_duration as Record<string, number>;
+    const gate = gateSchema.parse({ kind: 'latency', percentile: 99, bound: 10_000, groupBy: [] });
+    const outcome = await judgeRun({ sources: [gz], gates: [gate] });
+    expect(outcome.results[0]?.samples).to.equal(240);
+    expect(Math.abs((outcome.results[0]?.measured ?? 0) - (k6['p(99)'] as number))).to.be.at.most(1e-6);
+    // Two runners' files are merged: here the same run twice, so every point counts twice.
+    const merged = await judgeRun({ sources: [plain, gz], gates: [gate] });
+    expect(merged.results[0]?.samples).to.equal(480);
+    expect(outcome.verdict.kind).to.equal('approve');
+  });
+});

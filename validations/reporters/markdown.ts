@@ -1,0 +1,33 @@
+import { formatValue, type GateResult } from '../gates/gate-result.ts';
+import type { Judgement } from '../verdict.ts';
+
+const ICON: Record<GateResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', inconclusive: '⚠️ inconclusive' };
+const HEADLINE = { approve: '✅ Approved', rollback: '❌ Roll back', inconclusive: '⚠️ Inconclusive' } as const;
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/**
+ * Markdown for a CI job summary (`$GITHUB_STEP_SUMMARY`): the verdict, its reasons, then one table row per gate
+ * result.
+ * @see https://docs.github.com/en/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary
+ */
+export function renderMarkdown(judgement: Judgement, options: { title?: string } = {}): string {
+  const { verdict, results } = judgement;
+  const lines = [`## ${options.title ?? 'crosswind gates'}: ${HEADLINE[verdict.kind]}`, ''];
+  if (verdict.kind !== 'approve') {
+    lines.push(verdict.kind === 'rollback' ? '**Failed:**' : '**Not enough evidence:**', '');
+    for (const r of verdict.reasons) lines.push(`- ${r.message}`);
+    lines.push('');
+  }
+  const n = (s: GateResult['status']) => results.filter((r) => r.status === s).length;
+  lines.push(`${results.length} results: ${n('pass')} passed, ${n('fail')} failed, ${n('inconclusive')} inconclusive.`, '');
+  lines.push('| status | gate | measure | group | measured | bound | samples |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of results) {
+    lines.push(
+      `| ${ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) |`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { FaultTimeline } from '../failover-timeline.ts';
+import type { GateResult } from '../gates/gate-result.ts';
+import type { ReadStats } from '../read-points.ts';
+import { exitCodeOf, type Judgement } from '../verdict.ts';
+
+/**
+ * `verdict.json`: the machine-readable result of judging a run, read by the pipelines, the HTML report and CI.
+ * Versioned: a change that removes or retypes a field bumps `schemaVersion`; adding optional fields does not.
+ * The JSON Schema (validations/reporters/verdict.schema.json) is generated from this zod schema.
+ * @see ./README.md
+ */
+export const VERDICT_SCHEMA_VERSION = 1 as const;
+
+const isoTime = z.string().describe('RFC 3339 time (UTC)');
+
+export const gateResultDocSchema = z
+  .object({
+    gate: z.string().describe('gate name'),
+    kind: z.enum(['latency', 'error-rate', 'failover', 'replication', 'cloudwatch', 'comparison']),
+    measure: z.string().describe('what was measured, e.g. "p(99) http_req_duration"'),
+    group: z.record(z.string(), z.string()).describe('tag values of the group; {} for the whole run'),
+    groupLabel: z.string().describe('"k=v,k=v" or "all"'),
+    status: z.enum(['pass', 'fail', 'inconclusive']),
+    measured: z.number().nullable().describe('null when nothing could be measured (never a pass)'),
+    op: z.enum(['<=', '>=']),
+    bound: z.number(),
+    unit: z.enum(['ms', 's', 'ratio', 'count', 'value']),
+    samples: z.number().int().min(0),
+    minSamples: z.number().int().min(0),
+    window: z.object({ start: isoTime, end: isoTime }).optional().describe('span the value came from (worst window, or a timeline span)'),
+    reason: z.string(),
+  })
+  .describe('one gate result for one group');
+
+const reasonSchema = z.object({ gate: z.string(), measure: z.string(), groupLabel: z.string(), message: z.string() });
+
+const vantageFailoverSchema = z.object({
+  vantage: z.string(),
+  failoverAt: isoTime.nullable(),
+  failoverSeconds: z.number().nullable(),
+  transition: z.object({ requests: z.number().int(), failed: z.number().int(), rate: z.number() }),
+  samples: z.number().int(),
+  baselineShare: z.record(z.string(), z.number()),
+  rebalancedAt: isoTime.nullable(),
+  rebalanceSeconds: z.number().nullable(),
+});
+
+const faultTimelineSchema = z.object({
+  fault: z.object({ id: z.string(), kind: z.string(), region: z.string(), appliedAt: isoTime, undoneAt: isoTime.nullable() }),
+  detectedAt: isoTime.nullable(),
+  detectionSeconds: z.number().nullable(),
+  vantages: z.array(vantageFailoverSchema),
+});
+
+export const verdictDocumentSchema = z
+  .object({
+    schemaVersion: z.literal(VERDICT_SCHEMA_VERSION),
+    generatedAt: isoTime,
+    verdict: z.enum(['approve', 'rollback', 'inconclusive']),
+    exitCode: z.number().int().describe('0 approve, 1 rollback, 4 inconclusive'),
+    reasons: z.array(reasonSchema).describe('failed results for a rollback, unsure ones for inconclusive; empty for approve'),
+    summary: z.object({ pass: z.number().int(), fail: z.number().int(), inconclusive: z.number().int() }),
+    input: z
+      .object({
+        sources: z.array(z.string()).describe('k6 NDJSON files read (live streams as "<stream>")'),
+        points: z.number().int(),
+        lines: z.number().int(),
+        span: z.object({ start: isoTime, end: isoTime }).nullable().describe('time span of the points read'),
+        truncatedTail: z.array(z.string()).describe('file:line of final lines cut short and skipped'),
+        faults: z.string().nullable().describe('fault ledger read, if any'),
+        health: z.string().nullable().describe('health observations read, if any'),
+      })
+      .optional(),
+    gates: z.array(gateResultDocSchema),
+    failover: z.array(faultTimelineSchema).optional().describe('failover timelines, when the run had faults'),
+  })
+  .describe('crosswind verdict.json');
+
+export type VerdictDocument = z.infer<typeof verdictDocumentSchema>;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms));
+
+function resultDoc(r: GateResult): VerdictDocument['gates'][number] {
+  const { window, ...rest } = r;
+  return {
+    ...rest,
+    measured: r.measured === null || Number.isNaN(r.measured) ? null : r.measured,
+    ...(window ? { window: { start: iso(window.start), end: iso(window.end) } } : {}),
+  };
+}
+
+function timelineDoc(t: FaultTimeline): NonNullable<VerdictDocument['failover']>[number] {
+  return {
+    fault: {
+      id: t.fault.id,
+      kind: t.fault.kind,
+      region: t.fault.region,
+      appliedAt: iso(t.fault.appliedAt),
+      undoneAt: isoOrNull(t.fault.undoneAt),
+    },
+    detectedAt: isoOrNull(t.detectedAt),
+    detectionSeconds: t.detectionMs === null ? null : t.detectionMs / 1000,
+    vantages: t.vantages.map((v) => ({
+      vantage: v.vantage,
+      failoverAt: isoOrNull(v.failoverAt),
+      failoverSeconds: v.failoverMs === null ? null : v.failoverMs / 1000,
+      transition: v.transition,
+      samples: v.samples,
+      baselineShare: v.baselineShare,
+      rebalancedAt: isoOrNull(v.rebalancedAt),
+      rebalanceSeconds: v.rebalanceMs === null ? null : v.rebalanceMs / 1000,
+    })),
+  };
+}
+
+export interface DocumentExtras {
+  now?: () => number;
+  sources?: readonly string[];
+  stats?: ReadStats;
+  span?: { start: number; end: number };
+  faultsFile?: string;
+  healthFile?: string;
+  failover?: readonly FaultTimeline[];
+}
+
+/** Pure: the verdict document of a judgement. */
+export function verdictDocument(judgement: Judgement, extras: DocumentExtras = {}): VerdictDocument {
+  const { verdict, results } = judgement;
+  const count = (s: GateResult['status']) => results.filter((r) => r.status === s).length;
+  return {
+    schemaVersion: VERDICT_SCHEMA_VERSION,
+    generatedAt: iso((extras.now ?? Date.now)()),
+    verdict: verdict.kind,
+    exitCode: exitCodeOf(verdict),
+    reasons: verdict.kind === 'approve' ? [] : verdict.reasons,
+    summary: { pass: count('pass'), fail: count('fail'), inconclusive: count('inconclusive') },
+    ...(extras.stats
+      ? {
+          input: {
+            sources: [...(extras.sources ?? [])],
+            points: extras.stats.points,
+            lines: extras.stats.lines,
+            span: extras.span ? { start: iso(extras.span.start), end: iso(extras.span.end) } : null,
+            truncatedTail: extras.stats.truncatedTail,
+            faults: extras.faultsFile ?? null,
+            health: extras.healthFile ?? null,
+          },
+        }
+      : {}),
+    gates: results.map(resultDoc),
+    ...(extras.failover?.length ? { failover: extras.failover.map(timelineDoc) } : {}),
+  };
+}
+
+/** `verdict.json` text. */
+export function renderJson(doc: VerdictDocument): string {
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+/** The JSON Schema of `verdict.json` (draft 2020-12), generated from the zod schema. */
+export function verdictJsonSchema(): Record<string, unknown> {
+  return {
+    title: 'crosswind verdict.json',
+    ...(z.toJSONSchema(verdictDocumentSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
+  };
+}
