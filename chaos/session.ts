@@ -14,6 +14,7 @@ import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger, runOwner 
 import type { FaultTarget, StopSource } from './ledger-entry.ts';
 import { restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
+import { installSignalHandlers } from './signals.ts';
 import {
   type AlarmReader,
   checkAlarmsBeforeFault,
@@ -449,7 +450,7 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
   }
   const session = new Session(options, clients);
   session.open();
-  const dispose = options.handleSignals ? installHandlers(session, log) : () => {};
+  const dispose = options.handleSignals ? installSignalHandlers(session, log) : () => {};
   let result: T | undefined;
   let error: unknown;
   try {
@@ -483,40 +484,4 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
 
 function isAbortLike(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err instanceof StopConditionBreach || err instanceof InterruptedError);
-}
-
-/** SIGINT/SIGTERM restore and exit non-zero; a second signal exits at once; uncaught errors restore, then exit 3. */
-function installHandlers(session: Session, log: (line: string) => void): () => void {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      log(
-        `${sig} again: exiting now; open faults stay in the ledger${session.runDir ? ` of ${session.runDir}` : ''}: run crosswind restore`,
-      );
-      process.exit(130);
-    }
-    log(`${sig}: stopping and undoing every fault of the run (${sig} again exits at once and leaves them for crosswind restore)`);
-    void session.stop('signal', `received ${sig}`).finally(() => {
-      // The body normally sees the abort and returns; if it hangs on something that ignores the signal, exit anyway.
-      setTimeout(() => process.exit(ExitCode.inconclusive), 10_000).unref();
-    });
-  };
-  const onFatal = (err: unknown) => {
-    log(`uncaught error: ${(err as Error)?.message ?? String(err)}; undoing every fault of the run`);
-    void session
-      .stop('error', `uncaught error: ${(err as Error)?.message ?? String(err)}`)
-      .catch(() => {})
-      .finally(() => process.exit(ExitCode.infrastructure));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onFatal);
-    process.off('unhandledRejection', onFatal);
-  };
 }
