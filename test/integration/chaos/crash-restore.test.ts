@@ -117,22 +117,24 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     expect(await w.snapshot()).to.deep.equal(before);
   });
 
-  it('SIGINT in the middle of a run restores everything before exiting non-zero', async () => {
-    const { world: w, before } = await fresh();
-    const child = spawnCli(SEQUENCE, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINTS: '1' } });
-    await child.waitFor(/^checkpoint \d+ holding$/);
-    expect(await w.snapshot()).to.not.deep.equal(before);
-    child.child.kill('SIGINT');
-    const exit = await child.exited;
-    expect(exit.code, child.stderr()).to.equal(4);
-    // Restored by the process itself, before it exited: no restore run here.
-    expect(await w.snapshot()).to.deep.equal(before);
-    const [run] = listRunFolders(w.dir);
-    const entries = readLedger(run?.path as string);
-    expect(entries.find((e) => e.kind === 'stop')).to.include({ source: 'signal' });
-    expect(entries.filter((e) => e.kind === 'undone')).to.have.length(3);
-    expect(child.stderr()).to.include('SIGINT: stopping and undoing every fault');
-  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} in the middle of a run restores everything before exiting non-zero`, async () => {
+      const { world: w, before } = await fresh();
+      const child = spawnCli(SEQUENCE, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINTS: '1' } });
+      await child.waitFor(/^checkpoint \d+ holding$/);
+      expect(await w.snapshot()).to.not.deep.equal(before);
+      child.child.kill(signal);
+      const exit = await child.exited;
+      expect(exit.code, child.stderr()).to.equal(4);
+      // Restored by the process itself, before it exited: no restore run here.
+      expect(await w.snapshot()).to.deep.equal(before);
+      const [run] = listRunFolders(w.dir);
+      const entries = readLedger(run?.path as string);
+      expect(entries.find((e) => e.kind === 'stop')).to.include({ source: 'signal' });
+      expect(entries.filter((e) => e.kind === 'undone')).to.have.length(3);
+      expect(child.stderr()).to.include(`${signal}: stopping and undoing every fault`);
+    });
+  }
 
   it('a second SIGINT while undoing exits at once and leaves the ledger for crosswind restore', async () => {
     const { world: w, before } = await fresh();
