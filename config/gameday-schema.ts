@@ -20,7 +20,7 @@ export const gamedayFaultSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     /** Start an AWS FIS experiment from a template. */
     kind: z.literal('fis-experiment'),
-    /** The experiment template: its id, or the name of a template defined in the chaos section. */
+    /** The experiment template: the name of one in `chaos.experiments` (created from config), or an existing template's id. */
     template: z.string().min(1),
     /** The region the experiment hurts (for the guardrails and the failover gate); defaults to `gameday.targetRegion`. */
     region: z.string().min(1).optional(),

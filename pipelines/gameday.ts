@@ -88,11 +88,10 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             return run;
           },
           async applyFault(f) {
-            await session.apply(
-              f.kind === 'invert-health-check'
-                ? { kind: 'invert-health-check', region: f.region }
-                : { kind: 'fis-experiment', template: f.template },
-            );
+            if (f.kind === 'invert-health-check') await session.apply({ kind: 'invert-health-check', region: f.region });
+            // A name from chaos.experiments is created from config; anything else is an existing template's id.
+            else if (config.chaos.experiments[f.template]) await session.apply({ kind: 'fis-experiment', template: f.template });
+            else await session.apply({ kind: 'fis-experiment', templateId: f.template, region: f.region });
           },
           restore: (reason) => session.undoAll(reason),
           async functionalChecks(survivors, durationMs) {

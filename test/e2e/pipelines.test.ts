@@ -36,6 +36,34 @@ async function version(endpoint: string): Promise<string> {
   return ((await res.json()) as { version: string }).version;
 }
 
+interface VerdictDoc {
+  gates: { measure: string; status: string; groupLabel: string; measured: number | null }[];
+  failover: { fault: { appliedAt: string; region: string }; vantages: { vantage: string; failoverSeconds: number | null }[] }[];
+}
+
+/**
+ * Checks each vantage's client-seen failover time in a verdict document against the sandbox edge's ground truth:
+ * a vantage served by `target` when the fault hit moved when the edge first answered it another region; any other
+ * vantage saw no failover (0 s). Within 1 s. Returns how many vantages had to move.
+ */
+function failoverAgainstGroundTruth(doc: VerdictDoc, target: string, groundTruthLog: string, vantages: string[]): number {
+  expect(doc.failover).to.have.length(1);
+  const timeline = doc.failover[0] as VerdictDoc['failover'][number];
+  const tFault = Date.parse(timeline.fault.appliedAt);
+  expect(timeline.vantages.map((v) => v.vantage).sort()).to.deep.equal([...vantages].sort());
+  const truth = parseGroundTruth(readFileSync(groundTruthLog, 'utf8'));
+  let moved = 0;
+  for (const v of timeline.vantages) {
+    const routes = truth.filter((e): e is Extract<GroundTruthEntry, { kind: 'route' }> => e.kind === 'route' && e.vantage === v.vantage);
+    const before = routes.filter((e) => e.time <= tFault).at(-1);
+    const away = routes.find((e) => e.time > tFault && e.from === target && e.to !== target);
+    const expected = before?.to === target ? ((away?.time ?? Number.NaN) - tFault) / 1000 : 0;
+    if (before?.to === target) moved++;
+    expect(v.failoverSeconds, `${v.vantage}: measured ${v.failoverSeconds} s, ground truth ${expected} s`).to.be.closeTo(expected, 1);
+  }
+  return moved;
+}
+
 describe('pipelines end to end: the CLI against the sandbox', function () {
   this.timeout(240_000);
   let sandbox: SandboxHandle;
@@ -177,30 +205,17 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     const east = sandbox.state.regions.find((x) => x.name === 'us-east-1');
     const hc = await route53.send(new GetHealthCheckCommand({ HealthCheckId: east?.healthCheckId }));
     expect(hc.HealthCheck?.HealthCheckConfig?.Inverted ?? false).to.equal(false);
-    // Client-seen failover per vantage (verdict.json's failover timeline) against the edge's ground truth: when each
-    // vantage's answer left us-east-1.
-    interface Doc {
-      gates: { measure: string; status: string }[];
-      failover: { fault: { appliedAt: string; region: string }; vantages: { vantage: string; failoverSeconds: number | null }[] }[];
-    }
-    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as Doc;
-    expect(doc.failover).to.have.length(1);
-    const timeline = doc.failover[0] as Doc['failover'][number];
-    const tFault = Date.parse(timeline.fault.appliedAt);
-    expect(timeline.vantages.map((v) => v.vantage).sort()).to.deep.equal(sandbox.state.vantages.map((v) => v.name).sort());
-    const truth = parseGroundTruth(readFileSync(sandbox.state.groundTruthLog, 'utf8'));
-    let movedVantages = 0;
-    for (const v of timeline.vantages) {
-      const routes = truth.filter((e): e is Extract<GroundTruthEntry, { kind: 'route' }> => e.kind === 'route' && e.vantage === v.vantage);
-      const before = routes.filter((e) => e.time <= tFault).at(-1);
-      const away = routes.find((e) => e.time > tFault && e.from === 'us-east-1' && e.to !== 'us-east-1');
-      // A vantage served by another region all along saw no failover (0 s); one served by us-east-1 moved when its
-      // cached answer expired and the edge answered another region.
-      const expected = before?.to === 'us-east-1' ? ((away?.time ?? Number.NaN) - tFault) / 1000 : 0;
-      if (before?.to === 'us-east-1') movedVantages++;
-      expect(v.failoverSeconds, `${v.vantage}: measured ${v.failoverSeconds} s, ground truth ${expected} s`).to.be.closeTo(expected, 1);
-    }
-    expect(movedVantages, 'at least one vantage was served by us-east-1 when the fault hit').to.be.greaterThan(0);
+    // Client-seen failover per vantage (verdict.json's failover timeline) against the edge's ground truth.
+    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as VerdictDoc;
+    expect(
+      failoverAgainstGroundTruth(
+        doc,
+        'us-east-1',
+        sandbox.state.groundTruthLog,
+        sandbox.state.vantages.map((v) => v.name),
+      ),
+      'vantages served by us-east-1 when the fault hit',
+    ).to.be.greaterThan(0);
     const rebalance = doc.gates.filter((x) => x.measure === 'rebalance time');
     expect(rebalance).to.have.length(sandbox.state.vantages.length);
     expect(rebalance.every((x) => x.status === 'pass')).to.equal(true);
@@ -243,6 +258,37 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       values.reduce((a, b) => a + b, 0),
       JSON.stringify(out.MetricDataResults),
     ).to.be.greaterThan(0);
+  });
+
+  it('game day with an FIS experiment: stop-task in us-west-2, failed requests until the edge routes away, measured against the ground truth', async () => {
+    const west = sandbox.state.regions.find((x) => x.name === 'us-west-2');
+    const template = west?.experimentTemplates['aws:ecs:stop-task'] as string;
+    const config = JSON.parse(readFileSync(join(dir, 'crosswind.config.json'), 'utf8'));
+    config.gameday.targetRegion = 'us-west-2';
+    config.gameday.phases[2] = { kind: 'inject', faults: [{ kind: 'fis-experiment', template }] };
+    await writeFile(join(dir, 'fis.json'), JSON.stringify(config));
+    const r = await crosswind(['gameday', '--config', 'fis.json', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 180_000 });
+    // Clients saw failed requests while the edge detected the stopped region: the transition target (0.1 %) fails.
+    expect(r.code, r.stderr + r.stdout).to.equal(1);
+    const run = runs(dir, 'gameday').at(-1) as string;
+    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as VerdictDoc;
+    const transition = doc.gates.filter((g) => g.measure === 'transition error rate' && g.status === 'fail');
+    expect(transition.length, JSON.stringify(doc.gates)).to.be.greaterThan(0);
+    expect(
+      failoverAgainstGroundTruth(
+        doc,
+        'us-west-2',
+        sandbox.state.groundTruthLog,
+        sandbox.state.vantages.map((v) => v.name),
+      ),
+    ).to.be.greaterThan(0);
+    // The experiment was stopped and the region answers again.
+    const ledger = jsonLines<{ kind: string; id: string; detail?: Record<string, string> }>(join(run, 'ledger.jsonl'));
+    const applied = ledger.filter((e) => e.kind === 'applied');
+    expect(applied).to.have.length(1);
+    expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.deep.equal(applied.map((e) => e.id));
+    const health = await fetch(new URL('/health', west?.endpoint));
+    expect(health.status).to.equal(200);
   });
 
   it('game day: errors in a surviving region (the blast radius) stop the drill and undo the fault, exit 1', async () => {
