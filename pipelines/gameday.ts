@@ -39,8 +39,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const progress = progressPrinter({
     regions,
     write: (s) => process.stderr.write(s),
-    tty: c.progress && process.stderr.isTTY === true,
-    lineEveryMs: c.progress ? 5000 : Number.POSITIVE_INFINITY,
+    tty: process.stderr.isTTY === true,
+    quiet: !c.progress,
   });
   let runDir = '';
   let trafficFile = '';

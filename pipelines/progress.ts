@@ -150,6 +150,8 @@ export interface ProgressOptions {
   write: (text: string) => void;
   /** A TTY gets one line redrawn in place; anything else gets a line every `lineEveryMs`. */
   tty: boolean;
+  /** Notes only, no progress lines (`--no-progress`). */
+  quiet?: boolean;
   now?: () => number;
   lineEveryMs?: number;
   refreshMs?: number;
@@ -164,6 +166,7 @@ export function progressPrinter(options: ProgressOptions): ProgressPrinter {
   let lastLine = 0;
   let drawn = false;
   const draw = (force = false) => {
+    if (options.quiet) return;
     const line = renderProgress(snapshot(tally, phase, now() - started, options.regions));
     if (options.tty) {
       options.write(`\r\x1b[2K${line}`);

@@ -15,12 +15,11 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 /** Runs the crosswind CLI as a user would, its output straight to the terminal; resolves its exit code. */
 function crosswind(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The SDK's note about future Node versions says nothing about the demo; keep the output to what crosswind saw.
-    const quiet = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+    // The children inherit the demo's environment (see main), the SDK's version note included.
     const child = spawn(process.execPath, ['cli/bin.mjs', ...args], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, ...quiet, ...env },
+      env: { ...process.env, ...env },
     });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
@@ -34,6 +33,8 @@ interface Step {
 }
 
 async function main(): Promise<number> {
+  // The SDK's note about future Node versions says nothing about the demo; keep the output to what crosswind saw.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   say('crosswind demo: a local multi-region world, a game day and two rollouts\n');
   const sandbox = await startSandbox({ log: (l) => say(`sandbox: ${l}`), version: '1.0.0' });
   say(
