@@ -10,8 +10,10 @@ export type FaultSpec =
   | { kind: 'invert-health-check'; region: string }
   /** Give the region `percent` % of the weighted record set's traffic (a DNS canary: 10, 50, 100; 0 drains it). */
   | { kind: 'shift-weight'; region: string; percent: number }
-  /** Create and start the named FIS experiment template from config. */
-  | { kind: 'fis-experiment'; template: string };
+  /** Create and start the named FIS experiment template from config (undo stops it and deletes the template). */
+  | { kind: 'fis-experiment'; template: string }
+  /** Start an existing FIS experiment template by id (undo stops the experiment; the template is left in place). */
+  | { kind: 'fis-experiment'; templateId: string; region: string };
 
 /** What a driver needs: config, clients, and the hooks that make a fault sequence observable and abortable. */
 export interface FaultContext {
@@ -59,7 +61,7 @@ export function describeSpec(spec: FaultSpec): string {
     case 'shift-weight':
       return `shift-weight ${spec.region} to ${spec.percent}%`;
     case 'fis-experiment':
-      return `fis-experiment ${spec.template}`;
+      return 'template' in spec ? `fis-experiment ${spec.template}` : `fis-experiment ${spec.templateId} in ${spec.region}`;
   }
 }
 
@@ -80,7 +82,9 @@ export function parseFaultSpec(text: string): FaultSpec | string {
     }
     case 'fis-experiment':
     case 'start-experiment':
-      return args.length === 1 && args[0] ? { kind: 'fis-experiment', template: args[0] } : `expected ${kind}:<template>`;
+      if (args.length === 1 && args[0]) return { kind: 'fis-experiment', template: args[0] };
+      if (args.length === 2 && args[0] && args[1]) return { kind: 'fis-experiment', region: args[0], templateId: args[1] };
+      return `expected ${kind}:<template> or ${kind}:<region>:<template id>`;
     default:
       return `unknown fault "${kind}"; expected invert-health-check:<region>, shift-weight:<region>:<percent> or fis-experiment:<template>`;
   }
@@ -90,7 +94,7 @@ export function parseFaultSpec(text: string): FaultSpec | string {
 export function specProblems(spec: FaultSpec, config: CrosswindConfig, path: string): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   const regions = config.regions.map((r) => r.name);
-  if (spec.kind !== 'fis-experiment' && !regions.includes(spec.region)) {
+  if ('region' in spec && !regions.includes(spec.region)) {
     problems.push({ path, message: `"${spec.region}" is not a configured region (${regions.join(', ')})` });
   }
   if (spec.kind === 'invert-health-check') {
@@ -103,7 +107,7 @@ export function specProblems(spec: FaultSpec, config: CrosswindConfig, path: str
     if (!config.chaos.weightedRecords)
       problems.push({ path: 'chaos.weightedRecords', message: 'expected the weighted record set to shift' });
   }
-  if (spec.kind === 'fis-experiment' && !config.chaos.experiments[spec.template]) {
+  if (spec.kind === 'fis-experiment' && 'template' in spec && !config.chaos.experiments[spec.template]) {
     const known = Object.keys(config.chaos.experiments);
     problems.push({
       path,

@@ -21,9 +21,15 @@ import { pollUntil } from './poll.ts';
 export const FAULT_TAG = 'crosswind:fault';
 export const TEMPLATE_TAG = 'crosswind:template';
 
-/** Before the fault there was no template and no experiment: undo stops what it started and deletes the template. */
+/**
+ * Before the fault no experiment of it ran. With a template from config there was no template either: undo stops
+ * what it started and deletes the template it created. With an existing template (by id) only the experiment is ours.
+ */
 export interface FisPrior {
-  template: string;
+  /** Name in chaos.experiments, when crosswind created the template. */
+  template?: string;
+  /** The existing template started, when crosswind did not create it. */
+  templateId?: string;
   region: string;
 }
 
@@ -101,18 +107,24 @@ async function listAll<T>(page: (token: string | undefined) => Promise<{ items: 
   return all;
 }
 
-/** Templates and experiments carrying a fault's tag (or the ids the ledger recorded). */
-async function findOwned(fis: FisClient, ctx: FaultContext, faultId: string, knownTemplateId?: string) {
-  const templates = await listAll(async (nextToken) => {
-    const out = await awsCall(
-      'ListExperimentTemplates',
-      () => fis.send(new ListExperimentTemplatesCommand({ nextToken })),
-      ctx.clients.retry,
-    );
-    return { items: out.experimentTemplates ?? [], next: out.nextToken };
-  });
-  const templateIds = new Set(templates.filter((t) => t.tags?.[FAULT_TAG] === faultId && t.id).map((t) => t.id as string));
-  if (knownTemplateId) templateIds.add(knownTemplateId);
+/**
+ * Experiments carrying a fault's tag, and (for a template crosswind created) the templates carrying it and the
+ * experiments started from them: found even when a crash kept their ids out of the ledger.
+ */
+async function findOwned(fis: FisClient, ctx: FaultContext, faultId: string, createdTemplateId: string | undefined, created: boolean) {
+  const templateIds = new Set<string>();
+  if (created) {
+    const templates = await listAll(async (nextToken) => {
+      const out = await awsCall(
+        'ListExperimentTemplates',
+        () => fis.send(new ListExperimentTemplatesCommand({ nextToken })),
+        ctx.clients.retry,
+      );
+      return { items: out.experimentTemplates ?? [], next: out.nextToken };
+    });
+    for (const t of templates) if (t.tags?.[FAULT_TAG] === faultId && t.id) templateIds.add(t.id);
+    if (createdTemplateId) templateIds.add(createdTemplateId);
+  }
   // ListExperiments, not GetExperiment, to read states: it is the cheaper call, and reading must not disturb
   // an experiment (moto advances one state per GetExperiment).
   const experiments = await listAll(async (nextToken) => {
@@ -120,7 +132,8 @@ async function findOwned(fis: FisClient, ctx: FaultContext, faultId: string, kno
     return { items: out.experiments ?? [], next: out.nextToken };
   });
   const owned = experiments.filter(
-    (e: ExperimentSummary) => e.tags?.[FAULT_TAG] === faultId || (e.experimentTemplateId && templateIds.has(e.experimentTemplateId)),
+    (e: ExperimentSummary) =>
+      e.tags?.[FAULT_TAG] === faultId || (e.experimentTemplateId !== undefined && templateIds.has(e.experimentTemplateId)),
   );
   return { templateIds: [...templateIds], experiments: owned };
 }
@@ -130,86 +143,106 @@ async function getStatus(fis: FisClient, ctx: FaultContext, id: string): Promise
   return { status: out.experiment?.state?.status ?? 'unknown', reason: out.experiment?.state?.reason };
 }
 
+/** StartExperiment, tagged with the fault id (undo finds it even if the ledger never got its id), then wait until it runs. */
+async function startAndWait(fis: FisClient, ctx: FaultContext, id: string, templateId: string): Promise<Record<string, string>> {
+  ctx.signal?.throwIfAborted();
+  const started = await awsCall(
+    `StartExperiment from template ${templateId}`,
+    () => fis.send(new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: `${id}-start`, tags: { [FAULT_TAG]: id } })),
+    ctx.clients.retry,
+  );
+  const experimentId = started.experiment?.id;
+  if (!experimentId) throw new InfrastructureError(`StartExperiment from template ${templateId} returned no experiment id`);
+  ctx.log(`fis: experiment ${experimentId} started from template ${templateId}`);
+  ctx.checkpoint('fis-experiment-started');
+  const state = await pollUntil(
+    async () => {
+      ctx.checkpoint('fis-polling');
+      return getStatus(fis, ctx, experimentId);
+    },
+    (s) => SETTLED.has(s.status),
+    {
+      resource: `FIS experiment ${experimentId} to start`,
+      intervalMs: ctx.config.chaos.poll.experimentInterval,
+      deadlineMs: ctx.config.chaos.poll.experimentDeadline,
+      now: ctx.now,
+      sleep: ctx.sleep,
+      signal: ctx.signal,
+    },
+  );
+  if (state.status === 'failed' || state.status === 'cancelled') {
+    throw new InfrastructureError(`FIS experiment ${experimentId} ${state.status}: ${state.reason ?? 'no reason given'}`);
+  }
+  return { templateId, experimentId, state: state.status };
+}
+
+type FromConfig = Extract<Spec, { template: string }>;
+type Existing = Extract<Spec, { templateId: string }>;
+
+function planFromConfig(spec: FromConfig, ctx: FaultContext): PlannedFault {
+  const t = templateConfig(ctx, spec.template);
+  const prior: FisPrior = { template: spec.template, region: t.region };
+  const actions = Object.values(t.actions)
+    .map((a) => `${a.actionId}${a.duration ? ` ${a.duration}` : ''}`)
+    .join(', ');
+  return {
+    target: { kind: 'fis-experiment', region: t.region, resources: { template: spec.template } },
+    prior,
+    takesOut: [t.region],
+    change: `CreateExperimentTemplate "${spec.template}" in ${t.region} (${actions}), then StartExperiment`,
+    undo: `StopExperiment (if still running), then DeleteExperimentTemplate "${spec.template}" in ${t.region}`,
+    async apply(id, actx) {
+      const fis = actx.clients.fis(t.region);
+      actx.signal?.throwIfAborted();
+      const created = await awsCall(
+        `CreateExperimentTemplate "${spec.template}" in ${t.region}`,
+        () => fis.send(new CreateExperimentTemplateCommand(templateInput(spec.template, t, id))),
+        actx.clients.retry,
+      );
+      const templateId = created.experimentTemplate?.id;
+      if (!templateId) throw new InfrastructureError(`CreateExperimentTemplate "${spec.template}" returned no id`);
+      actx.checkpoint('fis-template-created');
+      return startAndWait(fis, actx, id, templateId);
+    },
+  };
+}
+
+/** An existing template (one the sandbox or an IaC stack provisioned): started, watched and stopped, never deleted. */
+function planExisting(spec: Existing): PlannedFault {
+  const prior: FisPrior = { templateId: spec.templateId, region: spec.region };
+  return {
+    target: { kind: 'fis-experiment', region: spec.region, resources: { templateId: spec.templateId } },
+    prior,
+    takesOut: [spec.region],
+    change: `StartExperiment from template ${spec.templateId} in ${spec.region}`,
+    undo: `StopExperiment (if still running) in ${spec.region}; the template stays`,
+    apply: (id, actx) => startAndWait(actx.clients.fis(spec.region), actx, id, spec.templateId),
+  };
+}
+
 /**
- * An FIS experiment from a configured template: creates the template, starts it, waits with a deadline until it is
- * running (or already finished); undo stops any experiment still going and deletes the template.
+ * An FIS experiment: from a configured template (created, started, deleted on undo) or an existing template by id
+ * (started, stopped on undo). Waits with a deadline until the experiment is running (or already finished); undo
+ * stops any experiment of the fault still going.
  * @see https://docs.aws.amazon.com/fis/latest/userguide/experiments.html
  */
 export const fisExperimentFault: FaultDriver<Spec> = {
   kind: 'fis-experiment',
 
-  async plan(spec, ctx): Promise<PlannedFault> {
-    const t = templateConfig(ctx, spec.template);
-    const prior: FisPrior = { template: spec.template, region: t.region };
-    const actions = Object.values(t.actions)
-      .map((a) => `${a.actionId}${a.duration ? ` ${a.duration}` : ''}`)
-      .join(', ');
-    return {
-      target: { kind: 'fis-experiment', region: t.region, resources: { template: spec.template } },
-      prior,
-      takesOut: [t.region],
-      change: `CreateExperimentTemplate "${spec.template}" in ${t.region} (${actions}), then StartExperiment`,
-      undo: `StopExperiment (if still running), then DeleteExperimentTemplate "${spec.template}" in ${t.region}`,
-      async apply(id, actx) {
-        const fis = actx.clients.fis(t.region);
-        actx.signal?.throwIfAborted();
-        const created = await awsCall(
-          `CreateExperimentTemplate "${spec.template}" in ${t.region}`,
-          () => fis.send(new CreateExperimentTemplateCommand(templateInput(spec.template, t, id))),
-          actx.clients.retry,
-        );
-        const templateId = created.experimentTemplate?.id;
-        if (!templateId) throw new InfrastructureError(`CreateExperimentTemplate "${spec.template}" returned no id`);
-        actx.checkpoint('fis-template-created');
-        actx.signal?.throwIfAborted();
-        const started = await awsCall(
-          `StartExperiment from template ${templateId}`,
-          () =>
-            fis.send(
-              new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: `${id}-start`, tags: { [FAULT_TAG]: id } }),
-            ),
-          actx.clients.retry,
-        );
-        const experimentId = started.experiment?.id;
-        if (!experimentId) throw new InfrastructureError(`StartExperiment from template ${templateId} returned no experiment id`);
-        actx.log(`fis: experiment ${experimentId} started from template ${templateId} (${spec.template})`);
-        actx.checkpoint('fis-experiment-started');
-        const { interval, deadline } = {
-          interval: actx.config.chaos.poll.experimentInterval,
-          deadline: actx.config.chaos.poll.experimentDeadline,
-        };
-        const state = await pollUntil(
-          async () => {
-            actx.checkpoint('fis-polling');
-            return getStatus(fis, actx, experimentId);
-          },
-          (s) => SETTLED.has(s.status),
-          {
-            resource: `FIS experiment ${experimentId} to start`,
-            intervalMs: interval,
-            deadlineMs: deadline,
-            now: actx.now,
-            sleep: actx.sleep,
-            signal: actx.signal,
-          },
-        );
-        if (state.status === 'failed' || state.status === 'cancelled') {
-          throw new InfrastructureError(`FIS experiment ${experimentId} ${state.status}: ${state.reason ?? 'no reason given'}`);
-        }
-        return { templateId, experimentId, state: state.status };
-      },
-    };
+  async plan(spec, ctx) {
+    return 'templateId' in spec ? planExisting(spec) : planFromConfig(spec, ctx);
   },
 
   async undo(fault, ctx) {
     const prior = fault.intent.prior as FisPrior;
     const fis = ctx.clients.fis(prior.region);
-    const { templateIds, experiments } = await findOwned(fis, ctx, fault.intent.id, fault.applied?.detail?.templateId);
+    const created = prior.template !== undefined;
+    const { templateIds, experiments } = await findOwned(fis, ctx, fault.intent.id, fault.applied?.detail?.templateId, created);
     const done: string[] = [];
     for (const e of experiments) {
       const id = e.id as string;
-      const status = e.state?.status ?? 'unknown';
-      if (TERMINAL.has(status)) continue;
+      const status: string = e.state?.status ?? 'unknown';
+      if (TERMINAL.has(status) || status === 'cancelled') continue;
       if (status !== 'stopping') {
         await awsCall(`StopExperiment ${id}`, () => fis.send(new StopExperimentCommand({ id })), ctx.clients.retry);
       }
@@ -240,6 +273,7 @@ export const fisExperimentFault: FaultDriver<Spec> = {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
-    return done.length ? `fis ${prior.template}: ${done.join(', ')}` : `fis ${prior.template}: nothing running, no template left`;
+    const name = prior.template ?? prior.templateId;
+    return done.length ? `fis ${name}: ${done.join(', ')}` : `fis ${name}: nothing running${created ? ', no template left' : ''}`;
   },
 };

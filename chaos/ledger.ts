@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfrastructureError } from '../config/errors.ts';
 import type { LedgerEntry } from './ledger-entry.ts';
@@ -81,28 +81,29 @@ export class FaultLedger {
     readonly runDir: string,
     entries: LedgerEntry[],
     fd: number,
-    needsNewline: boolean,
   ) {
     this.file = ledgerFile(runDir);
     this.#entries = entries;
     this.#fd = fd;
-    // A torn last line (a crash mid-write) is closed off so the next entry starts on its own line.
-    if (needsNewline) writeSync(fd, '\n');
   }
 
   /** Opens (creating if needed) the ledger of a run folder for appending. */
   static open(runDir: string): FaultLedger {
     const file = ledgerFile(runDir);
     const existed = existsSync(file);
-    const text = existed ? readFileSync(file, 'utf8') : '';
-    const entries = parseLedger(text, file);
+    const bytes = existed ? readFileSync(file) : Buffer.alloc(0);
+    const entries = parseLedger(bytes.toString('utf8'), file);
+    if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
+      // A torn last line (a crash mid-write) was never acknowledged: cut it off so the next entry starts clean.
+      truncateSync(file, bytes.lastIndexOf(0x0a) + 1);
+    }
     const fd = openSync(file, 'a');
     if (!existed) {
       // Make the new file's directory entry durable too, not only its contents.
       fsyncSync(fd);
       syncDir(runDir);
-    }
-    return new FaultLedger(runDir, entries, fd, text.length > 0 && !text.endsWith('\n'));
+    } else fsyncSync(fd);
+    return new FaultLedger(runDir, entries, fd);
   }
 
   get entries(): readonly LedgerEntry[] {

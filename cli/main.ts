@@ -3,14 +3,19 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, CrosswindError, ExitCode } from '../config/errors.ts';
 import * as chaos from './commands/chaos.ts';
 import * as configCheck from './commands/config-check.ts';
+import * as gameday from './commands/gameday.ts';
 import * as gate from './commands/gate.ts';
+import * as k6Operator from './commands/k6-operator.ts';
+import * as probe from './commands/probe.ts';
 import * as report from './commands/report.ts';
 import * as restore from './commands/restore.ts';
+import * as rollout from './commands/rollout.ts';
 import * as sandbox from './commands/sandbox.ts';
+import * as synthetics from './commands/synthetics.ts';
 import { type CliIo, processIo } from './io.ts';
 
 /** Every command module, in the order `--help` lists them. */
-const COMMANDS = [configCheck, sandbox, chaos, restore, report, gate];
+const COMMANDS = [configCheck, sandbox, synthetics, chaos, restore, gate, gameday, rollout, probe, report, k6Operator];
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 

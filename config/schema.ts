@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { chaosSchema } from './chaos-schema.ts';
+import { distributedSchema } from './distributed-schema.ts';
+import { gamedaySchema } from './gameday-schema.ts';
 import { gatesSchema } from './gates-schema.ts';
+import { probeSchema } from './probe-schema.ts';
+import { rolloutSchema } from './rollout-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
 
@@ -100,6 +104,10 @@ export const coreSchema = z.strictObject({
   gates: gatesSchema.prefault({}),
   chaos: chaosSchema.prefault({}),
   synthetics: syntheticsSchema.prefault({}),
+  distributed: distributedSchema.prefault({}),
+  gameday: gamedaySchema.prefault({}),
+  rollout: rolloutSchema.prefault({}),
+  probe: probeSchema.prefault({}),
 });
 
 function duplicates(values: string[]): Set<number> {

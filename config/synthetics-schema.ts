@@ -38,8 +38,9 @@ export const syntheticsSchema = z.strictObject({
   http: z
     .strictObject({
       /**
-       * A new connection (and so a new name resolution) for every request. k6 resolves names only when it dials,
-       * so kept-alive connections would hide a DNS failover. Default true.
+       * A new connection (and so a new name resolution) for every request through a vantage (global-traffic,
+       * session-continuity). k6 resolves names only when it dials, so kept-alive connections would hide a DNS
+       * failover. Scenarios that address regions directly keep connections alive. Default true.
        */
       noConnectionReuse: z.boolean().default(true),
       /** Per-request timeout. Default 5 s. */
@@ -99,8 +100,8 @@ export const syntheticsSchema = z.strictObject({
         .optional(),
       /** A write not visible in the reader within this is lost. Default 10 s. */
       deadline: durationMs.default(10_000),
-      /** How often the reader polls. Default 25 ms. */
-      pollInterval: durationMs.default(25),
+      /** How often the reader polls. Default 50 ms. */
+      pollInterval: durationMs.default(50),
       convergence: z
         .strictObject({
           /** Concurrent-write checks started per second; 0 turns them off. Default 0.5. */

@@ -36,6 +36,9 @@ interface RunningAction {
 
 interface Tracked {
   id: string;
+  templateId: string;
+  /** The status moto last listed. */
+  status: string;
   actions: RunningAction[];
   ended: boolean;
 }
@@ -83,6 +86,17 @@ export class FisExecutor {
     if (t) await this.end(t, 'StopExperiment');
   }
 
+  /**
+   * A hint that a template was deleted (seen on the API proxy). An experiment moto already lists as completed (its
+   * GetExperiment shortcut) cannot be stopped any more, so its owner's clean-up would otherwise leave actions without
+   * a duration (aws:ecs:stop-task) applied for good: deleting its template ends it. Running ones go on, as in FIS.
+   */
+  async templateDeleted(templateId: string): Promise<void> {
+    for (const t of this.tracked.values()) {
+      if (t.templateId === templateId && t.status === 'completed') await this.end(t, 'template deleted after the experiment completed');
+    }
+  }
+
   /** One pass over every region's experiments. */
   async poll(): Promise<void> {
     if (this.polling || this.stopped) return;
@@ -107,12 +121,13 @@ export class FisExecutor {
           seen.add(id);
           const status = e.state?.status ?? 'pending';
           const t = this.tracked.get(id);
-          if (!t && !ENDED.has(status) && status !== 'completed') await this.begin(client, id, e.experimentTemplateId ?? '');
+          if (t) t.status = status;
+          if (!t && !ENDED.has(status) && status !== 'completed') await this.begin(client, id, e.experimentTemplateId ?? '', status);
           else if (!t && status === 'completed') {
             // moto marks experiments completed after a few GetExperiment calls; one never seen running still runs here.
             const created = e.creationTime?.getTime() ?? 0;
-            if (Date.now() - created < 60_000) await this.begin(client, id, e.experimentTemplateId ?? '');
-            else this.tracked.set(id, { id, actions: [], ended: true });
+            if (Date.now() - created < 60_000) await this.begin(client, id, e.experimentTemplateId ?? '', status);
+            else this.tracked.set(id, { id, templateId: e.experimentTemplateId ?? '', status, actions: [], ended: true });
           } else if (t && ENDED.has(status)) await this.end(t, `experiment ${status}`);
         }
         nextToken = page.nextToken;
@@ -128,8 +143,8 @@ export class FisExecutor {
 
   private readonly experimentRegion = new Map<string, string>();
 
-  private async begin(client: FisClient, id: string, templateId: string): Promise<void> {
-    const tracked: Tracked = { id, actions: [], ended: false };
+  private async begin(client: FisClient, id: string, templateId: string, status: string): Promise<void> {
+    const tracked: Tracked = { id, templateId, status, actions: [], ended: false };
     this.tracked.set(id, tracked);
     this.experimentRegion.set(id, String(await client.config.region()));
     let template: ExperimentTemplate | undefined;

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { InfrastructureError } from '../config/errors.ts';
 import { SANDBOX_ACTIONS } from './fis-actions.ts';
+import { loadBalancerName } from './metrics-publisher.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS } from './state.ts';
 
 // Provisions into moto, with the same SDK calls a user's account would see: a hosted zone, one health check per
@@ -109,39 +110,63 @@ export async function provision(
         const regional = clients(motoUrl, r.name);
         const entry = result.regions[r.name];
         if (!entry) return;
-        const alarmName = `crosswind-sandbox-${r.name}-target-5xx`;
-        await regional.cloudwatch.send(
-          new PutMetricAlarmCommand({
-            AlarmName: alarmName,
-            AlarmDescription: `5xx from the ${r.name} app: the stop condition of the sandbox's FIS templates`,
-            Namespace: 'AWS/ApplicationELB',
-            MetricName: 'HTTPCode_Target_5XX_Count',
-            Dimensions: [{ Name: 'LoadBalancer', Value: `app/crosswind-sandbox-${r.name}/0` }],
-            Statistic: 'Sum',
-            Period: 60,
-            EvaluationPeriods: 1,
-            Threshold: 1000,
-            ComparisonOperator: 'GreaterThanThreshold',
-            TreatMissingData: 'notBreaching',
-          }),
-        );
-        const alarmArn = `arn:aws:cloudwatch:${r.name}:${SANDBOX_ACCOUNT_ID}:alarm:${alarmName}`;
-        entry.alarms.push({ name: alarmName, arn: alarmArn });
-        for (const action of SANDBOX_ACTIONS) {
-          const template = await regional.fis.send(
-            new CreateExperimentTemplateCommand({
-              clientToken: `crosswind-sandbox-${r.name}-${action.actionId}-${Date.now()}`,
-              description: `${action.actionId} on the ${r.name} app`,
-              roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/crosswind-sandbox-fis`,
-              stopConditions: [{ source: 'aws:cloudwatch:alarm', value: alarmArn }],
-              targets: { app: { resourceType: action.resourceType, resourceArns: [r.arn], selectionMode: 'ALL' } },
-              actions: {
-                fault: { actionId: action.actionId, parameters: action.defaultParameters, targets: { [action.targetKey]: 'app' } },
-              },
-              tags: { Name: `crosswind-sandbox-${r.name}-${action.actionId.split(':').pop()}`, 'crosswind:region': r.name },
+        try {
+          const alarmName = `crosswind-sandbox-${r.name}-target-5xx`;
+          await regional.cloudwatch.send(
+            new PutMetricAlarmCommand({
+              AlarmName: alarmName,
+              AlarmDescription: `5xx from the ${r.name} app: the stop condition of the sandbox's FIS templates`,
+              Namespace: 'AWS/ApplicationELB',
+              MetricName: 'HTTPCode_Target_5XX_Count',
+              Dimensions: [{ Name: 'LoadBalancer', Value: loadBalancerName(r.name) }],
+              Statistic: 'Sum',
+              Period: 60,
+              EvaluationPeriods: 1,
+              Threshold: 1000,
+              ComparisonOperator: 'GreaterThanThreshold',
+              TreatMissingData: 'notBreaching',
             }),
           );
-          entry.experimentTemplates[action.actionId] = template.experimentTemplate?.id ?? '';
+          const alarmArn = `arn:aws:cloudwatch:${r.name}:${SANDBOX_ACCOUNT_ID}:alarm:${alarmName}`;
+          entry.alarms.push({ name: alarmName, arn: alarmArn });
+          // Route 53 publishes health check metrics in us-east-1 only, so the health alarm lives there.
+          const healthAlarm = `crosswind-sandbox-${r.name}-health-check`;
+          await control.cloudwatch.send(
+            new PutMetricAlarmCommand({
+              AlarmName: healthAlarm,
+              AlarmDescription: `Route 53 health check of the ${r.name} app reports unhealthy`,
+              Namespace: 'AWS/Route53',
+              MetricName: 'HealthCheckStatus',
+              Dimensions: [{ Name: 'HealthCheckId', Value: entry.healthCheckId }],
+              Statistic: 'Minimum',
+              Period: 10,
+              EvaluationPeriods: 1,
+              Threshold: 1,
+              ComparisonOperator: 'LessThanThreshold',
+              TreatMissingData: 'breaching',
+            }),
+          );
+          entry.alarms.push({ name: healthAlarm, arn: `arn:aws:cloudwatch:us-east-1:${SANDBOX_ACCOUNT_ID}:alarm:${healthAlarm}` });
+          for (const action of SANDBOX_ACTIONS) {
+            const template = await regional.fis.send(
+              new CreateExperimentTemplateCommand({
+                clientToken: `crosswind-sandbox-${r.name}-${action.actionId}-${Date.now()}`,
+                description: `${action.actionId} on the ${r.name} app`,
+                roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/crosswind-sandbox-fis`,
+                stopConditions: [{ source: 'aws:cloudwatch:alarm', value: alarmArn }],
+                targets: { app: { resourceType: action.resourceType, resourceArns: [r.arn], selectionMode: 'ALL' } },
+                actions: {
+                  fault: { actionId: action.actionId, parameters: action.defaultParameters, targets: { [action.targetKey]: 'app' } },
+                },
+                tags: { Name: `crosswind-sandbox-${r.name}-${action.actionId.split(':').pop()}`, 'crosswind:region': r.name },
+              }),
+            );
+            entry.experimentTemplates[action.actionId] = template.experimentTemplate?.id ?? '';
+          }
+        } finally {
+          regional.route53.destroy();
+          regional.fis.destroy();
+          regional.cloudwatch.destroy();
         }
       }),
     );
@@ -149,10 +174,8 @@ export async function provision(
   } catch (err) {
     throw new InfrastructureError(`provisioning the sandbox into moto failed: ${(err as Error).message}`, { cause: err });
   } finally {
-    for (const c of [control]) {
-      c.route53.destroy();
-      c.fis.destroy();
-      c.cloudwatch.destroy();
-    }
+    control.route53.destroy();
+    control.fis.destroy();
+    control.cloudwatch.destroy();
   }
 }

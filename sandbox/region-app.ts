@@ -11,7 +11,7 @@ export interface FaultSet {
   dependenciesDown?: string[];
   /** Added to every public response. */
   addedLatencyMs?: number;
-  /** Share of `/api` requests answered 500, 0..1. */
+  /** Share of requests (every path but `/health`) answered 500, 0..1. */
   errorRate?: number;
   /** Replication to and from this region is held until resumed. */
   replicationPaused?: boolean;
@@ -96,6 +96,40 @@ const DEPENDENCIES: { name: string; critical: boolean; baseMs: number }[] = [
   { name: 'downstream', critical: true, baseMs: 4 },
 ];
 
+/** A running summary of values (a CloudWatch statistic set). */
+export interface StatSet {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+/** What the app counted since the last scrape, as a load balancer and a global table would report it. */
+export interface AppMetrics {
+  /** Public requests, `/health` excluded (load balancer metrics do not count health checks). */
+  requests: number;
+  status2xx: number;
+  status4xx: number;
+  status5xx: number;
+  /** Response time in ms, added latency included. */
+  latencyMs: StatSet;
+  /** Time from a write in another region until it was applied here, in ms. */
+  replicationLatencyMs: StatSet;
+  /** Writes waiting to leave this region. */
+  pendingReplication: number;
+}
+
+function emptyStats(): StatSet {
+  return { count: 0, sum: 0, min: 0, max: 0 };
+}
+
+function addStat(s: StatSet, v: number): void {
+  s.min = s.count === 0 ? v : Math.min(s.min, v);
+  s.max = s.count === 0 ? v : Math.max(s.max, v);
+  s.count += 1;
+  s.sum += v;
+}
+
 interface Outgoing {
   peer: { region: string; adminUrl: string };
   table: Table;
@@ -140,7 +174,17 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
   let publicListening = false;
   let stopping = false;
 
+  let metrics: AppMetrics = {
+    requests: 0,
+    status2xx: 0,
+    status4xx: 0,
+    status5xx: 0,
+    latencyMs: emptyStats(),
+    replicationLatencyMs: emptyStats(),
+    pendingReplication: 0,
+  };
   const apply = (table: Table, record: StoredRecord) => {
+    if (record.origin !== options.region) addStat(metrics.replicationLatencyMs, Math.max(0, Date.now() - record.updatedAt));
     const existing = tables[table].get(record.id);
     if (newerThan(record, existing)) tables[table].set(record.id, record);
   };
@@ -220,6 +264,16 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
   };
 
   const handlePublic = async (req: IncomingMessage, res: ServerResponse) => {
+    const received = Date.now();
+    if (!req.url?.startsWith('/health')) {
+      res.on('finish', () => {
+        metrics.requests += 1;
+        if (res.statusCode >= 500) metrics.status5xx += 1;
+        else if (res.statusCode >= 400) metrics.status4xx += 1;
+        else metrics.status2xx += 1;
+        addStat(metrics.latencyMs, Date.now() - received);
+      });
+    }
     if (current.unreachable) {
       // A black hole: the connection stays open and nothing comes back, as when the network drops packets.
       heldSockets.add(req.socket);
@@ -233,13 +287,15 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       const h = health();
       return send(res, h.code, h.body);
     }
+    // Injected errors hit everything users call; /health stays truthful about dependencies only.
+    const errorRate = Math.max(current.errorRate, behaviour.errorRate ?? 0);
+    if (errorRate > 0 && Math.random() < errorRate) {
+      return send(res, 500, { error: 'injected internal error', region: options.region });
+    }
     if (path === '/version') return send(res, 200, { region: options.region, version: behaviour.version });
-    if (path.startsWith('/api/')) {
-      const errorRate = Math.max(current.errorRate, behaviour.errorRate ?? 0);
-      if (errorRate > 0 && Math.random() < errorRate) {
-        return send(res, 500, { error: 'injected internal error', region: options.region });
-      }
-      if (current.dependenciesDown.includes('database')) return send(res, 503, { error: 'database unavailable', region: options.region });
+    if (path === '/') return send(res, 200, { service: 'crosswind-sandbox-app', region: options.region, version: behaviour.version });
+    if (path.startsWith('/api/') && current.dependenciesDown.includes('database')) {
+      return send(res, 503, { error: 'database unavailable', region: options.region });
     }
     const item = /^\/api\/items\/([^/]+)$/.exec(path);
     if (item) {
@@ -298,6 +354,20 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       if (current.replicationPaused) inbox.push(m);
       else apply(m.table, m.record);
       return send(res, 200, { ok: true });
+    }
+    if (path === '/admin/metrics' && req.method === 'POST') {
+      // Scrape-and-reset, so each scrape covers the interval since the previous one.
+      const out = { ...metrics, pendingReplication: outbox.length + inbox.length };
+      metrics = {
+        requests: 0,
+        status2xx: 0,
+        status4xx: 0,
+        status5xx: 0,
+        latencyMs: emptyStats(),
+        replicationLatencyMs: emptyStats(),
+        pendingReplication: 0,
+      };
+      return send(res, 200, out);
     }
     if (path === '/admin/state' && req.method === 'GET') {
       return send(res, 200, {

@@ -64,6 +64,8 @@ export interface Route53ApiOptions {
   edge: Edge;
   /** Called after a StopExperiment passed through (FIS calls share this endpoint), so the heal is immediate. */
   onStopExperiment?: (experimentId: string) => Promise<void> | void;
+  /** Called after a DeleteExperimentTemplate passed through. */
+  onDeleteExperimentTemplate?: (templateId: string) => Promise<void> | void;
 }
 
 export async function startRoute53Api(options: Route53ApiOptions): Promise<Route53Api> {
@@ -78,9 +80,18 @@ export async function startRoute53Api(options: Route53ApiOptions): Promise<Route
       { host: moto.hostname, port: moto.port, path: req.url, method: req.method, headers: { ...req.headers, host: moto.host } },
       (up) => {
         const stopped = /^\/experiments\/([^/?]+)$/.exec(req.url ?? '');
-        if (req.method === 'DELETE' && stopped && (up.statusCode ?? 500) < 300 && options.onStopExperiment) {
+        const deleted = /^\/experimentTemplates\/([^/?]+)$/.exec(req.url ?? '');
+        const hint =
+          req.method !== 'DELETE' || (up.statusCode ?? 500) >= 300
+            ? undefined
+            : stopped && options.onStopExperiment
+              ? () => options.onStopExperiment?.(decodeURIComponent(stopped[1] ?? ''))
+              : deleted && options.onDeleteExperimentTemplate
+                ? () => options.onDeleteExperimentTemplate?.(decodeURIComponent(deleted[1] ?? ''))
+                : undefined;
+        if (hint) {
           // FIS StopExperiment is DELETE /experiments/{id}: heal before the caller sees the answer, as FIS stops actions.
-          Promise.resolve(options.onStopExperiment(decodeURIComponent(stopped[1] ?? '')))
+          Promise.resolve(hint())
             .catch(() => {})
             .finally(() => {
               res.writeHead(up.statusCode ?? 502, up.headers);

@@ -5,6 +5,7 @@ import { Edge } from './edge.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
+import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 import { freePort } from './ports.ts';
 import { provision, regionTarget } from './provision.ts';
@@ -12,6 +13,7 @@ import { type RegionProcess, spawnRegionApp } from './region-process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import {
   DEFAULT_STATE_FILE,
+  readSandboxState,
   SANDBOX_ACCOUNT_ID,
   SANDBOX_CREDENTIALS,
   type SandboxState,
@@ -45,6 +47,8 @@ export interface StartSandboxOptions {
   log?: (line: string) => void;
   /** How often the FIS executor lists experiments, in ms. */
   fisPollMs?: number;
+  /** How often load balancer, Route 53 and table metrics are published to moto's CloudWatch, in ms; 0 publishes none. */
+  metricsIntervalMs?: number;
 }
 
 export interface SandboxHandle {
@@ -55,6 +59,17 @@ export interface SandboxHandle {
   fis: FisExecutor;
   /** Stops everything this sandbox started and removes its state file; safe to call twice. */
   stop(): Promise<void>;
+}
+
+/** True when a process with this id exists (signal 0 checks without signalling). */
+export function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function timingProblems(t: SandboxTiming): string[] {
@@ -92,6 +107,18 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   if (problems.length > 0) throw new ConfigError(problems);
 
   const stateFile = options.stateFile === false ? undefined : resolve(options.stateFile ?? DEFAULT_STATE_FILE);
+  if (stateFile) {
+    // Another running sandbox owns this state file: overwriting it would orphan that sandbox's processes.
+    const previous = await readSandboxState(stateFile).catch(() => undefined);
+    if (previous && previous.supervisorPid !== process.pid && processAlive(previous.supervisorPid)) {
+      throw new ConfigError([
+        {
+          path: 'stateFile',
+          message: `a sandbox is already running with ${stateFile} (pid ${previous.supervisorPid}); stop it with 'crosswind sandbox down' or use another state file`,
+        },
+      ]);
+    }
+  }
   const groundTruthPath = resolve(
     options.groundTruthLog ?? join(stateFile ? dirname(stateFile) : '.crosswind/sandbox', 'ground-truth.jsonl'),
   );
@@ -189,9 +216,22 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
       motoUrl: moto.url,
       edge,
       onStopExperiment: (id) => fis.experimentStopped(id),
+      onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
     });
     cleanups.push(() => api.stop());
     fis.start();
+    const metricsIntervalMs = options.metricsIntervalMs ?? 2000;
+    if (metricsIntervalMs > 0) {
+      const metrics = new MetricsPublisher({
+        motoUrl: moto.url,
+        regions: edgeRegions.map((r, i) => ({ ...r, adminUrl: appInfo[i]?.adminUrl ?? '' })),
+        health: (id) => edge.health(id),
+        intervalMs: metricsIntervalMs,
+        log,
+      });
+      cleanups.push(() => metrics.stop());
+      metrics.start();
+    }
 
     const state: SandboxState = {
       version: 1,
@@ -223,6 +263,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         target: regionTarget(a.name),
         experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
         alarms: provisioned.regions[a.name]?.alarms ?? [],
+        loadBalancer: loadBalancerName(a.name),
       })),
       vantages: vantages.map((v) => ({
         name: v.name,
@@ -232,6 +273,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
         resolverIp: v.resolverIp,
       })),
       groundTruthLog: groundTruthPath,
+      metrics: { intervalMs: metricsIntervalMs, tableName: TABLE_NAME },
       timing,
       ports: [moto.port, api.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
     };

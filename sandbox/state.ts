@@ -43,6 +43,8 @@ export interface SandboxRegionState {
   experimentTemplates: Record<string, string>;
   /** CloudWatch alarms provisioned for this region. */
   alarms: { name: string; arn: string }[];
+  /** `LoadBalancer` dimension of this region's `AWS/ApplicationELB` metrics in moto's CloudWatch. */
+  loadBalancer: string;
 }
 
 export interface SandboxVantageState {
@@ -84,6 +86,13 @@ export interface SandboxState {
   vantages: SandboxVantageState[];
   /** JSONL: every health change, routing change and FIS action start/stop, with ms timestamps. */
   groundTruthLog: string;
+  /**
+   * Metrics the sandbox publishes into moto's CloudWatch (high resolution): `AWS/ApplicationELB` per region
+   * (RequestCount, HTTPCode_Target_2XX/4XX/5XX_Count, TargetResponseTime, HealthyHostCount), `AWS/Route53`
+   * HealthCheckStatus and HealthCheckPercentageHealthy in us-east-1, `AWS/DynamoDB` ReplicationLatency and
+   * PendingReplicationCount (TableName, ReceivingRegion). intervalMs 0: none.
+   */
+  metrics: { intervalMs: number; tableName: string };
   timing: SandboxTiming;
   /** Every port the sandbox bound, so `down` can check they are free again. */
   ports: number[];

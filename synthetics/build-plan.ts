@@ -143,6 +143,8 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
       plan = {
         ...base,
         scenario: 'regional-probe',
+        // Regions are addressed directly: no name resolution to refresh, so kept-alive connections lose nothing.
+        http: { ...base.http, noConnectionReuse: false },
         durationMs: overrides.durationMs ?? c.duration,
         vantages: [],
         healthPath: c.healthPath,
@@ -182,6 +184,8 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
       plan = {
         ...base,
         scenario: 'read-your-writes',
+        // Regions are addressed directly; new connections for every poll would only add load and lag.
+        http: { ...base.http, noConnectionReuse: false },
         durationMs: overrides.durationMs ?? c.duration,
         vantages: [],
         itemsPath: c.itemsPath,

@@ -36,11 +36,22 @@ export type PlanThresholds = Record<string, string[]>;
 export interface PlanHttp {
   /**
    * Open a new connection for every request. k6 resolves names only on new connections, so kept-alive
-   * connections would hide a DNS-level failover from the client.
+   * connections would hide a DNS-level failover from the client. The launcher turns it off for scenarios that
+   * address regions directly.
    */
   noConnectionReuse: boolean;
   /** Per-request timeout. */
   timeoutMs: number;
+}
+
+/**
+ * Grafana Cloud k6 options (`options.cloud`): the project and how the VUs are spread across load zones. Only read
+ * when the scenario runs in Grafana Cloud k6; a local or k6-operator run ignores it.
+ * @see https://grafana.com/docs/grafana-cloud/testing/k6/author-run/use-load-zones/
+ */
+export interface PlanCloud {
+  projectID?: number;
+  distribution?: Record<string, { loadZone: string; percent: number }>;
 }
 
 interface PlanBase {
@@ -61,6 +72,8 @@ interface PlanBase {
   thresholds: PlanThresholds;
   /** Statistics k6 computes for Trend metrics in its end-of-test summary. */
   summaryTrendStats: string[];
+  /** Grafana Cloud k6 options, written into the scenario options when present. */
+  cloud?: PlanCloud;
 }
 
 /** `global-traffic.ts`: one arrival-rate scenario per vantage against that vantage's endpoint. */

@@ -98,15 +98,29 @@ export function register(program: Command, io: CliIo): void {
     .action((o: CommonOptions & { region: string; percent: string }) =>
       runFaults([{ spec: { kind: 'shift-weight', region: o.region, percent: Number(o.percent) }, path: '--percent' }], o, io),
     );
-  common(chaos.command('start-experiment').description('create and start an FIS experiment from a template in chaos.experiments'))
-    .requiredOption('--template <name>', 'experiment template name')
-    .action((o: CommonOptions & { template: string }) =>
-      runFaults([{ spec: { kind: 'fis-experiment', template: o.template }, path: '--template' }], o, io),
-    );
+  common(
+    chaos.command('start-experiment').description('start an FIS experiment: a template from chaos.experiments, or an existing one by id'),
+  )
+    .option('--template <name>', 'experiment template name in chaos.experiments (created, started, deleted on undo)')
+    .option('--template-id <id>', 'an existing experiment template id (started, stopped on undo, left in place); needs --region')
+    .option('--region <region>', 'the region of --template-id')
+    .action((o: CommonOptions & { template?: string; templateId?: string; region?: string }) => {
+      const problems: ConfigProblem[] = [];
+      if ((o.template === undefined) === (o.templateId === undefined))
+        problems.push({ path: '--template', message: 'expected exactly one of --template or --template-id' });
+      if (o.templateId !== undefined && o.region === undefined)
+        problems.push({ path: '--region', message: 'expected the region of --template-id' });
+      if (problems.length) throw new ConfigError(problems);
+      const spec: FaultSpec =
+        o.templateId !== undefined
+          ? { kind: 'fis-experiment', templateId: o.templateId, region: o.region as string }
+          : { kind: 'fis-experiment', template: o.template as string };
+      return runFaults([{ spec, path: o.templateId !== undefined ? '--region' : '--template' }], o, io);
+    });
   common(chaos.command('run').description('apply several faults in order, hold, then undo them newest first'))
     .requiredOption(
       '--fault <spec...>',
-      'invert-health-check:<region>, shift-weight:<region>:<percent> or fis-experiment:<template>; repeat for several',
+      'invert-health-check:<region>, shift-weight:<region>:<percent>, fis-experiment:<template> or fis-experiment:<region>:<template id>; repeat for several',
     )
     .action((o: CommonOptions & { fault: string[] }) =>
       runFaults(

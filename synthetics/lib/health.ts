@@ -20,6 +20,14 @@ export interface HealthReport {
   checks: DependencyCheck[];
 }
 
+/** Overall status words of a region that still serves with a non-critical dependency down. */
+const DEGRADED = ['degraded', 'warn', 'warning'];
+
+/** True when an overall status says the region serves: healthy, or degraded by a non-critical dependency. */
+export function isServingStatus(value: unknown): boolean {
+  return isHealthyStatus(value) || (typeof value === 'string' && DEGRADED.includes(value.toLowerCase()));
+}
+
 export function isHealthyStatus(value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   return typeof value === 'string' && HEALTHY.includes(value.toLowerCase());

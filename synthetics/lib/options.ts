@@ -58,5 +58,7 @@ export function baseOptions(plan: RunPlan): Options {
     thresholds: plan.thresholds,
     summaryTrendStats: plan.summaryTrendStats,
     noConnectionReuse: plan.http.noConnectionReuse,
+    // Grafana Cloud k6 reads the load-zone distribution from the script's options.
+    ...(plan.cloud ? { cloud: plan.cloud } : {}),
   };
 }

@@ -16,18 +16,33 @@ export const CLIENT_SCRIPT = String.raw`
   function utc(ts) { return uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'); }
   function fmt(v, digits) { return v == null ? '-' : Number(v).toFixed(digits); }
 
-  var markers = [];
+  var faultMarkers = [];
   data.faults.forEach(function (f) {
-    markers.push({ kind: 'fault', at: f.appliedAt, label: f.kind + ' ' + f.region });
-    if (f.undoneAt != null) markers.push({ kind: 'restore', at: f.undoneAt, label: 'restored ' + f.region });
+    faultMarkers.push({ kind: 'fault', at: f.appliedAt, label: f.kind + ' ' + f.region });
+    if (f.undoneAt != null) faultMarkers.push({ kind: 'restore', at: f.undoneAt, label: 'restored ' + f.region });
   });
+  // What the failover gate measured (verdict.json): detection for every vantage, failover and rebalance per vantage.
+  function markersOf(vantage) {
+    var out = faultMarkers.slice();
+    (data.failover || []).forEach(function (f) {
+      if (f.detectedAt != null) out.push({ kind: 'detected', at: f.detectedAt, label: 'detected' });
+      f.vantages.forEach(function (v) {
+        if (v.vantage !== vantage) return;
+        if (v.failoverAt != null) out.push({ kind: 'failover', at: v.failoverAt, label: 'failed over' });
+        if (v.rebalancedAt != null) out.push({ kind: 'rebalanced', at: v.rebalancedAt, label: 'rebalanced' });
+      });
+    });
+    return out;
+  }
 
   // Fault and restore markers are DOM lines over the plot, placed on every redraw (zoom, resize), so they stay
   // readable, hoverable and testable apart from the canvas.
-  function markerPlugin(withLabels) {
+  function markerPlugin(withLabels, vantage) {
+    var markers = markersOf(vantage);
     return {
       hooks: {
-        ready: [function (u) {
+        // Created at init, so they exist for the first draw (uPlot draws before it calls 'ready').
+        init: [function (u) {
           markers.forEach(function (m) {
             var el = document.createElement('div');
             el.className = 'cw-marker cw-marker-' + m.kind;
@@ -35,7 +50,7 @@ export const CLIENT_SCRIPT = String.raw`
             el.title = m.label + ' at ' + new Date(m.at).toISOString();
             if (withLabels) {
               var label = document.createElement('span');
-              label.textContent = (m.kind === 'fault' ? '\u26A1 ' : '\u2713 ') + m.label;
+              label.textContent = (m.kind === 'fault' ? '\u26A1 ' : m.kind === 'restore' ? '\u2713 ' : '') + m.label;
               el.appendChild(label);
             }
             u.over.appendChild(el);
@@ -68,7 +83,7 @@ export const CLIENT_SCRIPT = String.raw`
   var LEFT = 90;
   var RIGHT = 56;
   function rightSpacer() {
-    return { side: 1, size: RIGHT, grid: { show: false }, ticks: { show: false }, values: function () { return []; } };
+    return { side: 1, size: RIGHT, label: ' ', grid: { show: false }, ticks: { show: false }, values: function () { return []; } };
   }
 
   function make(kind, vantage, el, height, opts, plotData) {
@@ -79,7 +94,7 @@ export const CLIENT_SCRIPT = String.raw`
       scales: Object.assign({ x: { time: true, range: [data.window.start / 1000, data.window.end / 1000 + 1] } }, opts.scales || {}),
       axes: opts.axes,
       series: opts.series,
-      plugins: (opts.plugins || []).concat([markerPlugin(kind === 'share')]),
+      plugins: (opts.plugins || []).concat([markerPlugin(kind === 'share', vantage)]),
       legend: opts.legend || { show: true },
     };
     var s = size(el, height);

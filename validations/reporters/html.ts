@@ -241,6 +241,10 @@ tr.unhealthy td:nth-child(2) { color: #b02a2a; font-weight: 600; }
 .cw-marker { position: absolute; top: 0; bottom: 0; width: 0; pointer-events: none; z-index: 5; }
 .cw-marker-fault { border-left: 2px dashed #d43c3c; }
 .cw-marker-restore { border-left: 2px dashed #2e9e5b; }
+.cw-marker-detected { border-left: 2px dotted #e08a00; }
+.cw-marker-failover, .cw-marker-rebalanced { border-left: 2px dotted #1f5f99; }
+.cw-marker-detected span { color: #8a5a00; top: 18px; }
+.cw-marker-failover span, .cw-marker-rebalanced span { color: #1f5f99; top: 34px; }
 .cw-marker span { position: absolute; top: 2px; left: 4px; white-space: nowrap; font-size: 11px; background: rgba(255,255,255,.85); padding: 0 4px; border-radius: 3px; }
 .cw-marker-fault span { color: #b02a2a; }
 .cw-marker-restore span { color: #1d6b3d; }

@@ -1,47 +1,23 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
-import { faultEvents, type LedgerEntry } from '../../chaos/ledger-entry.ts';
 import { InfrastructureError } from '../../config/errors.ts';
-import { parseK6Line } from '../k6-output.ts';
+import { readInto } from '../read-points.ts';
+import { readFaults, readHealth } from '../run-inputs.ts';
 import {
+  type FailoverMarks,
   type GateRow,
-  type HealthObservation,
   healthBands,
   type ReportData,
   ReportSeriesBuilder,
   type ReportVerdict,
   type RunInfo,
+  type VerdictKind,
 } from './report-data.ts';
 
 // Reads a run folder (.crosswind/runs/<stamp>-<mode>/: run.json, k6/*.ndjson[.gz], ledger.jsonl, health.jsonl,
 // verdict.json) into the report's data. Every file but the k6 output is optional, so a report can be drawn for a
 // run that crashed half way.
-
-async function* lines(path: string): AsyncGenerator<string> {
-  const raw = createReadStream(path);
-  const input = path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-  yield* createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-}
-
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  if (!existsSync(path)) return [];
-  const out: T[] = [];
-  let n = 0;
-  for await (const line of lines(path)) {
-    n++;
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch (err) {
-      // A crashed writer leaves at most a torn last line; anything else is a broken file.
-      throw new InfrastructureError(`${path}:${n}: not a JSON line (${(err as Error).message})`, { cause: err });
-    }
-  }
-  return out;
-}
 
 /** The k6 NDJSON files of a run folder (`k6/*.ndjson`, `*.jsonl`, gzipped or not), sorted; summaries and plans are not points. */
 export async function k6OutputFiles(folder: string): Promise<string[]> {
@@ -54,66 +30,83 @@ export async function k6OutputFiles(folder: string): Promise<string[]> {
 }
 
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const asNumber = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
-function verdictKind(v: unknown): ReportVerdict['kind'] | undefined {
-  const s = asString(v)?.toLowerCase();
-  if (!s) return undefined;
-  if (['approve', 'approved', 'pass', 'passed'].includes(s)) return 'approve';
-  if (['rollback', 'rolled-back', 'rolledback', 'fail', 'failed'].includes(s)) return 'rollback';
-  if (s === 'inconclusive') return 'inconclusive';
-  return undefined;
+/** The verdict.json schema version this report reads (validations/reporters/verdict-document.ts). */
+const VERDICT_SCHEMA_VERSION = 1;
+
+interface VerdictJsonV1 {
+  schemaVersion: number;
+  verdict: VerdictKind;
+  reasons: { gate: string; measure: string; groupLabel: string; message: string }[];
+  gates: {
+    gate: string;
+    measure: string;
+    groupLabel: string;
+    status: GateRow['verdict'];
+    measured: number | null;
+    op: string;
+    bound: number;
+    unit: string;
+    samples: number;
+    minSamples: number;
+    reason: string;
+  }[];
+  failover?: {
+    fault: { id: string };
+    detectedAt: string | null;
+    detectionSeconds: number | null;
+    vantages: {
+      vantage: string;
+      failoverAt: string | null;
+      failoverSeconds: number | null;
+      rebalancedAt: string | null;
+      rebalanceSeconds: number | null;
+    }[];
+  }[];
 }
 
-function rowVerdict(v: unknown): GateRow['verdict'] {
-  const k = verdictKind(v);
-  return k === 'approve' ? 'pass' : k === 'rollback' ? 'fail' : 'inconclusive';
-}
-
-function reasonText(r: unknown): string {
-  if (typeof r === 'string') return r;
-  if (r && typeof r === 'object') {
-    const o = r as Record<string, unknown>;
-    return asString(o.message) ?? asString(o.reason) ?? JSON.stringify(r);
-  }
-  return String(r);
-}
-
-function boundText(b: unknown, op: unknown): string {
-  if (b === undefined || b === null) return '';
-  if (typeof b === 'object') {
-    const o = b as Record<string, unknown>;
-    return `${asString(o.op) ?? asString(op) ?? '<='} ${o.value ?? ''}`.trim();
-  }
-  return `${asString(op) ?? '<='} ${b}`;
-}
+const time = (iso: string | null | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
 
 /**
- * The verdict and gate rows of a `verdict.json`. Reads the fields by their meaning rather than one exact shape, so
- * the report keeps working across versions of the validations' JSON schema.
+ * The verdict, gate rows and failover timelines of a `verdict.json` (schema version 1, as `crosswind gate` writes it;
+ * see validations/reporters/README.md). Ratios are shown as percentages. A version this report does not know is
+ * shown as no verdict, with the reason, rather than misread.
  */
-export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: GateRow[] } {
-  if (!raw || typeof raw !== 'object') return { verdict: { kind: 'none', reasons: [] }, gates: [] };
-  const o = raw as Record<string, unknown>;
-  const v = (o.verdict && typeof o.verdict === 'object' ? o.verdict : o) as Record<string, unknown>;
-  const kind = verdictKind(typeof o.verdict === 'string' ? o.verdict : (v.kind ?? v.outcome ?? v.status)) ?? 'none';
-  const reasons = (Array.isArray(v.reasons) ? v.reasons : Array.isArray(o.reasons) ? o.reasons : []).map(reasonText);
-  const list = [o.gates, o.results, v.gates, v.results].find(Array.isArray) as unknown[] | undefined;
-  const gates = (list ?? []).map((g): GateRow => {
-    const r = (g ?? {}) as Record<string, unknown>;
-    const group = r.group;
+export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: GateRow[]; failover: FailoverMarks[] } {
+  const doc = raw as Partial<VerdictJsonV1> | null;
+  if (!doc || typeof doc !== 'object' || doc.schemaVersion !== VERDICT_SCHEMA_VERSION) {
+    const version = doc && typeof doc === 'object' ? String(doc.schemaVersion) : 'none';
     return {
-      gate: asString(r.name) ?? asString(r.gate) ?? asString(r.id) ?? '',
-      group: typeof group === 'string' ? group : group && typeof group === 'object' ? JSON.stringify(group) : '',
-      measured: asNumber(r.measured ?? r.value),
-      bound: boundText(r.bound ?? r.threshold, r.op ?? r.comparison),
-      samples: asNumber(r.samples),
-      unit: asString(r.unit) ?? '',
-      verdict: rowVerdict(r.verdict ?? r.kind ?? r.outcome ?? r.status),
-      detail: asString(r.detail) ?? asString(r.message) ?? (Array.isArray(r.reasons) ? r.reasons.map(reasonText).join('; ') : ''),
+      verdict: {
+        kind: 'none',
+        reasons: [`verdict.json has schema version ${version}; this report reads version ${VERDICT_SCHEMA_VERSION}`],
+      },
+      gates: [],
+      failover: [],
+    };
+  }
+  const gates = (doc.gates ?? []).map((g): GateRow => {
+    const ratio = g.unit === 'ratio';
+    return {
+      gate: g.measure ? `${g.gate}: ${g.measure}` : g.gate,
+      group: g.groupLabel === 'all' ? '' : g.groupLabel,
+      measured: g.measured === null ? null : ratio ? g.measured * 100 : g.measured,
+      bound: `${g.op} ${ratio ? g.bound * 100 : g.bound}`,
+      samples: g.samples,
+      unit: ratio ? '%' : g.unit === 'value' || g.unit === 'count' ? '' : g.unit,
+      verdict: g.status,
+      detail: g.samples < g.minSamples ? `${g.reason} (minimum ${g.minSamples} samples)` : g.reason,
     };
   });
-  return { verdict: kind === 'none' ? { kind, reasons } : { kind, reasons }, gates };
+  const failover = (doc.failover ?? []).map(
+    (f): FailoverMarks => ({
+      faultId: f.fault.id,
+      detectedAt: time(f.detectedAt),
+      vantages: f.vantages.map((v) => ({ vantage: v.vantage, failoverAt: time(v.failoverAt), rebalancedAt: time(v.rebalancedAt) })),
+    }),
+  );
+  const reasons = (doc.reasons ?? []).map((r) => r.message);
+  return { verdict: { kind: doc.verdict ?? 'inconclusive', reasons }, gates, failover };
 }
 
 /**
@@ -137,23 +130,11 @@ export async function readReportData(folder: string): Promise<ReportData> {
   };
 
   const builder = new ReportSeriesBuilder();
-  for (const file of files) {
-    let n = 0;
-    for await (const line of lines(file)) {
-      n++;
-      let parsed: ReturnType<typeof parseK6Line>;
-      try {
-        parsed = parseK6Line(line);
-      } catch (err) {
-        throw new InfrastructureError(`${file}:${n}: not a k6 JSON output line (${(err as Error).message})`, { cause: err });
-      }
-      if (parsed?.kind === 'point') builder.add(parsed.point);
-    }
-  }
-
-  const ledger = await readJsonLines<LedgerEntry>(join(folder, 'ledger.jsonl'));
-  const faults = faultEvents(ledger);
-  const observations = await readJsonLines<HealthObservation>(join(folder, 'health.jsonl'));
+  await readInto(files, builder.add);
+  const ledgerFile = join(folder, 'ledger.jsonl');
+  const healthFile = join(folder, 'health.jsonl');
+  const faults = existsSync(ledgerFile) ? await readFaults(ledgerFile) : [];
+  const observations = existsSync(healthFile) ? await readHealth(healthFile) : [];
 
   // The timeline spans the run as run.json states it, widened to every point, fault and health observation.
   const seen = builder.finish();
@@ -170,11 +151,12 @@ export async function readReportData(folder: string): Promise<ReportData> {
   const window = { start: Math.min(...times), end: Math.max(...times) };
 
   const verdictFile = join(folder, 'verdict.json');
-  const { verdict, gates } = existsSync(verdictFile)
+  const { verdict, gates, failover } = existsSync(verdictFile)
     ? verdictFromJson(JSON.parse(await readFile(verdictFile, 'utf8')))
     : {
         verdict: { kind: 'none' as const, reasons: ['no verdict.json in the run folder: run crosswind gate to judge this run'] },
         gates: [],
+        failover: [],
       };
 
   const configured = Array.isArray(runJson.regions)
@@ -193,6 +175,7 @@ export async function readReportData(folder: string): Promise<ReportData> {
     regions,
     window: series.window,
     faults,
+    failover,
     health: healthBands(observations, series.window.end + 999),
     vantages: series.vantages,
     servedMetric: series.servedMetric,

@@ -1,5 +1,6 @@
 import type { FaultEvent } from '../../chaos/ledger-entry.ts';
-import type { K6Point } from '../k6-output.ts';
+import type { HealthObservation } from '../failover-timeline.ts';
+import { percentileSorted } from '../series.ts';
 
 /**
  * What the HTML report shows, as plain data: the verdict, the gate table, the faults, the health-check bands and,
@@ -17,6 +18,8 @@ export interface ReportData {
   /** Start and end of the timeline, ms since the epoch (whole seconds). */
   window: { start: number; end: number };
   faults: FaultEvent[];
+  /** When each fault was detected, and when each vantage failed over and rebalanced (from verdict.json). */
+  failover: FailoverMarks[];
   health: HealthBand[];
   vantages: VantageSeries[];
   /** The metric whose `served_by` tag gave the traffic shares, or undefined when no point carried one. */
@@ -50,13 +53,14 @@ export interface GateRow {
   detail: string;
 }
 
-/** One observation of `health.jsonl`: a region's health check as Route 53 (or the sandbox edge) reported it. */
-export interface HealthObservation {
-  time: number;
-  region: string;
-  healthy: boolean;
-  source?: string;
+/** The failover timeline of one fault, as the failover gate measured it (ms since the epoch). */
+export interface FailoverMarks {
+  faultId: string;
+  detectedAt?: number;
+  vantages: { vantage: string; failoverAt?: number; rebalancedAt?: number }[];
 }
+
+export type { HealthObservation };
 
 /** A stretch of time in which a region's health check kept one status; `[from, to)` in ms. */
 export interface HealthBand {
@@ -92,18 +96,9 @@ const UNKNOWN_REGIONS = new Set(['', 'unknown', 'none']);
 /** Metrics with one point per request that may carry `served_by`, most telling first. */
 const SERVED_METRICS = ['request_duration', 'request_failed', 'http_reqs'];
 
-/**
- * The p-th percentile (0-100) of values by k6's method (sorted, i = p/100 * (n-1), linear interpolation).
- * @see https://grafana.com/docs/k6/latest/using-k6/metrics/reference/
- */
+/** k6's percentile of sorted values, or null (no sample) rather than NaN, so the series stay JSON. */
 function percentile(sorted: Float64Array, p: number): number | null {
-  const n = sorted.length;
-  if (n === 0) return null;
-  const i = (p / 100) * (n - 1);
-  const lo = Math.floor(i);
-  const a = sorted[lo] as number;
-  const b = sorted[Math.min(lo + 1, n - 1)] as number;
-  return a + (b - a) * (i - lo);
+  return sorted.length ? percentileSorted(sorted, p) : null;
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
@@ -135,8 +130,8 @@ export class ReportSeriesBuilder {
     return getOrAdd(this.vantages, name, () => ({ failed: new Map(), durations: new Map() }));
   }
 
-  add(point: K6Point): void {
-    const { metric, tags, time, value } = point;
+  /** A K6PointSink: pass `builder.add` to the validations reader (`readInto`). */
+  readonly add = (metric: string, tags: Readonly<Record<string, string>>, time: number, value: number): void => {
     const second = Math.floor(time / 1000);
     const vantageName = tags.vantage ?? 'all';
     if (metric === 'http_req_duration') {
@@ -160,7 +155,7 @@ export class ReportSeriesBuilder {
     }
     if (time < this.minTime) this.minTime = time;
     if (time > this.maxTime) this.maxTime = time;
-  }
+  };
 
   /**
    * The metric whose points say who served each request. k6 fixes a request's tags before its response arrives, so

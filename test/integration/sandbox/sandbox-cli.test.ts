@@ -37,7 +37,7 @@ describe('crosswind sandbox up / deploy / down', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('starts in the foreground, prints the endpoints, deploys a version, and `down` leaves no process and no bound port', async () => {
+  it('starts in the foreground, prints the endpoints, deploys a version, sets faults, and `down` leaves no process and no bound port', async () => {
     const stateFile = join(dir, 'state.json');
     const started = Date.now();
     up = spawn(process.execPath, [BIN, 'sandbox', 'up', '--state', stateFile, '--health-interval-ms', '300'], {
@@ -77,6 +77,27 @@ describe('crosswind sandbox up / deploy / down', function () {
     const bad = await crosswind(['sandbox', 'deploy', '--region', 'mars-1', '--version', '2', '--error-rate', '7', '--state', stateFile]);
     expect(bad.code).to.equal(2);
     expect(bad.stderr).to.include('--error-rate');
+
+    const use1 = state.regions.find((r) => r.name === 'us-east-1');
+    const health = async () => {
+      const res = await fetch(`${use1?.endpoint}/health`).catch(() => undefined);
+      await res?.arrayBuffer();
+      return res?.status ?? 0;
+    };
+    const faulted = await crosswind(['sandbox', 'fault', '--region', 'us-east-1', '--dependency-down', 'database', '--state', stateFile]);
+    expect(faulted.code, faulted.stderr).to.equal(0);
+    expect(await health()).to.equal(503);
+    const status = await crosswind(['sandbox', 'status', '--state', stateFile]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(/us-east-1\s+\S+ \(\S+: HTTP Status Code 503/);
+    expect(status.stdout).to.match(/dependenciesDown=database/);
+    expect(status.stdout).to.match(/vantage-eu\s+\S+ -> eu-west-1\.regions\.\S+\s+eu-west-1/);
+    const cleared = await crosswind(['sandbox', 'fault', '--region', 'us-east-1', '--clear', '--state', stateFile]);
+    expect(cleared.code, cleared.stderr).to.equal(0);
+    expect(await health()).to.equal(200);
+    const noFault = await crosswind(['sandbox', 'fault', '--region', 'us-east-1', '--dependency-down', 'disk', '--state', stateFile]);
+    expect(noFault.code).to.equal(2);
+    expect(noFault.stderr).to.include('--dependency-down');
 
     const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
     for (const pid of pids) expect(alive(pid), `pid ${pid} before down`).to.equal(true);

@@ -48,8 +48,13 @@ describe('sandbox: FIS effects and replication', function () {
     return r;
   };
 
-  for (const endpointKind of ['the sandbox API', 'moto directly'] as const) {
-    it(`aws:ecs:stop-task on us-west-2 through ${endpointKind}: health fails, the edge routes away, GetHealthCheckStatus says unhealthy; StopExperiment heals`, async () => {
+  const cases = [
+    { actionId: 'aws:ecs:stop-task', endpointKind: 'the sandbox API', failure: /^Failure: Connection refused/ },
+    { actionId: 'aws:ecs:stop-task', endpointKind: 'moto directly', failure: /^Failure: Connection refused/ },
+    { actionId: 'aws:network:disrupt-connectivity', endpointKind: 'the sandbox API', failure: /^Failure: Timed out/ },
+  ] as const;
+  for (const { actionId, endpointKind, failure } of cases) {
+    it(`${actionId} on us-west-2 through ${endpointKind}: health fails, the edge routes away, GetHealthCheckStatus says unhealthy; StopExperiment heals`, async () => {
       const { aws } = sandbox.state;
       const usw2 = region('us-west-2');
       const fis = new FisClient({
@@ -66,7 +71,7 @@ describe('sandbox: FIS effects and replication', function () {
       });
       const westVantage = sandbox.state.vantages.find((v) => v.nearestRegion === 'us-west-2');
       try {
-        const started = await fis.send(new StartExperimentCommand({ experimentTemplateId: usw2.experimentTemplates['aws:ecs:stop-task'] }));
+        const started = await fis.send(new StartExperimentCommand({ experimentTemplateId: usw2.experimentTemplates[actionId] }));
         const id = started.experiment?.id ?? '';
         await until('us-west-2 /health to fail', async () => (await status(`${usw2.endpoint}/health`)) === 0, 5000);
         await until(
@@ -79,7 +84,7 @@ describe('sandbox: FIS effects and replication', function () {
           10_000,
         );
         const hc = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: usw2.healthCheckId }));
-        expect(hc.HealthCheckObservations?.[0]?.StatusReport?.Status).to.match(/^Failure: Connection refused/);
+        expect(hc.HealthCheckObservations?.[0]?.StatusReport?.Status).to.match(failure);
 
         await fis.send(new StopExperimentCommand({ id }));
         await until('us-west-2 /health to answer 200', async () => (await status(`${usw2.endpoint}/health`)) === 200, 5000);
@@ -96,8 +101,8 @@ describe('sandbox: FIS effects and replication', function () {
           (e) => e.kind === 'fis-action' && e.experimentId === id,
         );
         expect(entries.map((e) => (e.kind === 'fis-action' ? `${e.phase}:${e.actionId}:${e.region}` : ''))).to.deep.equal([
-          'start:aws:ecs:stop-task:us-west-2',
-          'stop:aws:ecs:stop-task:us-west-2',
+          `start:${actionId}:us-west-2`,
+          `stop:${actionId}:us-west-2`,
         ]);
       } finally {
         fis.destroy();

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
@@ -38,7 +39,7 @@ describe('sandbox: Route 53 semantics at the edge', function () {
 
   before(async () => {
     const dir = join(tmpdir(), `crosswind-sandbox-${process.pid}-${Date.now()}`);
-    sandbox = await startSandbox({ stateFile: join(dir, 'state.json'), timing: TIMING });
+    sandbox = await startSandbox({ stateFile: join(dir, 'state.json'), timing: TIMING, metricsIntervalMs: 300 });
     const { aws } = sandbox.state;
     route53 = new Route53Client({
       region: 'us-east-1',
@@ -111,5 +112,74 @@ describe('sandbox: Route 53 semantics at the edge', function () {
     const back = parseGroundTruth(await readFile(sandbox.state.groundTruthLog, 'utf8'));
     expect(back.some((e) => e.kind === 'health' && e.region === 'us-east-1' && e.healthy)).to.equal(true);
     expect(back.some((e) => e.kind === 'route' && e.to === 'us-east-1' && e.from !== null)).to.equal(true);
+  });
+
+  it('publishes load balancer, Route 53 and replication metrics into CloudWatch as AWS names them', async () => {
+    const use1 = sandbox.state.regions.find((r) => r.name === 'us-east-1');
+    const euw1 = sandbox.state.regions.find((r) => r.name === 'eu-west-1');
+    if (!use1 || !euw1) throw new Error('regions missing');
+    const started = new Date(Date.now() - 60_000);
+    for (let i = 0; i < 10; i++)
+      await (await fetch(`${use1.endpoint}/api/items/m${i}`, { method: 'PUT', body: JSON.stringify({ value: i }) })).arrayBuffer();
+    const { aws } = sandbox.state;
+    const query = async (
+      region: string,
+      queries: { id: string; namespace: string; metric: string; dims: Record<string, string>; stat: string }[],
+    ) => {
+      const cw = new CloudWatchClient({ region, endpoint: aws.endpoints.cloudwatch, credentials: { ...aws.credentials }, maxAttempts: 2 });
+      try {
+        const out = await cw.send(
+          new GetMetricDataCommand({
+            StartTime: started,
+            EndTime: new Date(Date.now() + 60_000),
+            MetricDataQueries: queries.map((q) => ({
+              Id: q.id,
+              MetricStat: {
+                Metric: {
+                  Namespace: q.namespace,
+                  MetricName: q.metric,
+                  Dimensions: Object.entries(q.dims).map(([Name, Value]) => ({ Name, Value })),
+                },
+                Period: 60,
+                Stat: q.stat,
+              },
+            })),
+          }),
+        );
+        return Object.fromEntries((out.MetricDataResults ?? []).map((r) => [r.Id, (r.Values ?? []).reduce((a, b) => a + b, 0)]));
+      } finally {
+        cw.destroy();
+      }
+    };
+    await until(
+      'ten requests counted for the us-east-1 load balancer',
+      async () =>
+        (
+          await query('us-east-1', [
+            { id: 'req', namespace: 'AWS/ApplicationELB', metric: 'RequestCount', dims: { LoadBalancer: use1.loadBalancer }, stat: 'Sum' },
+          ])
+        ).req === 10,
+      10_000,
+    );
+    await until(
+      'replication latency reported for eu-west-1',
+      async () =>
+        ((
+          await query('eu-west-1', [
+            {
+              id: 'lag',
+              namespace: 'AWS/DynamoDB',
+              metric: 'ReplicationLatency',
+              dims: { TableName: sandbox.state.metrics.tableName, ReceivingRegion: 'eu-west-1' },
+              stat: 'SampleCount',
+            },
+          ])
+        ).lag ?? 0) >= 10,
+      10_000,
+    );
+    const health = await query('us-east-1', [
+      { id: 'hc', namespace: 'AWS/Route53', metric: 'HealthCheckStatus', dims: { HealthCheckId: use1.healthCheckId }, stat: 'Maximum' },
+    ]);
+    expect(health.hc).to.be.greaterThan(0);
   });
 });

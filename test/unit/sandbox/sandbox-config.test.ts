@@ -18,6 +18,7 @@ const region = (name: string, port: number) => ({
   target: `${name}.regions.sandbox.crosswind.test`,
   experimentTemplates: {},
   alarms: [],
+  loadBalancer: `app/crosswind-sandbox-${name}/0`,
 });
 
 const STATE: SandboxState = {
@@ -50,6 +51,7 @@ const STATE: SandboxState = {
     { name: 'vantage-us-east', endpoint: 'http://127.0.0.1:8000', nearestRegion: 'us-east-1', latencyMs: {}, resolverIp: '127.0.100.2' },
   ],
   groundTruthLog: '/tmp/gt.jsonl',
+  metrics: { intervalMs: 0, tableName: 't' },
   timing: { healthIntervalMs: 1000, failureThreshold: 3, healthTimeoutMs: 800, dnsTtlMs: 1500, replicationLagMs: 500 },
   ports: [],
 };

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import type { ConfigProblem } from '../../config/errors.ts';
+import type { CliIo } from '../io.ts';
+import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
+
+interface ProbeFlags {
+  config?: string;
+  cycles?: string;
+  publish: boolean;
+  createAlarms?: boolean;
+}
+
+/** `crosswind probe`: short k6 cycles judged by sliding-window gates, results published to CloudWatch. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('probe')
+    .description('probe every region from every vantage in short k6 cycles; sliding-window gates; metrics to CloudWatch')
+    .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
+    .option('--cycles <n>', 'cycles to run (default: probe.cycles; 0 runs until stopped)')
+    .option('--no-publish', 'do not publish to CloudWatch')
+    .option('--create-alarms', 'create one CloudWatch alarm per vantage and region on the error rate')
+    .action(async (flags: ProbeFlags) => {
+      const problems: ConfigProblem[] = [];
+      const cycles = intFlag(problems, '--cycles', flags.cycles, 0);
+      const { config, file } = await loadWithFlagProblems(flags.config, problems);
+      refuse(problems, file);
+      const probe = {
+        ...config.probe,
+        cycles: cycles ?? config.probe.cycles,
+        cloudwatch: {
+          ...config.probe.cloudwatch,
+          enabled: config.probe.cloudwatch.enabled && flags.publish,
+          createAlarms: config.probe.cloudwatch.createAlarms || (flags.createAlarms ?? false),
+        },
+      };
+      const { probeCommand } = await import('../../pipelines/probe.ts');
+      await probeCommand({ config: { ...config, probe }, io });
+    });
+}

@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import type { ConfigProblem } from '../../config/errors.ts';
+import { buildRolloutPlan, renderRolloutPlan } from '../../pipelines/rollout-plan.ts';
+import { waveProblems } from '../../pipelines/waves.ts';
+import type { CliIo } from '../io.ts';
+import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
+
+interface RolloutFlags {
+  config?: string;
+  version: string;
+  previousVersion?: string;
+  fromWave?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:-]*$/;
+
+/** `crosswind rollout --version <v>`: region by region, gated, baked, rolled back and halted on failure. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('rollout')
+    .description(
+      'deploy a version region by region: deploy hook, DNS weight steps, synthetic traffic, gates, bake; roll back and halt on failure',
+    )
+    .requiredOption('--version <version>', 'the version to deploy (passed to the hooks as VERSION)')
+    .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
+    .option('--previous-version <version>', 'the version to roll back to (default: read from each region before deploying)')
+    .option('--from-wave <n>', 'resume at wave n (1-based); earlier waves are taken as deployed')
+    .option('--dry-run', 'print the plan and change nothing')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(async (flags: RolloutFlags) => {
+      const problems: ConfigProblem[] = [];
+      if (!VERSION.test(flags.version))
+        problems.push({
+          path: '--version',
+          message: `expected a version of letters, digits, ".", "_", "+", ":" or "-", got ${JSON.stringify(flags.version)}`,
+        });
+      if (flags.previousVersion !== undefined && !VERSION.test(flags.previousVersion)) {
+        problems.push({
+          path: '--previous-version',
+          message: `expected a version of letters, digits, ".", "_", "+", ":" or "-", got ${JSON.stringify(flags.previousVersion)}`,
+        });
+      }
+      const fromWave = intFlag(problems, '--from-wave', flags.fromWave, 1);
+      const { config, file } = await loadWithFlagProblems(flags.config, problems);
+      const regions = config.regions.map((r) => r.name);
+      problems.push(...waveProblems(regions, config.rollout));
+      if (fromWave !== undefined && fromWave > regions.length) {
+        problems.push({ path: '--from-wave', message: `expected a wave from 1 to ${regions.length}, got ${fromWave}` });
+      }
+      if (!flags.dryRun && !config.rollout.hooks.deploy)
+        problems.push({ path: 'rollout.hooks.deploy', message: 'required to roll out (a shell command that deploys $VERSION to $REGION)' });
+      if (!flags.dryRun && !config.rollout.hooks.rollback)
+        problems.push({
+          path: 'rollout.hooks.rollback',
+          message: 'required to roll out (a shell command that puts $PREVIOUS_VERSION back in $REGION)',
+        });
+      if (!flags.dryRun && !flags.previousVersion && !config.rollout.versionPath) {
+        problems.push({
+          path: '--previous-version',
+          message: 'required when rollout.versionPath is not set (crosswind must know what to roll back to)',
+        });
+      }
+      refuse(problems, file);
+      const plan = buildRolloutPlan(regions, config.rollout, flags.version, fromWave ?? 1);
+      if (flags.dryRun) {
+        for (const line of renderRolloutPlan(plan)) io.out(line);
+        return;
+      }
+      const { rolloutCommand } = await import('../../pipelines/rollout.ts');
+      await rolloutCommand({ config, plan, io, previousVersion: flags.previousVersion, yes: flags.yes ?? false });
+    });
+}

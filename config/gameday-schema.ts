@@ -1,0 +1,113 @@
+import { z } from 'zod';
+
+// The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
+// every vantage, force the target region's health check unhealthy, watch the traffic shift, run functional checks on
+// the survivors, restore, and verify the traffic rebalances. Durations are seconds (fractions allowed, so the
+// sandbox's scaled-down drills fit the same schema).
+
+const seconds = z.number().positive({ message: 'expected a positive number of seconds' });
+
+/** One fault the inject phase applies, through the fault ledger. */
+export const gamedayFaultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    /** Force the region's Route 53 health check unhealthy (`Inverted`), as a drill does. */
+    kind: z.literal('invert-health-check'),
+    /** The region to take out; defaults to `gameday.targetRegion`. */
+    region: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    /** Start an AWS FIS experiment from a template. */
+    kind: z.literal('fis-experiment'),
+    /** The experiment template: its id, or the name of a template defined in the chaos section. */
+    template: z.string().min(1),
+    /** The region the experiment hurts (for the guardrails and the failover gate); defaults to `gameday.targetRegion`. */
+    region: z.string().min(1).optional(),
+  }),
+]);
+
+/** One phase of the drill, in order. */
+export const gamedayPhaseSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    /** Print what is about to happen, so everyone watching knows. */
+    kind: z.literal('announce'),
+    /** The announcement; `{region}` is replaced by the target region. */
+    message: z.string().default('Game day: {region} will be taken out of service; traffic should fail over to the other regions.'),
+  }),
+  z.strictObject({
+    /** Steady traffic from every vantage before anything breaks: the pre-fault share of traffic per region. */
+    kind: z.literal('baseline'),
+    seconds: seconds.default(20),
+  }),
+  z.strictObject({
+    /** Apply the faults (ledger first; guardrails refuse taking the last healthy region out). */
+    kind: z.literal('inject'),
+    faults: z
+      .array(gamedayFaultSchema)
+      .min(1)
+      .default([{ kind: 'invert-health-check' }]),
+  }),
+  z.strictObject({
+    /** Watch the traffic shift to the survivors while the faults hold. */
+    kind: z.literal('observe'),
+    seconds: seconds.default(60),
+  }),
+  z.strictObject({
+    /** Functional checks against the surviving regions directly (deep health, reads and writes), while the fault holds. */
+    kind: z.literal('functional-checks'),
+    seconds: seconds.default(10),
+  }),
+  z.strictObject({
+    /** Undo every fault of the drill. */
+    kind: z.literal('restore'),
+  }),
+  z.strictObject({
+    /** Keep traffic running after restore until the share per region is back near the baseline. */
+    kind: z.literal('verify-rebalance'),
+    seconds: seconds.default(30),
+    /** Largest accepted difference between a region's share and its baseline share (0.1 = 10 points). */
+    tolerance: z.number().min(0).max(1).default(0.1),
+  }),
+]);
+
+export const CLASSIC_DRILL = [
+  { kind: 'announce' },
+  { kind: 'baseline' },
+  { kind: 'inject' },
+  { kind: 'observe' },
+  { kind: 'functional-checks' },
+  { kind: 'restore' },
+  { kind: 'verify-rebalance' },
+] as const;
+
+/** Targets the drill is judged against; defaults from common practice for regional game days. */
+export const gamedayTargetsSchema = z.strictObject({
+  /** From the fault until the target region's health check reads unhealthy. */
+  detectionSeconds: seconds.default(30),
+  /** Client-seen failover time per vantage: from the fault until a clean window served by healthy regions. */
+  failoverSeconds: seconds.default(60),
+  /** Failed / all requests between the fault and the failover point. */
+  transitionErrorRate: z.number().min(0).max(1).default(0.001),
+  /** Length of the all-success window that marks client-seen failover. */
+  cleanWindowSeconds: seconds.default(5),
+  /** Latency bound for the survivors while they carry the shifted load (capacity check), at `survivorPercentile`. */
+  survivorLatencyMs: z.number().positive().default(1000),
+  /** Percentile the survivors' latency is judged at, e.g. 99 for p(99). */
+  survivorPercentile: z.number().gt(0).lt(100).default(99),
+});
+
+export const gamedaySchema = z.strictObject({
+  /** The region the drill takes out; defaults to the first configured region. */
+  targetRegion: z.string().min(1).optional(),
+  /** Requests per second each vantage sends during the drill. */
+  ratePerVantage: z.number().positive().default(10),
+  /** The drill, phase by phase; defaults to the classic regional drill. */
+  phases: z
+    .array(gamedayPhaseSchema)
+    .min(1)
+    .prefault([...CLASSIC_DRILL]),
+  targets: gamedayTargetsSchema.prefault({}),
+});
+
+export type GamedayConfig = z.output<typeof gamedaySchema>;
+export type GamedayPhase = GamedayConfig['phases'][number];
+export type GamedayFault = z.output<typeof gamedayFaultSchema>;

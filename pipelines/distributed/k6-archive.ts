@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InfrastructureError } from '../../config/errors.ts';
+import { PLAN_ENV } from '../../synthetics/plan.ts';
+
+/**
+ * Packs a scenario, everything it imports, the run plan it opens and its options into one k6 archive, with the real
+ * k6 (`k6 archive`). The plan's path is recorded in the archive's environment and its content in the archive's
+ * files, so a runner needs nothing but the archive.
+ * @see https://grafana.com/docs/k6/latest/misc/archive/
+ */
+export async function k6Archive(options: { k6: string; script: string; plan: unknown }): Promise<Uint8Array> {
+  const dir = await mkdtemp(join(tmpdir(), 'crosswind-archive-'));
+  try {
+    const planFile = join(dir, 'plan.json');
+    const out = join(dir, 'archive.tar');
+    await writeFile(planFile, JSON.stringify(options.plan));
+    const env = { ...process.env, [PLAN_ENV]: planFile, K6_NO_USAGE_REPORT: 'true' };
+    const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
+      const child = spawn(options.k6, ['archive', '--quiet', '-e', `${PLAN_ENV}=${planFile}`, '-O', out, options.script], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let text = '';
+      child.stdout.on('data', (d) => {
+        text += d;
+      });
+      child.stderr.on('data', (d) => {
+        text += d;
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, text }));
+    });
+    if (output.code !== 0)
+      throw new InfrastructureError(
+        `k6 archive ${options.script} exited ${output.code}: ${output.text.trim().split('\n').slice(-5).join('\n')}`,
+      );
+    return new Uint8Array(await readFile(out));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

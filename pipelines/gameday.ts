@@ -1,0 +1,145 @@
+import { join } from 'node:path';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { defaultConfirm } from '../chaos/confirm.ts';
+import { withFaultSession } from '../chaos/session.ts';
+import type { CliIo } from '../cli/io.ts';
+import { awsClientOptions } from '../config/aws.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { buildPlan, startK6Run } from '../synthetics/k6.ts';
+import { judgeRun } from '../validations/judge.ts';
+import { readFaults, readHealth } from '../validations/run-inputs.ts';
+import { decide } from '../validations/verdict.ts';
+import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.ts';
+import { functionalGates, gamedayGates } from './gameday-gates.ts';
+import type { GamedayPlan } from './gameday-plan.ts';
+import { watchHealth } from './health-watch.ts';
+import { progressPrinter } from './progress.ts';
+import { finishRun, type RunReport } from './run-report.ts';
+
+export interface GamedayCommand {
+  config: CrosswindConfig;
+  plan: GamedayPlan;
+  io: CliIo;
+  yes: boolean;
+  progress: boolean;
+  /** Project root for `.crosswind/runs`; default the current directory. */
+  root?: string;
+}
+
+/**
+ * `crosswind gameday`: the drill through a fault session (ledger, guardrails, stop conditions, signals → restore),
+ * global traffic from every vantage through the synthetics launcher, Route 53 health watched into `health.jsonl`,
+ * then the failover, capacity and functional gates judged by validations and reported into the run folder.
+ */
+export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
+  const { config, plan, io } = c;
+  const regions = config.regions.map((r) => r.name);
+  const startedAt = Date.now();
+  const progress = progressPrinter({
+    regions,
+    write: (s) => process.stderr.write(s),
+    tty: c.progress && process.stderr.isTTY === true,
+    lineEveryMs: c.progress ? 5000 : Number.POSITIVE_INFINITY,
+  });
+  let runDir = '';
+  let trafficFile = '';
+  let functional: { ndjson: string; survivors: string[] } | undefined;
+  let record: DrillRecord | undefined;
+  const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
+  try {
+    record = await withFaultSession(
+      {
+        config,
+        mode: 'gameday',
+        root: c.root,
+        handleSignals: true,
+        confirm: defaultConfirm({ yes: c.yes }),
+        log: (line) => progress.note(line),
+      },
+      async (session) => {
+        runDir = session.runDir as string;
+        const watched = config.regions.flatMap((r) => (r.healthCheckId ? [{ name: r.name, healthCheckId: r.healthCheckId }] : []));
+        const health = watchHealth({
+          route53,
+          regions: watched,
+          file: join(runDir, 'health.jsonl'),
+          intervalMs: 250,
+          log: (l) => progress.note(l),
+        });
+        const world: GamedayWorld = {
+          async startTraffic(durationMs) {
+            const run = await startK6Run({
+              plan: buildPlan(config, {
+                scenario: 'global-traffic',
+                durationMs,
+                ratePerSecond: config.gameday.ratePerVantage,
+                thresholds: {},
+              }),
+              runDir,
+              name: 'global-traffic',
+              // The fault session owns the signals: it restores first, then the drill stops the traffic.
+              signals: null,
+            });
+            trafficFile = run.files.ndjson;
+            return run;
+          },
+          async applyFault(f) {
+            await session.apply(
+              f.kind === 'invert-health-check'
+                ? { kind: 'invert-health-check', region: f.region }
+                : { kind: 'fis-experiment', template: f.template },
+            );
+          },
+          restore: (reason) => session.undoAll(reason),
+          async functionalChecks(survivors, seconds) {
+            const run = await startK6Run({
+              plan: buildPlan(config, { scenario: 'regional-probe', regions: survivors, durationMs: seconds * 1000, thresholds: {} }),
+              runDir,
+              name: 'functional-checks',
+              signal: session.signal,
+              signals: null,
+            });
+            await run.done;
+            functional = { ndjson: run.files.ndjson, survivors };
+            const judged = await judgeRun({ sources: [run.files.ndjson], gates: functionalGates(survivors) });
+            return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
+          },
+          sleep: (ms) => session.hold(ms),
+          now: Date.now,
+          phase: (name) => progress.phase(name),
+          note: (text) => progress.note(text),
+          point: (p) => progress.point(p),
+        };
+        try {
+          for (const line of [`run folder: ${runDir}`]) progress.note(line);
+          return await runDrill(plan, world, session.signal);
+        } finally {
+          await health.stop();
+        }
+      },
+    );
+  } finally {
+    progress.stop();
+    route53.destroy();
+  }
+
+  const faults = await readFaults(join(runDir, 'ledger.jsonl'));
+  const healthObs = await readHealth(join(runDir, 'health.jsonl')).catch(() => []);
+  const judged = await judgeRun({ sources: [trafficFile], gates: gamedayGates(config.gameday, plan), faults, health: healthObs });
+  const results = [...judged.results];
+  if (functional) {
+    const f = await judgeRun({ sources: [functional.ndjson], gates: functionalGates(functional.survivors) });
+    results.push(...f.results);
+  }
+  const verdict = decide(results);
+  return finishRun({
+    io,
+    config,
+    runDir,
+    mode: 'gameday',
+    startedAt,
+    title: `Game day: ${plan.targetRegion} out`,
+    judgement: { verdict, results },
+    extra: { targetRegion: plan.targetRegion, survivors: plan.survivors, phases: record?.phases ?? [], faults },
+  });
+}

@@ -1,0 +1,106 @@
+import { rm } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { createRunFolder } from '../chaos/run-folder.ts';
+import type { CliIo } from '../cli/io.ts';
+import { awsClientOptions } from '../config/aws.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { buildPlan, type K6RunFiles, startK6Run } from '../synthetics/k6.ts';
+import { judgeRun } from '../validations/judge.ts';
+import { decide } from '../validations/verdict.ts';
+import { createProbeAlarms, publishProbeCycle } from './cloudwatch-publisher.ts';
+import { probeCells, probeGates } from './probe-gates.ts';
+import { type CycleOutput, type ProbeSummary, type ProbeWorld, runProbe } from './probe-loop.ts';
+import { finishRun, type RunReport } from './run-report.ts';
+
+export interface ProbeCommand {
+  config: CrosswindConfig;
+  io: CliIo;
+  root?: string;
+}
+
+/**
+ * `crosswind probe`: the probe loop with short global-traffic cycles from the synthetics launcher, the window judged
+ * by the validations gates, and each cycle published to CloudWatch. Ctrl-C ends the current cycle and the loop.
+ */
+export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
+  const { config, io } = c;
+  const probe = config.probe;
+  const startedAt = Date.now();
+  const run = createRunFolder({ root: c.root, mode: 'probe' });
+  const cw = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', probe.cloudwatch.region));
+  const ac = new AbortController();
+  const onSignal = () => {
+    io.err('stopping the probe after this cycle is cut short');
+    ac.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const files = new Map<string, K6RunFiles>();
+  let lastWindow: Awaited<ReturnType<typeof judgeRun>>['results'] = [];
+  io.out(
+    `Probe: ${probe.cycles === 0 ? 'until stopped' : `${probe.cycles} cycle(s)`} of ${probe.cycleSeconds} s, window of ${probe.windowCycles}; run folder ${run.path}`,
+  );
+  let summary: ProbeSummary;
+  try {
+    const world: ProbeWorld = {
+      async runCycle(index, seconds): Promise<CycleOutput> {
+        const k6 = await startK6Run({
+          plan: buildPlan(config, { scenario: 'global-traffic', durationMs: seconds * 1000, ratePerSecond: probe.rate, thresholds: {} }),
+          runDir: run.path,
+          name: `cycle-${index}`,
+          signal: ac.signal,
+          signals: null,
+        });
+        await k6.done;
+        files.set(k6.files.ndjson, k6.files);
+        return { ndjson: k6.files.ndjson };
+      },
+      async judge(window) {
+        const newest = window[window.length - 1] as CycleOutput;
+        const [cycle, judged] = await Promise.all([
+          judgeRun({ sources: [newest.ndjson], gates: probeGates(probe, 1) }),
+          judgeRun({ sources: window.map((w) => w.ndjson), gates: probeGates(probe) }),
+        ]);
+        lastWindow = judged.results;
+        const status = judged.verdict.kind === 'approve' ? 'pass' : judged.verdict.kind === 'rollback' ? 'fail' : 'inconclusive';
+        return {
+          status,
+          cells: probeCells(cycle.results, judged.results),
+          lines: judged.results.filter((g) => g.status !== 'pass').map((g) => g.reason),
+        };
+      },
+      publish: (cells, at) => publishProbeCycle(cw, probe, cells, at),
+      createAlarms: (cells) => createProbeAlarms(cw, config.project, probe, cells),
+      async discard(output) {
+        const f = files.get(output.ndjson);
+        files.delete(output.ndjson);
+        // Keep the disk as flat as the memory: a cycle that left the window is not needed again.
+        if (f) await Promise.all([f.ndjson, f.summary, f.plan, f.log].map((p) => rm(p, { force: true })));
+      },
+      sleep: async (ms, signal) => {
+        await sleep(ms, undefined, { signal }).catch(() => {});
+      },
+      now: () => new Date(),
+      log: (line) => io.out(line),
+    };
+    summary = await runProbe(probe, world, ac.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    cw.destroy();
+  }
+  io.out(
+    `Probe: ${summary.cycles} cycle(s), ${summary.failedCycles} failed, ${summary.inconclusiveCycles} inconclusive; ${summary.published} metric datum(s) published to ${probe.cloudwatch.enabled ? probe.cloudwatch.namespace : '(publishing off)'}${summary.alarms.length ? `; alarms: ${summary.alarms.join(', ')}` : ''}`,
+  );
+  return finishRun({
+    io,
+    config,
+    runDir: run.path,
+    mode: 'probe',
+    startedAt,
+    title: 'Probe (last window)',
+    judgement: { verdict: decide(lastWindow), results: lastWindow },
+    extra: { ...summary, namespace: probe.cloudwatch.namespace },
+  });
+}

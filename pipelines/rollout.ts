@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { defaultConfirm } from '../chaos/confirm.ts';
+import { withFaultSession } from '../chaos/session.ts';
+import type { CliIo } from '../cli/io.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { buildPlan, startK6Run } from '../synthetics/k6.ts';
+import type { GateResult } from '../validations/gates/gate-result.ts';
+import { judgeRun } from '../validations/judge.ts';
+import type { Verdict } from '../validations/verdict.ts';
+import { runHook } from './hooks.ts';
+import { type Judgement, type RolloutWorld, rolloutEffects } from './rollout-effects.ts';
+import { rolloutGates } from './rollout-gates.ts';
+import { type RolloutResult, runRollout } from './rollout-machine.ts';
+import type { RolloutPlan } from './rollout-plan.ts';
+import { finishRun, type RunReport } from './run-report.ts';
+import { readVersion } from './version.ts';
+
+export interface RolloutCommand {
+  config: CrosswindConfig;
+  plan: RolloutPlan;
+  io: CliIo;
+  previousVersion?: string;
+  yes: boolean;
+  root?: string;
+}
+
+/** Pure: the rollout's result as a verdict. */
+export function rolloutVerdict(result: RolloutResult): Verdict {
+  if (result.kind === 'approved') return { kind: 'approve' };
+  const reasons = result.reasons.map((message) => ({
+    gate: 'rollout',
+    measure: `wave ${result.wave.index}`,
+    groupLabel: result.wave.region,
+    message,
+  }));
+  return result.kind === 'rolled-back' ? { kind: 'rollback', reasons } : { kind: 'inconclusive', reasons };
+}
+
+/** Pure: the one-line summary of a rollout. */
+export function rolloutSummary(version: string, result: RolloutResult): string {
+  const by = (s: string) => result.waves.filter((w) => w.status === s).map((w) => w.wave.region);
+  const untouched = by('untouched');
+  if (result.kind === 'approved')
+    return `Rollout ${version}: APPROVED in ${by('approved').join(', ')}${by('skipped').length ? ` (skipped: ${by('skipped').join(', ')})` : ''}`;
+  const head = result.kind === 'rolled-back' ? 'ROLLED BACK' : 'INCONCLUSIVE, rolled back';
+  return `Rollout ${version}: ${head} at wave ${result.wave.index} (${result.wave.region})${by('approved').length ? `; approved: ${by('approved').join(', ')}` : ''}${untouched.length ? `; untouched: ${untouched.join(', ')}` : ''}`;
+}
+
+/**
+ * `crosswind rollout`: the state machine driven with the hooks, the regions' version endpoint, the synthetics
+ * regional probe as traffic, the validations gates (error rate, latency, comparison against the regions not yet
+ * deployed), and the chaos weight shifts, all inside one fault session so weights are restored whatever happens.
+ */
+export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
+  const { config, plan, io } = c;
+  const r = config.rollout;
+  const startedAt = Date.now();
+  const endpoint = new Map(config.regions.map((x) => [x.name, x.endpoint]));
+  const allResults: GateResult[] = [];
+  for (const line of [`Rollout ${plan.version}: ${plan.waves.map((w) => w.region).join(' -> ')}`]) io.out(line);
+  const outcome = await withFaultSession(
+    { config, mode: 'rollout', root: c.root, handleSignals: true, confirm: defaultConfirm({ yes: c.yes }), log: (l) => io.err(l) },
+    async (session) => {
+      const runDir = session.runDir as string;
+      let runs = 0;
+      const world: RolloutWorld = {
+        runHook: (command, env) => runHook(command, env, { timeoutMs: r.hooks.timeoutSeconds * 1000, log: (l) => io.err(`  | ${l}`) }),
+        readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
+        async shiftWeight(region, percent) {
+          await session.apply({ kind: 'shift-weight', region, percent });
+        },
+        async restoreWeights(region) {
+          for (const f of session.openFaults().reverse()) {
+            if (f.intent.fault.kind === 'shift-weight' && f.intent.fault.region === region) await session.undo(f.intent.id, 'wave done');
+          }
+        },
+        async judge(phase, region, baselines, seconds, everySeconds): Promise<Judgement> {
+          const gates = rolloutGates(r, region, baselines);
+          runs += 1;
+          const run = await startK6Run({
+            plan: buildPlan(config, {
+              scenario: 'regional-probe',
+              regions: [region, ...baselines],
+              durationMs: seconds * 1000,
+              ratePerSecond: r.rate,
+              thresholds: {},
+            }),
+            runDir,
+            name: `wave-${region}-${phase.replace(/[^A-Za-z0-9]+/g, '-')}-${runs}`,
+            signal: session.signal,
+            signals: null,
+          });
+          let finished = false;
+          void run.done.finally(() => {
+            finished = true;
+          });
+          // Gates throughout: evaluate what has arrived every interval; a failure ends the phase at once.
+          if (everySeconds !== undefined) {
+            while (!finished) {
+              await Promise.race([sleep(everySeconds * 1000), run.done]);
+              if (finished) break;
+              const partial = await judgeRun({ sources: [run.files.ndjson], gates });
+              if (partial.verdict.kind === 'rollback') {
+                io.err(`  ${phase}: a gate failed ${Math.round((Date.now() - startedAt) / 1000)} s into the run; stopping early`);
+                run.stop();
+                break;
+              }
+            }
+          }
+          await run.done;
+          const judged = await judgeRun({ sources: [run.files.ndjson], gates });
+          allResults.push(...judged.results.map((g) => ({ ...g, gate: `${region} ${phase}: ${g.gate}` })));
+          return { gates: judged.results.map((g) => ({ status: g.status, line: g.reason })) };
+        },
+        log: (line) => io.out(line),
+      };
+      const effects = rolloutEffects(plan, world, { previousVersion: c.previousVersion });
+      const result = await runRollout(plan, effects);
+      return { result, runDir, previous: Object.fromEntries(effects.previous) };
+    },
+  );
+  io.out(rolloutSummary(plan.version, outcome.result));
+  return finishRun({
+    io,
+    config,
+    runDir: outcome.runDir,
+    mode: 'rollout',
+    startedAt,
+    title: `Rollout ${plan.version}`,
+    judgement: { verdict: rolloutVerdict(outcome.result), results: allResults },
+    extra: {
+      version: plan.version,
+      previousVersions: outcome.previous,
+      waves: outcome.result.waves.map((w) => ({ index: w.wave.index, region: w.wave.region, status: w.status, reasons: w.reasons })),
+    },
+  });
+}

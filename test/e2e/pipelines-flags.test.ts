@@ -1,0 +1,114 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { crosswind } from '../support/cli.ts';
+
+// Bad flags and bad pipeline config are refused up front: exit 2, one message per problem naming the flag or field,
+// and not one call reaches AWS. The "AWS" here is a loopback listener that counts every request it gets.
+describe('gameday, rollout and probe refuse bad input before any AWS call', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let server: Server;
+  let calls = 0;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      calls++;
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const port = (server.address() as { port: number }).port;
+    const aws = `http://127.0.0.1:${port}`;
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-flags-'));
+    await writeFile(
+      join(dir, 'crosswind.config.json'),
+      JSON.stringify({
+        project: 'shop',
+        aws: {
+          accountIds: ['123456789012'],
+          credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+          endpoints: { route53: aws, fis: aws, cloudwatch: aws, sts: aws },
+        },
+        regions: [
+          { name: 'us-east-1', endpoint: aws, healthCheckId: 'hc-1' },
+          { name: 'eu-west-1', endpoint: aws, healthCheckId: 'hc-2' },
+        ],
+        globalEndpoint: aws,
+        rollout: { order: 'lowest-traffic-first', traffic: { 'us-east-1': 10, 'ap-south-1': 2 } },
+        gameday: { targetRegion: 'us-west-2' },
+      }),
+    );
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  const errors = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
+
+  it('rollout: every problem of flags and config at once', async () => {
+    const r = await crosswind(['rollout', '--version', 'bad version!', '--from-wave', '0'], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(errors(r.stderr)).to.deep.equal([
+      'error: --version: expected a version of letters, digits, ".", "_", "+", ":" or "-", got "bad version!"',
+      'error: --from-wave: expected an integer >= 1, got "0"',
+      'error: rollout.traffic.ap-south-1: "ap-south-1" is not a configured region',
+      'error: rollout.traffic: order "lowest-traffic-first" needs a traffic figure for every region; missing: eu-west-1',
+      'error: rollout.hooks.deploy: required to roll out (a shell command that deploys $VERSION to $REGION)',
+      'error: rollout.hooks.rollback: required to roll out (a shell command that puts $PREVIOUS_VERSION back in $REGION)',
+      'error: --previous-version: required when rollout.versionPath is not set (crosswind must know what to roll back to)',
+    ]);
+    expect(calls).to.equal(0);
+  });
+
+  it('rollout: a missing --version is a usage error', async () => {
+    const r = await crosswind(['rollout'], { cwd: dir });
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("required option '--version <version>' not specified");
+  });
+
+  it('gameday: an unknown target, from the flag and from the config', async () => {
+    const r = await crosswind(['gameday', '--target', 'mars-1'], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(errors(r.stderr)).to.deep.equal([
+      'error: --target: expected one of the configured regions (us-east-1, eu-west-1), got "mars-1"',
+      'error: gameday.targetRegion: "us-west-2" is not a configured region (us-east-1, eu-west-1)',
+    ]);
+    expect(calls).to.equal(0);
+  });
+
+  it('probe: --cycles must be a whole number', async () => {
+    const r = await crosswind(['probe', '--cycles', 'many'], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(errors(r.stderr)).to.deep.equal(['error: --cycles: expected an integer >= 0, got "many"']);
+    expect(calls).to.equal(0);
+  });
+
+  it('--dry-run prints the plan and calls nothing', async () => {
+    const r = await crosswind(['rollout', '--version', '2.0.0', '--dry-run', '--config', 'plan.json'], { cwd: dir });
+    expect(r.code).to.equal(2);
+    await writeFile(
+      join(dir, 'plan.json'),
+      JSON.stringify({
+        project: 'shop',
+        aws: { accountIds: ['123456789012'] },
+        regions: [
+          { name: 'us-east-1', endpoint: 'http://127.0.0.1:9' },
+          { name: 'eu-west-1', endpoint: 'http://127.0.0.1:9' },
+        ],
+        globalEndpoint: 'http://127.0.0.1:9',
+        rollout: { order: 'lowest-traffic-first', traffic: { 'us-east-1': 10, 'eu-west-1': 2 }, weightSteps: [10, 50, 100] },
+      }),
+    );
+    const plan = await crosswind(['rollout', '--version', '2.0.0', '--dry-run', '--from-wave', '2', '--config', 'plan.json'], { cwd: dir });
+    expect(plan.code, plan.stderr).to.equal(0);
+    expect(plan.stdout.split('\n').slice(0, 3)).to.deep.equal([
+      'Rollout plan: version 2.0.0 to 2 region(s), order: lowest-traffic-first',
+      '  wave 1  eu-west-1        skipped (--from-wave 2: already deployed)',
+      '  wave 2  us-east-1        deploy (no hook) -> weight 10% (10 s) -> weight 50% (10 s) -> weight 100% (10 s) -> traffic 30 s + gates -> bake 60 s (gates every 10 s) -> approve | rollback + halt (traffic 10)',
+    ]);
+    const drill = await crosswind(['gameday', '--dry-run', '--config', 'plan.json'], { cwd: dir });
+    expect(drill.code, drill.stderr).to.equal(0);
+    expect(drill.stdout).to.contain('Game day: take out us-east-1; survivors eu-west-1').and.contain('3. inject');
+    expect(calls).to.equal(0);
+  });
+});

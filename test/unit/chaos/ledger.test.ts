@@ -1,0 +1,103 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { FaultLedger, ledgerFile, lockRun, openFaults, overdueFaults, parseLedger, readLedger, runOwner } from '../../../chaos/ledger.ts';
+import { faultEvents, type LedgerEntry } from '../../../chaos/ledger-entry.ts';
+
+const intent = (id: string, at: string, deadline = '2026-11-23T06:00:00.000Z'): LedgerEntry => ({
+  kind: 'intent',
+  id,
+  at,
+  fault: { kind: 'invert-health-check', region: 'us-east-1', resources: { healthCheckId: 'hc' } },
+  prior: { inverted: false },
+  deadline,
+});
+
+describe('fault ledger', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'crosswind-ledger-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('appends one JSON line per entry and reads them back after reopening', () => {
+    const l = FaultLedger.open(dir);
+    l.append(intent('a', '2026-11-23T05:00:00.000Z'));
+    l.append({ kind: 'applied', id: 'a', at: '2026-11-23T05:00:01.000Z', detail: { healthCheckId: 'hc' } });
+    l.close();
+    const text = readFileSync(ledgerFile(dir), 'utf8');
+    expect(text.split('\n')).to.have.length(3);
+    const again = FaultLedger.open(dir);
+    expect(again.entries.map((e) => e.kind)).to.deep.equal(['intent', 'applied']);
+    expect(again.openFaults().map((f) => [f.intent.id, f.applied?.detail])).to.deep.equal([['a', { healthCheckId: 'hc' }]]);
+    again.close();
+  });
+
+  it('skips a torn last line (a crash mid-write) and starts the next entry on its own line', () => {
+    const l = FaultLedger.open(dir);
+    l.append(intent('a', '2026-11-23T05:00:00.000Z'));
+    l.close();
+    appendFileSync(ledgerFile(dir), '{"kind":"applied","id":"a","at":"2026-11');
+    expect(readLedger(dir).map((e) => e.kind)).to.deep.equal(['intent']);
+    const again = FaultLedger.open(dir);
+    again.append({ kind: 'undone', id: 'a', at: '2026-11-23T05:00:02.000Z', reason: 'restore' });
+    again.close();
+    expect(readLedger(dir).map((e) => e.kind)).to.deep.equal(['intent', 'undone']);
+  });
+
+  it('refuses a ledger damaged in the middle rather than guess', () => {
+    expect(() => parseLedger('{"kind":"intent"}\nnot json\n{"kind":"undone"}\n')).to.throw(/:2: unreadable ledger line/);
+  });
+
+  it('open faults are intents without undone, in order; failed keeps them open', () => {
+    const entries: LedgerEntry[] = [
+      intent('a', '2026-11-23T05:00:00.000Z'),
+      intent('b', '2026-11-23T05:00:01.000Z'),
+      { kind: 'failed', id: 'b', at: '2026-11-23T05:00:02.000Z', error: 'AccessDenied', phase: 'apply' },
+      intent('c', '2026-11-23T05:00:03.000Z'),
+      { kind: 'undone', id: 'a', at: '2026-11-23T05:00:04.000Z', reason: 'restore' },
+    ];
+    expect(openFaults(entries).map((f) => [f.intent.id, f.lastError])).to.deep.equal([
+      ['b', 'AccessDenied'],
+      ['c', undefined],
+    ]);
+  });
+
+  it('overdue faults are those past their deadline', () => {
+    const open = openFaults([
+      intent('a', '2026-11-23T05:00:00.000Z', '2026-11-23T05:15:00.000Z'),
+      intent('b', '2026-11-23T05:00:00.000Z', '2026-11-23T06:15:00.000Z'),
+    ]);
+    expect(overdueFaults(open, Date.parse('2026-11-23T05:30:00.000Z')).map((f) => f.intent.id)).to.deep.equal(['a']);
+  });
+
+  it('faultEvents carries when and why a fault was undone, ignoring stop entries', () => {
+    const events = faultEvents([
+      intent('a', '2026-11-23T05:00:00.000Z'),
+      { kind: 'applied', id: 'a', at: '2026-11-23T05:00:01.000Z' },
+      { kind: 'stop', id: 's', at: '2026-11-23T05:00:05.000Z', source: 'alarm', reason: 'alarm x in ALARM' },
+      { kind: 'undone', id: 'a', at: '2026-11-23T05:00:06.000Z', reason: 'stopped: alarm x in ALARM' },
+      { kind: 'undone', id: 'a', at: '2026-11-23T05:09:00.000Z', reason: 'restore' },
+    ]);
+    expect(events).to.deep.equal([
+      {
+        id: 'a',
+        kind: 'invert-health-check',
+        region: 'us-east-1',
+        appliedAt: Date.parse('2026-11-23T05:00:01.000Z'),
+        undoneAt: Date.parse('2026-11-23T05:00:06.000Z'),
+        undoneReason: 'stopped: alarm x in ALARM',
+      },
+    ]);
+  });
+
+  it('a run lock names its live owner; a dead owner does not count', () => {
+    const release = lockRun(dir, process.ppid);
+    expect(runOwner(dir)).to.equal(process.ppid);
+    release();
+    expect(runOwner(dir)).to.equal(undefined);
+    lockRun(dir, 2 ** 22 + 12345);
+    expect(runOwner(dir)).to.equal(undefined);
+  });
+});

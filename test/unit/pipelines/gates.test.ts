@@ -1,0 +1,93 @@
+import { expect } from 'chai';
+import { gamedaySchema } from '../../../config/gameday-schema.ts';
+import { rolloutSchema } from '../../../config/rollout-schema.ts';
+import { functionalGates, gamedayGates } from '../../../pipelines/gameday-gates.ts';
+import { buildGamedayPlan } from '../../../pipelines/gameday-plan.ts';
+import { probeCells } from '../../../pipelines/probe-gates.ts';
+import { rolloutGates } from '../../../pipelines/rollout-gates.ts';
+import type { GateResult } from '../../../validations/gates/gate-result.ts';
+
+describe('pipeline gates (data handed to validations)', () => {
+  it('game day: the failover gate carries the targets and the drill timings; capacity is judged on the survivors', () => {
+    const gameday = gamedaySchema.parse({
+      phases: [
+        { kind: 'baseline', seconds: 8 },
+        { kind: 'inject' },
+        { kind: 'restore' },
+        { kind: 'verify-rebalance', seconds: 15, tolerance: 0.15 },
+      ],
+      targets: { detectionSeconds: 20, failoverSeconds: 40 },
+    });
+    const plan = buildGamedayPlan(gameday, ['us-east-1', 'us-west-2', 'eu-west-1']);
+    const [failover, capacity] = gamedayGates(gameday, plan);
+    expect(failover).to.include({
+      kind: 'failover',
+      detectionSeconds: 20,
+      failoverSeconds: 40,
+      transitionErrorRate: 0.001,
+      rebalanceSeconds: 15,
+      rebalanceTolerance: 0.15,
+      baselineSeconds: 8,
+    });
+    expect(capacity).to.deep.include({
+      kind: 'latency',
+      metric: 'request_duration',
+      where: { served_by: ['us-west-2', 'eu-west-1'] },
+      groupBy: ['served_by'],
+    });
+    expect(functionalGates(['us-west-2'])[0]).to.deep.include({ kind: 'error-rate', bound: 0, where: { target_region: ['us-west-2'] } });
+  });
+
+  it('rollout: error rate and latency of the deployed region, comparison only while regions remain on the old version', () => {
+    const r = rolloutSchema.parse({ maxLatencyMs: 300, minSamples: 40 });
+    const gates = rolloutGates(r, 'us-east-1', ['us-west-2', 'eu-west-1']);
+    expect(gates.map((g) => g.kind)).to.deep.equal(['error-rate', 'latency', 'comparison']);
+    expect(gates[1]).to.deep.include({ bound: 300, minSamples: 40, where: { target_region: 'us-east-1' } });
+    expect(gates[2]).to.deep.include({
+      candidate: 'us-east-1',
+      baseline: ['us-west-2', 'eu-west-1'],
+      regionTag: 'target_region',
+      maxMedianRatio: 1.2,
+    });
+    expect(rolloutGates(r, 'eu-west-1', []).map((g) => g.kind)).to.deep.equal(['error-rate', 'latency']);
+  });
+
+  it('probe: cells from one cycle, marked with the window verdict for the same vantage and region', () => {
+    const result = (
+      kind: 'error-rate' | 'latency',
+      vantage: string,
+      region: string,
+      measured: number,
+      samples: number,
+      status: GateResult['status'],
+    ): GateResult => ({
+      gate: kind,
+      kind,
+      measure: kind,
+      group: { vantage, served_by: region },
+      groupLabel: `vantage=${vantage},served_by=${region}`,
+      status,
+      measured,
+      op: '<=',
+      bound: 1,
+      unit: 'ms',
+      samples,
+      minSamples: 1,
+      reason: '',
+    });
+    const cycle = [
+      result('error-rate', 'v-eu', 'eu-west-1', 0.02, 50, 'pass'),
+      result('latency', 'v-eu', 'eu-west-1', 80, 49, 'pass'),
+      result('error-rate', 'v-us', 'us-east-1', 0, 10, 'pass'),
+    ];
+    const window = [
+      result('error-rate', 'v-eu', 'eu-west-1', 0.02, 100, 'fail'),
+      result('latency', 'v-eu', 'eu-west-1', 80, 98, 'pass'),
+      result('error-rate', 'v-us', 'us-east-1', 0, 10, 'inconclusive'),
+    ];
+    expect(probeCells(cycle, window)).to.deep.equal([
+      { vantage: 'v-eu', region: 'eu-west-1', requests: 50, failures: 1, latencyMs: 80, gatesHeld: false },
+      { vantage: 'v-us', region: 'us-east-1', requests: 10, failures: 0, latencyMs: undefined, gatesHeld: undefined },
+    ]);
+  });
+});

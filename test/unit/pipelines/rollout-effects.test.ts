@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { rolloutSchema } from '../../../config/rollout-schema.ts';
+import type { HookResult } from '../../../pipelines/hooks.ts';
+import { type Judgement, outcomeOf, type RolloutWorld, rolloutEffects } from '../../../pipelines/rollout-effects.ts';
+import { runRollout } from '../../../pipelines/rollout-machine.ts';
+import { buildRolloutPlan } from '../../../pipelines/rollout-plan.ts';
+
+const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
+/** A world of three regions whose version changes only through the hooks, and whose gates answer from a table. */
+function world(verdicts: Record<string, Judgement> = {}, failingHook?: string) {
+  const versions = new Map(regions.map((r) => [r, '1.0.0']));
+  const calls: string[] = [];
+  const w: RolloutWorld = {
+    async runHook(command, env): Promise<HookResult> {
+      calls.push(`${command} ${env.REGION} ${env.VERSION} ${env.PREVIOUS_VERSION}`);
+      if (command === failingHook) return { kind: 'failed', durationMs: 1, output: ['boom'], reason: 'hook exited with 1' };
+      versions.set(env.REGION, command === 'deploy' ? env.VERSION : env.PREVIOUS_VERSION);
+      return { kind: 'ok', durationMs: 1, output: [] };
+    },
+    readVersion: async (region) => versions.get(region),
+    shiftWeight: async (region, percent) => {
+      calls.push(`weight ${region} ${percent}`);
+    },
+    restoreWeights: async (region) => {
+      calls.push(`restore-weights ${region}`);
+    },
+    async judge(phase, region, baselines) {
+      calls.push(`judge ${phase} ${region} vs [${baselines.join(',')}]`);
+      return verdicts[`${phase} ${region}`] ?? { gates: [{ status: 'pass', line: 'error rate 0% <= 1%: pass' }] };
+    },
+    log: () => {},
+  };
+  return { w, versions, calls };
+}
+
+const rollout = rolloutSchema.parse({ hooks: { deploy: 'deploy', rollback: 'rollback' }, versionPath: '/version' });
+
+describe('rollout effects (the machine composed with hooks, versions, traffic and gates)', () => {
+  it('deploys each region in order, judging each against the regions not yet deployed', async () => {
+    const { w, versions, calls } = world();
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0');
+    const result = await runRollout(plan, rolloutEffects(plan, w));
+    expect(result.kind).to.equal('approved');
+    expect([...versions.values()]).to.deep.equal(['2.0.0', '2.0.0', '2.0.0']);
+    expect(calls.filter((c) => c.startsWith('judge traffic'))).to.deep.equal([
+      'judge traffic us-east-1 vs [us-west-2,eu-west-1]',
+      'judge traffic us-west-2 vs [eu-west-1]',
+      'judge traffic eu-west-1 vs []',
+    ]);
+    expect(calls[0]).to.equal('deploy us-east-1 2.0.0 1.0.0');
+  });
+
+  it('rolls back the first region on a failing gate, runs the rollback hook with the old version, leaves the rest', async () => {
+    const { w, versions, calls } = world({ 'bake us-east-1': { gates: [{ status: 'fail', line: 'p(99) 412 ms <= 300 ms: fail' }] } });
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0-slow');
+    const result = await runRollout(plan, rolloutEffects(plan, w));
+    expect(result.kind).to.equal('rolled-back');
+    if (result.kind === 'rolled-back') expect(result.reasons).to.deep.equal(['bake: p(99) 412 ms <= 300 ms: fail']);
+    expect([...versions.values()]).to.deep.equal(['1.0.0', '1.0.0', '1.0.0']);
+    expect(calls.at(-1)).to.equal('rollback us-east-1 2.0.0-slow 1.0.0');
+  });
+
+  it('fails the wave when the deploy hook fails, and when the region does not report the new version', async () => {
+    const { w } = world({}, 'deploy');
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0');
+    const result = await runRollout(plan, rolloutEffects(plan, w));
+    expect(result.kind).to.equal('rolled-back');
+    if (result.kind === 'rolled-back') expect(result.reasons[0]).to.equal('deploy hook: hook exited with 1 (boom)');
+
+    const liar = world();
+    liar.w.readVersion = async () => '1.0.0';
+    const r2 = await runRollout(plan, rolloutEffects(plan, liar.w));
+    if (r2.kind === 'rolled-back') expect(r2.reasons[0]).to.equal('deploy hook succeeded but us-east-1 reports version 1.0.0, not 2.0.0');
+    else expect.fail('expected a rollback');
+  });
+
+  it('steps DNS weights and restores them on approval', async () => {
+    const { w, calls } = world();
+    const plan = buildRolloutPlan(['us-east-1', 'us-west-2'], rolloutSchema.parse({ ...rollout, weightSteps: [10, 50, 100] }), '2.0.0');
+    await runRollout(plan, rolloutEffects(plan, w));
+    expect(calls.filter((c) => c.includes('weight'))).to.deep.equal([
+      'weight us-east-1 10',
+      'judge weight 10% us-east-1 vs [us-west-2]',
+      'weight us-east-1 50',
+      'judge weight 50% us-east-1 vs [us-west-2]',
+      'weight us-east-1 100',
+      'judge weight 100% us-east-1 vs [us-west-2]',
+      'restore-weights us-east-1',
+      'weight us-west-2 10',
+      'judge weight 10% us-west-2 vs []',
+      'weight us-west-2 50',
+      'judge weight 50% us-west-2 vs []',
+      'weight us-west-2 100',
+      'judge weight 100% us-west-2 vs []',
+      'restore-weights us-west-2',
+    ]);
+  });
+
+  it('never approves without a gate result', () => {
+    expect(outcomeOf({ gates: [] }, 'traffic')).to.deep.equal({ kind: 'inconclusive', reasons: ['traffic: no gate was evaluated'] });
+    expect(
+      outcomeOf(
+        {
+          gates: [
+            { status: 'pass', line: 'a' },
+            { status: 'inconclusive', line: 'b' },
+          ],
+        },
+        'bake',
+      ),
+    ).to.deep.equal({
+      kind: 'inconclusive',
+      reasons: ['bake: b'],
+    });
+  });
+});
