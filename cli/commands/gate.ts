@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
@@ -9,9 +9,7 @@ import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../conf
 import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import { judgeRun } from '../../validations/judge.ts';
-import { renderJunit } from '../../validations/reporters/junit.ts';
-import { renderMarkdown } from '../../validations/reporters/markdown.ts';
-import { renderJson, verdictDocument } from '../../validations/reporters/verdict-document.ts';
+import { writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
 import type { CliIo } from '../io.ts';
@@ -48,11 +46,6 @@ async function configFor(path: string | undefined): Promise<{ config?: Crosswind
   }
   // No config: judge with the default gates (no AWS needed for k6 output).
   return { gates: gatesSchema.parse({}) };
-}
-
-async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
 }
 
 /**
@@ -135,21 +128,15 @@ export function register(program: Command, io: CliIo): void {
         `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
       );
       for (const t of outcome.stats.truncatedTail) io.err(`gate: skipped a final line cut short at ${t}`);
-      const doc = verdictDocument(outcome, {
-        sources: results,
-        stats: outcome.stats,
-        span: outcome.span,
-        faultsFile,
-        healthFile,
-        failover: outcome.failover,
-      });
-      const jsonOut = flags.json ?? (run ? join(run, 'verdict.json') : undefined);
-      const junitOut = flags.junit ?? (run ? join(run, 'junit.xml') : undefined);
-      const markdownOut = flags.markdown ?? (run ? join(run, 'summary.md') : undefined);
-      const markdown = renderMarkdown(outcome);
-      if (jsonOut) await writeOut(resolve(jsonOut), renderJson(doc));
-      if (junitOut) await writeOut(resolve(junitOut), renderJunit(outcome, { timestamp: doc.generatedAt }));
-      if (markdownOut) await writeOut(resolve(markdownOut), markdown);
+      const { markdown } = await writeGateReports(
+        outcome,
+        {
+          json: flags.json ? resolve(flags.json) : run ? join(run, 'verdict.json') : undefined,
+          junit: flags.junit ? resolve(flags.junit) : run ? join(run, 'junit.xml') : undefined,
+          markdown: flags.markdown ? resolve(flags.markdown) : run ? join(run, 'summary.md') : undefined,
+        },
+        { sources: results, stats: outcome.stats, span: outcome.span, faultsFile, healthFile, failover: outcome.failover },
+      );
       io.out(markdown);
       if (outcome.verdict.kind !== 'approve') throw new VerdictError(outcome.verdict);
     });
