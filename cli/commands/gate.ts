@@ -21,6 +21,7 @@ interface GateFlags {
   health?: string;
   config?: string;
   candidate?: string;
+  baseline?: string[];
   json?: string;
   junit?: string;
   markdown?: string;
@@ -31,11 +32,15 @@ function isFile(path: string): boolean {
 }
 
 /** The gate set of a run: the configured checks, the failover gate when there are faults, the candidate set. */
-export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string }): Gate[] {
-  const out: Gate[] = gates.checks.map((g) => (g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate } : g));
+export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string; baseline?: string[] }): Gate[] {
+  const pick = options.baseline?.length ? { baseline: options.baseline } : {};
+  const out: Gate[] = gates.checks.map((g) =>
+    g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate, ...pick } : g,
+  );
   if (options.hasFaults && !out.some((g) => g.kind === 'failover')) out.push({ kind: 'failover', ...gates.failover });
-  if (options.candidate && !out.some((g) => g.kind === 'comparison'))
-    out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate }));
+  if (options.candidate && !out.some((g) => g.kind === 'comparison')) {
+    out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate, ...pick }));
+  }
   return out;
 }
 
@@ -65,6 +70,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--health <health.jsonl>', 'observed region health (default: health.jsonl beside the ledger, if present)')
     .option('-c, --config <file>', 'config file (default: crosswind.config.* in the current folder, else the default gates)')
     .option('--candidate <region>', 'the region just deployed, for the comparison gate')
+    .option('--baseline <regions...>', 'the regions not yet deployed, the comparison baseline (default: every other region)')
     .option('--json <out>', 'write verdict.json here')
     .option('--junit <out>', 'write JUnit XML here')
     .option('--markdown <out>', 'write the Markdown summary here')
@@ -98,6 +104,11 @@ export function register(program: Command, io: CliIo): void {
       if (healthFile && !isFile(healthFile)) problems.push({ path: '--health', message: `no such file: ${healthFile}` });
       if (flags.candidate !== undefined && flags.candidate.trim() === '')
         problems.push({ path: '--candidate', message: 'expected a region name' });
+      if (flags.baseline && !flags.candidate)
+        problems.push({ path: '--baseline', message: 'only with --candidate (the region compared against it)' });
+      if (flags.candidate && flags.baseline?.includes(flags.candidate)) {
+        problems.push({ path: '--baseline', message: `must not include the candidate "${flags.candidate}"` });
+      }
       for (const key of ['json', 'junit', 'markdown'] as const) {
         const out = flags[key];
         if (out !== undefined && (out.trim() === '' || (existsSync(out) && statSync(out).isDirectory()))) {
@@ -112,7 +123,7 @@ export function register(program: Command, io: CliIo): void {
       const { config, gates: gatesConfig, file } = await configFor(flags.config);
       const faults = faultsFile ? await readFaults(faultsFile) : [];
       const health = healthFile ? await readHealth(healthFile) : [];
-      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate });
+      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
       const cloudwatchGates = gates.filter((g) => g.kind === 'cloudwatch');
       if (cloudwatchGates.length && !config) {
         throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);

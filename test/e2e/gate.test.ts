@@ -164,6 +164,42 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     expect(await readFile(join(run, 'summary.md'), 'utf8')).to.contain('detection time');
   });
 
+  it('compares a candidate region against a baseline with --candidate and --baseline', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      for (const [region, ms] of [
+        ['us-east-1', 90],
+        ['us-west-2', 50],
+        ['eu-west-1', 51],
+      ] as const) {
+        const t = new Date(T0 + i * 100).toISOString();
+        lines.push(
+          `{"metric":"http_req_duration","type":"Point","data":{"time":"${t}","value":${ms + (i % 7)},"tags":{"target_region":"${region}"}}}`,
+        );
+      }
+    }
+    await writeFile(join(dir, 'regions.ndjson'), `${lines.join('\n')}\n`);
+    await writeFile(
+      join(dir, 'none.json'),
+      JSON.stringify({
+        project: 'shop',
+        aws: { accountIds: ['123456789012'] },
+        regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
+        globalEndpoint: 'http://127.0.0.1:1',
+        gates: { checks: [] },
+      }),
+    );
+    const args = ['gate', '--results', join(dir, 'regions.ndjson'), '--config', join(dir, 'none.json')];
+    const slow = await crosswind([...args, '--candidate', 'us-east-1', '--baseline', 'us-west-2', 'eu-west-1'], { cwd: dir });
+    expect(slow.code, slow.stderr).to.equal(1);
+    expect(slow.stdout).to.contain('significantly slower');
+    const fine = await crosswind([...args, '--candidate', 'us-west-2', '--baseline', 'eu-west-1'], { cwd: dir });
+    expect(fine.code, fine.stdout).to.equal(0);
+    const bad = await crosswind([...args, '--baseline', 'eu-west-1'], { cwd: dir });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--baseline: only with --candidate');
+  });
+
   it('exits 2 naming every bad flag, before reading anything', async () => {
     const r = await crosswind(
       ['gate', '--results', join(dir, 'nope.ndjson'), join(dir, 'nope2.ndjson'), '--faults', join(dir, 'no-ledger.jsonl')],
