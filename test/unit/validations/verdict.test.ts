@@ -59,14 +59,14 @@ const gateArb: fc.Arbitrary<Gate> = fc
       bound: fc.double({ min: 1, max: 3000, noNaN: true }),
       groupBy: fc.constantFrom([], ['vantage'], ['vantage', 'target_region']),
       window: windowArb,
-      minSamples: fc.integer({ min: 1, max: 20 }),
+      minSamples: fc.integer({ min: 1, max: 8 }),
     }),
     fc.record({
       kind: fc.constant('error-rate' as const),
       bound: fc.double({ min: 0, max: 1, noNaN: true }),
       groupBy: fc.constantFrom([], ['vantage']),
       window: windowArb,
-      minSamples: fc.integer({ min: 1, max: 20 }),
+      minSamples: fc.integer({ min: 1, max: 8 }),
     }),
     fc.record({
       kind: fc.constant('replication' as const),
@@ -100,7 +100,7 @@ describe('verdict', () => {
     const seen = { approve: 0, rollback: 0, inconclusive: 0 };
     fc.assert(
       fc.property(
-        fc.array(pointArb, { maxLength: 150 }),
+        fc.array(pointArb, { maxLength: 300 }),
         fc.array(gateArb, { minLength: 1, maxLength: 4 }),
         fc.array(faultArb, { maxLength: 2 }),
         healthArb,
@@ -119,7 +119,7 @@ describe('verdict', () => {
           if (results.some((r) => r.status === 'fail')) expect(verdict.kind).to.equal('rollback');
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 1500 },
     );
     // The property is not vacuous: the generated runs reach every verdict.
     for (const kind of ['approve', 'rollback', 'inconclusive'] as const)
