@@ -128,12 +128,21 @@ export function register(program: Command, io: CliIo): void {
       if (cloudwatchGates.length && !config) {
         throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
       }
-      const outcome = await judgeRun({
-        sources: results,
-        gates,
-        faults,
-        health,
-        cloudwatch: config ? (region) => new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region)) : undefined,
+      // One client per region, closed when the judging is done.
+      const clients = new Map<string, CloudWatchClient>();
+      const cloudwatch = config
+        ? (region: string | undefined) => {
+            const key = region ?? config.aws.controlRegion;
+            let client = clients.get(key);
+            if (!client) {
+              client = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region));
+              clients.set(key, client);
+            }
+            return client;
+          }
+        : undefined;
+      const outcome = await judgeRun({ sources: results, gates, faults, health, cloudwatch }).finally(() => {
+        for (const c of clients.values()) c.destroy();
       });
       io.err(
         `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
