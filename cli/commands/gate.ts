@@ -12,6 +12,7 @@ import { judgeRun } from '../../validations/judge.ts';
 import { renderJunit } from '../../validations/reporters/junit.ts';
 import { renderMarkdown } from '../../validations/reporters/markdown.ts';
 import { renderJson, verdictDocument } from '../../validations/reporters/verdict-document.ts';
+import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
 import type { CliIo } from '../io.ts';
@@ -150,6 +151,8 @@ export function register(program: Command, io: CliIo): void {
       if (jsonOut) await writeOut(resolve(jsonOut), renderJson(doc));
       if (junitOut) await writeOut(resolve(junitOut), renderJunit(outcome, { timestamp: doc.generatedAt }));
       if (markdownOut) await writeOut(resolve(markdownOut), markdown);
+      // A judged run folder gets its HTML report too (timelines, gate table); the verdict stands even if drawing fails.
+      if (run) await writeHtmlReport(run).catch((err: Error) => io.err(`warning: report.html not written: ${err.message}`));
       io.out(markdown);
       if (outcome.verdict.kind !== 'approve') throw new VerdictError(outcome.verdict);
     });
