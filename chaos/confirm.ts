@@ -20,8 +20,15 @@ export function defaultConfirm(options: {
   return async (question) => {
     const rl = createInterface({ input: stdin, output: stderr });
     try {
-      const answer = await rl.question(`${question}\nApply? [y/N] `);
-      return /^y(es)?$/i.test(answer.trim());
+      return await new Promise<boolean>((resolve) => {
+        // Ctrl-C at the prompt reaches readline as a key, not as a signal: treat it as "no".
+        rl.once('SIGINT', () => resolve(false));
+        rl.once('close', () => resolve(false));
+        rl.question(`${question}\nApply? [y/N] `).then(
+          (answer) => resolve(/^y(es)?$/i.test(answer.trim())),
+          () => resolve(false),
+        );
+      });
     } finally {
       rl.close();
     }

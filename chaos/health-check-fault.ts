@@ -112,9 +112,16 @@ export const healthCheckFault: FaultDriver<Spec> = {
 
   async undo(fault, ctx) {
     const prior = fault.intent.prior as HealthCheckPrior;
-    const current = await readHealthCheck(ctx, prior.healthCheckId);
-    if (same(current, prior)) return `health check ${prior.healthCheckId} already as before (${describe(prior)})`;
-    await write(ctx, prior.healthCheckId, current.healthCheckVersion, prior);
-    return `health check ${prior.healthCheckId} restored to ${describe(prior)}`;
+    for (let attempt = 1; ; attempt++) {
+      const current = await readHealthCheck(ctx, prior.healthCheckId);
+      if (same(current, prior)) return `health check ${prior.healthCheckId} already as before (${describe(prior)})`;
+      try {
+        await write(ctx, prior.healthCheckId, current.healthCheckVersion, prior);
+        return `health check ${prior.healthCheckId} restored to ${describe(prior)}`;
+      } catch (err) {
+        // Someone changed it between our read and our write: read again and put the prior values back on top.
+        if (attempt >= 3 || (err as { cause?: { name?: string } }).cause?.name !== 'HealthCheckVersionMismatch') throw err;
+      }
+    }
   },
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { rmdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CrosswindError, ExitCode, InfrastructureError } from '../config/errors.ts';
+import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../config/errors.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
@@ -9,10 +10,11 @@ import { driverFor } from './drivers.ts';
 import { describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
-import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger } from './ledger.ts';
+import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger, runOwner } from './ledger.ts';
 import type { FaultTarget, StopSource } from './ledger-entry.ts';
 import { restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
+import { installSignalHandlers } from './signals.ts';
 import {
   type AlarmReader,
   checkAlarmsBeforeFault,
@@ -80,6 +82,8 @@ export interface FaultSessionOptions {
   handleSignals?: boolean;
   /** Leave applied faults open when the body returns normally (a fault applied by hand); errors and signals still undo. */
   keepFaults?: boolean;
+  /** Remove the run folder this session created if nothing was written to it (by-hand commands refused or declined). */
+  removeEmptyRun?: boolean;
 }
 
 /** A run's faults: every change goes through the guardrails and the ledger. */
@@ -125,6 +129,7 @@ class Session implements FaultSession {
   #stopping: Promise<void> | undefined;
   #stopError: Error | undefined;
   #undoFailures: string[] = [];
+  #created = false;
 
   constructor(options: FaultSessionOptions, clients: ChaosClients) {
     this.#o = options;
@@ -164,6 +169,11 @@ class Session implements FaultSession {
 
   open(): void {
     if (this.dryRun) return;
+    if (this.#o.runDir) {
+      const owner = runOwner(this.#o.runDir);
+      if (owner !== undefined) throw new ConfigError([{ path: '--run', message: `${this.#o.runDir} belongs to running process ${owner}` }]);
+    }
+    this.#created = this.#o.runDir === undefined;
     const runDir =
       this.#o.runDir ?? createRunFolder({ root: this.#root, mode: this.#o.mode ?? 'chaos', now: new Date(this.#ctx.now()) }).path;
     this.#release = lockRun(runDir);
@@ -176,6 +186,17 @@ class Session implements FaultSession {
     this.#timers.clear();
     this.#ledger?.close();
     this.#release?.();
+    const ledger = this.#ledger;
+    if (ledger && this.#created && this.#o.removeEmptyRun && ledger.entries.length === 0) {
+      // A run that changed nothing (a refused or declined fault) leaves no empty folder behind; a folder others wrote
+      // into is kept.
+      try {
+        rmSync(ledger.file);
+        rmdirSync(ledger.runDir);
+      } catch {
+        // not empty: keep it
+      }
+    }
   }
 
   #append(entry: Parameters<FaultLedger['append']>[0]) {
@@ -429,7 +450,7 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
   }
   const session = new Session(options, clients);
   session.open();
-  const dispose = options.handleSignals ? installHandlers(session, log) : () => {};
+  const dispose = options.handleSignals ? installSignalHandlers(session, log) : () => {};
   let result: T | undefined;
   let error: unknown;
   try {
@@ -463,40 +484,4 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
 
 function isAbortLike(err: unknown): boolean {
   return err instanceof Error && (err.name === 'AbortError' || err instanceof StopConditionBreach || err instanceof InterruptedError);
-}
-
-/** SIGINT/SIGTERM restore and exit non-zero; a second signal exits at once; uncaught errors restore, then exit 3. */
-function installHandlers(session: Session, log: (line: string) => void): () => void {
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      log(
-        `${sig} again: exiting now; open faults stay in the ledger${session.runDir ? ` of ${session.runDir}` : ''}: run crosswind restore`,
-      );
-      process.exit(130);
-    }
-    log(`${sig}: stopping and undoing every fault of the run (${sig} again exits at once and leaves them for crosswind restore)`);
-    void session.stop('signal', `received ${sig}`).finally(() => {
-      // The body normally sees the abort and returns; if it hangs on something that ignores the signal, exit anyway.
-      setTimeout(() => process.exit(ExitCode.inconclusive), 10_000).unref();
-    });
-  };
-  const onFatal = (err: unknown) => {
-    log(`uncaught error: ${(err as Error)?.message ?? String(err)}; undoing every fault of the run`);
-    void session
-      .stop('error', `uncaught error: ${(err as Error)?.message ?? String(err)}`)
-      .catch(() => {})
-      .finally(() => process.exit(ExitCode.infrastructure));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('uncaughtException', onFatal);
-  process.on('unhandledRejection', onFatal);
-  return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('uncaughtException', onFatal);
-    process.off('unhandledRejection', onFatal);
-  };
 }

@@ -30,6 +30,8 @@ export function configFromSandboxState(state: SandboxState): Raw {
       setIdentifier: r.setIdentifier,
     })),
     vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint })),
+    // The weighted record set `crosswind chaos shift-weight` (a DNS canary) acts on.
+    chaos: { weightedRecords: { hostedZoneId: state.route53.hostedZoneId, name: state.route53.weightedRecordName, type: 'CNAME' } },
   };
   if (globalVantage) out.globalEndpoint = globalVantage.endpoint;
   return out;
@@ -59,6 +61,8 @@ export function mergeSandboxConfig(raw: Raw, fromState: Raw): Raw {
     out.regions = stateRegions;
   }
   if (raw.vantages === undefined && fromState.vantages !== undefined) out.vantages = fromState.vantages;
+  if (isObject(fromState.chaos) && (raw.chaos === undefined || isObject(raw.chaos)))
+    out.chaos = { ...fromState.chaos, ...(raw.chaos as Raw | undefined) };
   if (raw.globalEndpoint === undefined && fromState.globalEndpoint !== undefined) out.globalEndpoint = fromState.globalEndpoint;
   return out;
 }

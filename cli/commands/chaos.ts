@@ -54,6 +54,7 @@ async function runFaults(
       checkpoint: checkpointsFromEnv(),
       handleSignals: true,
       keepFaults: holdMs === undefined,
+      removeEmptyRun: true,
     },
     async (session) => {
       if (session.runDir) log(`run: ${session.runDir}`);

@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
 import { ConfigError, type ConfigProblem, InfrastructureError } from '../../config/errors.ts';
-import { clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
+import { adminState, clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import type { FaultSet } from '../../sandbox/region-app.ts';
 import { DEFAULT_REGIONS, startSandbox } from '../../sandbox/sandbox.ts';
@@ -222,6 +223,63 @@ export function register(program: Command, io: CliIo): void {
         );
       }
       io.err(`sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free`);
+    });
+
+  sandbox
+    .command('status')
+    .description("show every region's health (GetHealthCheckStatus), version and faults, and where each vantage is routed (TestDNSAnswer)")
+    .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
+    .action(async (o: { state: string }) => {
+      const state = await readSandboxState(o.state);
+      const route53 = new Route53Client({
+        region: state.aws.controlRegion,
+        endpoint: state.aws.endpoints.route53,
+        credentials: { ...state.aws.credentials },
+        maxAttempts: 2,
+      });
+      try {
+        const regionRows = [['REGION', 'HEALTH CHECK', 'VERSION', 'FAULTS']];
+        for (const r of state.regions) {
+          const hc = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: r.healthCheckId }));
+          const observations = hc.HealthCheckObservations ?? [];
+          const healthy = observations.filter((x) => x.StatusReport?.Status?.startsWith('Success')).length;
+          // Route 53 calls a check healthy when more than 18 % of its checkers report success.
+          const verdict = observations.length > 0 && healthy / observations.length > 0.18 ? 'healthy' : 'unhealthy';
+          const admin = (await adminState(r.adminUrl).catch(() => undefined)) as
+            | { version?: { version?: string }; faults?: Record<string, unknown> }
+            | undefined;
+          const faults = Object.entries(admin?.faults ?? {})
+            .filter(([, v]) => v !== false && v !== 0 && !(Array.isArray(v) && v.length === 0))
+            .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+            .join(' ');
+          regionRows.push([
+            r.name,
+            `${verdict} (${observations[0]?.StatusReport?.Status ?? 'no observation'})`,
+            admin?.version?.version ?? '?',
+            faults || '-',
+          ]);
+        }
+        const vantageRows = [['VANTAGE', 'ANSWER', 'REGION']];
+        for (const v of state.vantages) {
+          const answer = await route53.send(
+            new TestDNSAnswerCommand({
+              HostedZoneId: state.route53.hostedZoneId,
+              RecordName: state.route53.recordName,
+              RecordType: 'CNAME',
+              ResolverIP: v.resolverIp,
+            }),
+          );
+          const last = answer.RecordData?.at(-1) ?? '';
+          vantageRows.push([
+            v.name,
+            (answer.RecordData ?? []).join(' -> '),
+            state.regions.find((r) => last.startsWith(`${r.name}.`))?.name ?? '?',
+          ]);
+        }
+        io.out(`${table(regionRows)}\n\n${table(vantageRows)}`);
+      } finally {
+        route53.destroy();
+      }
     });
 
   sandbox

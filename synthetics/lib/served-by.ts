@@ -6,12 +6,30 @@ import type { ServedByRule } from '../plan.ts';
 /** The tag value used when no rule finds the serving region (no response, or a response not stamped). */
 export const UNKNOWN_REGION = 'unknown';
 
+/** Go's canonical form of a header name (`x-served-by` → `X-Served-By`): the key k6 puts in `res.headers`. */
+function canonical(name: string): string {
+  return name
+    .toLowerCase()
+    .split('-')
+    .map((w) => (w === '' ? w : w.charAt(0).toUpperCase() + w.slice(1)))
+    .join('-');
+}
+
+const canonicalNames = new Map<string, string>();
+
 function headerValue(res: RefinedResponse<ResponseType | undefined>, name: string): string | undefined {
-  // Go canonicalises header names (X-Served-By); compare case-insensitively.
+  let key = canonicalNames.get(name);
+  if (key === undefined) {
+    key = canonical(name);
+    canonicalNames.set(name, key);
+  }
+  const direct = res.headers[key];
+  if (direct) return direct.split(',')[0]?.trim();
+  // Not under its canonical name (an HTTP/2 or unusual server): compare every name case-insensitively.
   const wanted = name.toLowerCase();
-  for (const key in res.headers) {
-    if (key.toLowerCase() === wanted) {
-      const value = res.headers[key];
+  for (const k in res.headers) {
+    if (k.toLowerCase() === wanted) {
+      const value = res.headers[k];
       if (value) return value.split(',')[0]?.trim();
     }
   }

@@ -4,7 +4,7 @@
 import type { Options } from 'k6/options';
 import { loadPlan } from '../lib/load-plan.ts';
 import { arrivalRateScenario, baseOptions, k6ScenarioName } from '../lib/options.ts';
-import { send, tagOrigin } from '../lib/request.ts';
+import { type RequestOrigin, send, tagOrigin } from '../lib/request.ts';
 import type { PlanVantage } from '../plan.ts';
 
 const plan = loadPlan('global-traffic');
@@ -21,11 +21,18 @@ export const options: Options = {
 };
 
 const vantages = new Map<string, PlanVantage>(plan.vantages.map((v) => [v.name, v]));
+const requestOptions = { servedBy: plan.servedBy, timeoutMs: plan.http.timeoutMs, name: plan.path };
+// Resolved once per VU and vantage, not per request: this is the hottest path of any scenario.
+let target: { vantage: string; origin: RequestOrigin; url: string } | undefined;
 
 /** One user request from this scenario's vantage. */
 export function visit(): void {
-  const vantage = vantages.get(__ENV[VANTAGE_ENV] ?? '');
-  if (!vantage) throw new Error(`unknown vantage "${__ENV[VANTAGE_ENV]}"`);
-  tagOrigin({ scenario: plan.scenario, vantage: vantage.name });
-  send('GET', `${vantage.endpoint}${plan.path}`, null, { servedBy: plan.servedBy, timeoutMs: plan.http.timeoutMs, name: plan.path });
+  const name = __ENV[VANTAGE_ENV] ?? '';
+  if (target?.vantage !== name) {
+    const vantage = vantages.get(name);
+    if (!vantage) throw new Error(`unknown vantage "${name}"`);
+    target = { vantage: name, origin: { scenario: plan.scenario, vantage: vantage.name }, url: `${vantage.endpoint}${plan.path}` };
+  }
+  tagOrigin(target.origin);
+  send('GET', target.url, null, requestOptions);
 }

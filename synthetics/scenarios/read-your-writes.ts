@@ -2,7 +2,7 @@
 // took is `replication_lag_ms` (tagged `from`, `to`); a write not seen within the deadline is a lost write
 // (`lost_writes`). Separately, one item written in two regions at once must converge to the same value in every
 // region (`convergence_ok`), as last-writer-wins replication promises.
-import { sleep } from 'k6';
+import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
@@ -93,12 +93,14 @@ export function writeThenRead(): void {
     const now = Date.now();
     if (itemValue(read) === value) {
       replicationLag.add(now - acknowledgedAt, pairTags);
+      check(read.res, { 'write visible in the other region': () => true }, pairTags);
       return;
     }
     if (now - acknowledgedAt >= plan.deadlineMs) break;
     sleep(plan.pollIntervalMs / 1000);
   }
   lostWrites.add(1, pairTags);
+  check(null, { 'write visible in the other region': () => false }, pairTags);
 }
 
 /** Write one item in two regions at once, then poll every region until all return the same written value. */
@@ -138,10 +140,12 @@ export function converge(): void {
     if (typeof first === 'string' && values.includes(first) && seen.every((v) => v === first)) {
       convergenceTime.add(Date.now() - writtenAt, tags);
       convergenceOk.add(true, tags);
+      check(null, { 'concurrent writes converged': () => true }, tags);
       return;
     }
     if (Date.now() - writtenAt >= plan.convergence.deadlineMs) break;
     sleep(plan.pollIntervalMs / 1000);
   }
   convergenceOk.add(false, tags);
+  check(null, { 'concurrent writes converged': () => false }, tags);
 }

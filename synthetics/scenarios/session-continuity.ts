@@ -2,7 +2,7 @@
 // through its vantage's endpoint (the global name), then checks it again and again; every definite answer is a
 // `session_kept` sample (1 found, 0 gone), tagged with the region that created it and whether the serving region
 // has moved since. Sessions must live in a replicated store, or a failover logs everyone out.
-import { sleep } from 'k6';
+import { check, sleep } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { loadPlan } from '../lib/load-plan.ts';
@@ -72,9 +72,13 @@ export function hold(): void {
       served_by: answer.servedBy,
       moved: String(answer.servedBy !== UNKNOWN_REGION && answer.servedBy !== session.createdBy),
     };
-    if (answer.res.status === 200) sessionKept.add(true, tags);
-    else if (GONE.includes(answer.res.status)) sessionKept.add(false, tags);
-    else sessionCheckErrors.add(1, tags);
+    if (answer.res.status === 200 || GONE.includes(answer.res.status)) {
+      const kept = answer.res.status === 200;
+      sessionKept.add(kept, tags);
+      check(answer.res, { 'session still valid': () => kept }, tags);
+    } else {
+      sessionCheckErrors.add(1, tags);
+    }
   }
   sleep(plan.checkIntervalMs / 1000);
 }

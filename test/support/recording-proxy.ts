@@ -13,6 +13,8 @@ export interface RecordedCall {
 export interface RecordingProxy {
   url: string;
   calls: RecordedCall[];
+  /** Holds every request this long before forwarding it (a slow or hanging AWS endpoint). */
+  delayMs: number;
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,16 @@ export type Override = (call: RecordedCall) => { status: number; headers: Record
 export async function startRecordingProxy(target: string, override?: Override): Promise<RecordingProxy> {
   const upstream = new URL(target);
   const calls: RecordedCall[] = [];
+  const proxy: RecordingProxy = {
+    url: '',
+    calls,
+    delayMs: 0,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -44,37 +56,36 @@ export async function startRecordingProxy(target: string, override?: Override): 
         res.end(answer.body);
         return;
       }
-      const forward = request(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: upstream.host },
-        },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      forward.on('error', (err) => {
-        res.writeHead(502);
-        res.end(String(err));
-      });
-      forward.end(body);
+      const forward = () =>
+        request(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: req.method,
+            path: req.url,
+            headers: { ...req.headers, host: upstream.host },
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          },
+        );
+      const send = () => {
+        const up = forward();
+        up.on('error', (err) => {
+          res.writeHead(502);
+          res.end(String(err));
+        });
+        up.end(body);
+      };
+      if (proxy.delayMs > 0) setTimeout(send, proxy.delayMs).unref();
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    calls,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  Object.assign(proxy, { url: `http://127.0.0.1:${port}` });
+  return proxy;
 }
 
 /**

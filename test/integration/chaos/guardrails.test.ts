@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
+import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { crosswind } from '../../support/cli.ts';
@@ -74,6 +75,8 @@ describe('chaos guardrails against moto', function () {
     expect(writeCalls(p.calls)).to.deep.equal([]);
     expect(await world.snapshot()).to.deep.equal(before);
     expect(before.healthChecks['eu-west-1']).to.deep.equal({ inverted: false, disabled: false, failureThreshold: 5 });
+    // The refused command left no run folder behind: only the two runs that changed something.
+    expect(listRunFolders(world.dir)).to.have.length(2);
     const restored = await crosswind(['restore'], { cwd: world.dir, env: QUIET });
     expect(restored.code, restored.stderr).to.equal(0);
   });

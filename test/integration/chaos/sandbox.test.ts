@@ -29,7 +29,7 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'crosswind-chaos-sandbox-'));
     sandbox = await startSandbox({ stateFile: join(dir, '.crosswind', 'sandbox', 'state.json'), timing: TIMING, fisPollMs: 100 });
-    const { aws, route53: r53 } = sandbox.state;
+    const { aws } = sandbox.state;
     route53 = new Route53Client({
       region: 'us-east-1',
       endpoint: aws.endpoints.route53,
@@ -42,7 +42,6 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
         project: 'shop',
         sandbox: { state: '.crosswind/sandbox/state.json' },
         chaos: {
-          weightedRecords: { hostedZoneId: r53.hostedZoneId, name: r53.weightedRecordName, type: 'CNAME' },
           poll: { experimentInterval: '100ms', experimentDeadline: '10s', stopDeadline: '10s' },
         },
       }),
@@ -103,13 +102,14 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
     expect(started.code, started.stderr + started.stdout).to.equal(0);
     await until('us-west-2 unhealthy at the edge (its app stopped by the FIS executor)', async () => !(await healthy('us-west-2')));
 
-    // The last healthy region is protected.
+    // The last healthy region is protected (the weighted record set comes from the sandbox state).
     const refused = await crosswind(['chaos', 'shift-weight', '--region', 'eu-west-1', '--percent', '0', '--yes'], {
       cwd: dir,
       env: QUIET,
     });
     expect(refused.code, refused.stderr).to.equal(2);
     expect(refused.stderr).to.include('would leave 0 healthy region(s)');
+    expect(refused.stderr).to.match(/refused shift-weight eu-west-1 to 0%/);
 
     const restored = await crosswind(['restore'], { cwd: dir, env: QUIET });
     expect(restored.code, restored.stderr).to.equal(0);
@@ -121,5 +121,14 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
     expect(experiments.experiments?.map((e) => e.state?.status)).to.deep.equal(['stopped']);
     // The sandbox's template is left in place (crosswind did not create it).
     expect(started.stdout).to.include(usw2.experimentTemplates['aws:ecs:stop-task']);
+
+    // A DNS canary step on the sandbox's weighted records, held briefly and undone.
+    const canary = await crosswind(['chaos', 'shift-weight', '--region', 'eu-west-1', '--percent', '50', '--hold', '200ms', '--yes'], {
+      cwd: dir,
+      env: QUIET,
+    });
+    expect(canary.code, canary.stderr).to.equal(0);
+    expect(canary.stdout).to.include('"weights":"eu-west-1=50, us-east-1=25, us-west-2=25"');
+    expect(canary.stderr).to.match(/weights of weighted\.app\.\S+ restored to us-east-1=100, us-west-2=100, eu-west-1=100/);
   });
 });

@@ -87,6 +87,11 @@ describe('crosswind sandbox up / deploy / down', function () {
     const faulted = await crosswind(['sandbox', 'fault', '--region', 'us-east-1', '--dependency-down', 'database', '--state', stateFile]);
     expect(faulted.code, faulted.stderr).to.equal(0);
     expect(await health()).to.equal(503);
+    const status = await crosswind(['sandbox', 'status', '--state', stateFile]);
+    expect(status.code, status.stderr).to.equal(0);
+    expect(status.stdout).to.match(/us-east-1\s+\S+ \(\S+: HTTP Status Code 503/);
+    expect(status.stdout).to.match(/dependenciesDown=database/);
+    expect(status.stdout).to.match(/vantage-eu\s+\S+ -> eu-west-1\.regions\.\S+\s+eu-west-1/);
     const cleared = await crosswind(['sandbox', 'fault', '--region', 'us-east-1', '--clear', '--state', stateFile]);
     expect(cleared.code, cleared.stderr).to.equal(0);
     expect(await health()).to.equal(200);

@@ -202,6 +202,24 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
     expect(again.failed).to.deep.equal([]);
   });
 
+  it('undo re-reads and retries when the health check changed between its read and its write (HealthCheckVersionMismatch)', async () => {
+    r53.on(GetHealthCheckCommand).resolves(healthCheck(false, false));
+    r53.on(UpdateHealthCheckCommand).resolves({});
+    await withFaultSession({ config, root, clients, readHealth: healthy, keepFaults: true }, (s) =>
+      s.apply({ kind: 'invert-health-check', region: 'us-east-1' }),
+    );
+    r53.reset();
+    r53.on(GetHealthCheckCommand).resolves(healthCheck(true, true));
+    r53
+      .on(UpdateHealthCheckCommand)
+      .rejectsOnce(awsError('HealthCheckVersionMismatch', 409, 'version changed'))
+      .resolves({});
+    const summary = await restore({ config, clients, root });
+    expect(summary.failed).to.deep.equal([]);
+    expect(r53.commandCalls(GetHealthCheckCommand)).to.have.length(2);
+    expect(r53.commandCalls(UpdateHealthCheckCommand)).to.have.length(2);
+  });
+
   it('translates other AWS failures into InfrastructureError naming the call', async () => {
     r53.on(GetHealthCheckCommand).rejects(awsError('NoSuchHealthCheck', 404, 'No health check exists with the specified ID hc-use1'));
     const err = await withFaultSession({ config, root, clients, readHealth: healthy }, (s) =>

@@ -70,14 +70,17 @@ describe('the k6 launcher (with a stand-in k6 process)', () => {
     const runDir = await mkdtemp(join(tmpdir(), 'crosswind-run-'));
     const signals = new FakeSignals();
     const run = await startK6Run({ plan, runDir, k6Path: 'k6', spawn: fakeSpawn, env: { FAKE_MODE: 'wait' }, signals, pollIntervalMs: 10 });
-    const points = collect(run.points);
-    await new Promise((r) => setTimeout(r, 300));
     expect(signals.listenerCount('SIGINT')).to.equal(1);
-    signals.emit('SIGINT');
+    // Signal once the stand-in is running (its first point is out), as a user's Ctrl-C would arrive mid-run.
+    const values: number[] = [];
+    for await (const p of run.points) {
+      if (values.length === 0) signals.emit('SIGINT');
+      values.push(p.value);
+    }
     const result = await run.done;
     expect(result.kind).to.equal('interrupted');
     expect(result.exitCode).to.equal(105);
-    expect((await points).map((p) => p.value)).to.deep.equal([0, 1]);
+    expect(values).to.deep.equal([0, 1]);
     expect(signals.listenerCount('SIGINT')).to.equal(0);
     expect(signals.listenerCount('SIGTERM')).to.equal(0);
   });

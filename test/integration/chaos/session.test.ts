@@ -1,0 +1,107 @@
+import { expect } from 'chai';
+import { chaosClients } from '../../../chaos/clients.ts';
+import { readLedger } from '../../../chaos/ledger.ts';
+import { listRunFolders } from '../../../chaos/run-folder.ts';
+import { StopConditionBreach, withFaultSession } from '../../../chaos/session.ts';
+import { resolveConfig } from '../../../config/load.ts';
+import type { CrosswindConfig } from '../../../config/schema.ts';
+import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
+
+/** withFaultSession in-process, as the pipelines call it, against moto. */
+describe('chaos: fault sessions against moto', function () {
+  this.timeout(60_000);
+  let moto: MotoServer;
+  let world: ChaosWorld | undefined;
+
+  before(async () => {
+    moto = await startMoto();
+  });
+  afterEach(() => world?.cleanup());
+  after(async () => {
+    await moto?.stop();
+  });
+
+  async function setup(chaos: Record<string, unknown> = {}): Promise<{ w: ChaosWorld; config: CrosswindConfig }> {
+    await moto.reset();
+    world = await createChaosWorld(moto, { chaos: { stopConditions: { alarms: [], pollInterval: 200 }, ...chaos } });
+    return { w: world, config: resolveConfig(world.config) };
+  }
+
+  it('a live error rate above the bound in the regions not under fault stops the run and undoes its faults', async () => {
+    const { w, config } = await setup({ stopConditions: { alarms: [], pollInterval: 200, maxErrorRate: 0.01 } });
+    const before = await w.snapshot();
+    const asked: string[][] = [];
+    let rate: number | undefined;
+    const err = await withFaultSession(
+      {
+        config,
+        root: w.dir,
+        mode: 'gameday',
+        errorRate: (regions) => {
+          asked.push([...regions]);
+          return rate;
+        },
+      },
+      async (s) => {
+        await s.apply({ kind: 'invert-health-check', region: 'us-east-1' });
+        expect((await w.snapshot()).healthChecks['us-east-1']?.inverted).to.equal(true);
+        rate = 0.2;
+        await s.hold(30_000);
+      },
+    ).catch((e: unknown) => e);
+    expect(err).to.be.instanceOf(StopConditionBreach);
+    expect((err as StopConditionBreach).source).to.equal('error-rate');
+    expect(asked[0]).to.deep.equal(['us-west-2', 'eu-west-1']);
+    expect(await w.snapshot()).to.deep.equal(before);
+    const [run] = listRunFolders(w.dir);
+    expect(run?.mode).to.equal('gameday');
+    const entries = readLedger(run?.path as string);
+    expect(entries.find((e) => e.kind === 'stop')).to.deep.include({ source: 'error-rate' });
+  });
+
+  it('a weight canary steps 10 %, 50 %, 100 % in one run and unwinds to the prior weights; another run may not touch it meanwhile', async () => {
+    const { w, config } = await setup();
+    const before = await w.snapshot();
+    const seen: Record<string, number | undefined>[] = [];
+    await withFaultSession({ config, root: w.dir }, async (s) => {
+      for (const percent of [10, 50, 100]) {
+        await s.apply({ kind: 'shift-weight', region: 'eu-west-1', percent });
+        seen.push((await w.snapshot()).weights);
+      }
+      const other: unknown = await withFaultSession({ config, root: w.dir }, (o) =>
+        o.apply({ kind: 'shift-weight', region: 'us-east-1', percent: 0 }),
+      ).catch((e: unknown) => e);
+      expect((other as Error).message).to.match(/records:.*already has an open fault \(shift-weight eu-west-1/);
+    });
+    expect(seen.map((x) => x['eu-west-1'])).to.deep.equal([10, 50, 100]);
+    expect(seen[2]).to.deep.equal({ 'us-east-1': 0, 'us-west-2': 0, 'eu-west-1': 100 });
+    expect(await w.snapshot()).to.deep.equal(before);
+  });
+
+  it('the dead man’s switch: a fault left open past its deadline is undone by the next session that opens the ledgers', async () => {
+    const { w, config } = await setup({ faultDeadline: '300ms' });
+    const before = await w.snapshot();
+    await withFaultSession({ config, root: w.dir, keepFaults: true }, async (s) => {
+      await s.apply({ kind: 'invert-health-check', region: 'us-west-2' });
+    });
+    expect((await w.snapshot()).healthChecks['us-west-2']?.inverted).to.equal(true);
+    await new Promise((r) => setTimeout(r, 400));
+    await withFaultSession({ config, root: w.dir, dryRun: false }, async () => {});
+    expect(await w.snapshot()).to.deep.equal(before);
+    const [first] = listRunFolders(w.dir);
+    const undone = readLedger(first?.path as string).find((e) => e.kind === 'undone');
+    expect(undone?.kind === 'undone' && undone.reason).to.match(/^deadline/);
+  });
+
+  it('inside a run, a fault is undone at its deadline even while the run goes on', async () => {
+    const { w, config } = await setup({ faultDeadline: '300ms' });
+    const before = await w.snapshot();
+    await withFaultSession({ config, root: w.dir, clients: chaosClients(config.aws) }, async (s) => {
+      await s.apply({ kind: 'invert-health-check', region: 'eu-west-1' });
+      await s.hold(1_200);
+      expect(s.openFaults()).to.deep.equal([]);
+      expect(await w.snapshot()).to.deep.equal(before);
+    });
+  });
+});
