@@ -9,6 +9,7 @@ import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../conf
 import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import { judgeRun } from '../../validations/judge.ts';
+import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
@@ -157,6 +158,8 @@ export function register(program: Command, io: CliIo): void {
         },
         { sources: results, stats: outcome.stats, span: outcome.span, faultsFile, healthFile, failover: outcome.failover },
       );
+      // A judged run folder gets its HTML report too (timelines, gate table); the verdict stands even if drawing fails.
+      if (run) await writeHtmlReport(run).catch((err: Error) => io.err(`warning: report.html not written: ${err.message}`));
       io.out(markdown);
       if (outcome.verdict.kind !== 'approve') throw new VerdictError(outcome.verdict);
     });
