@@ -5,11 +5,11 @@
 //
 // Two measures, runs alternating (bare, global, bare, global, ...) and each the median of per-round ratios, so the
 // drifting load of a shared 2-core machine hits both alike:
-// - `cpuRatio` (the target): at a fixed rate both sustain, k6's CPU time per request, bare / global. When k6 is
-//   CPU-bound, the request rate it reaches is inversely proportional to this, and CPU time is far less sensitive to
-//   other processes' load than throughput is.
-// - `saturatedRatio`: the rate each reaches when driven past its capacity (a high arrival rate, fixed VUs). Shown
-//   for reference: on a loaded machine it swings by tens of percent from run to run.
+// - `saturatedRatio` (the target, as the issue states it): the request rate each reaches when driven past its
+//   capacity (a high arrival rate, fixed VUs), global / bare. k6 and the endpoint share this machine's two cores, so
+//   whichever saturates first sets the rate; on a loaded machine it swings by tens of percent from run to run.
+// - `cpuRatio` (reported beside it): at a fixed rate both sustain, k6's CPU time per request, bare / global: the
+//   price of the instrumentation itself, which bounds the rate wherever k6 rather than the endpoint saturates first.
 import { type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -124,13 +124,14 @@ try {
 }
 
 const cpuRatio = median(cpuRatios);
+const saturatedRatio = median(saturatedRatios);
 const outcome: BenchOutcome = {
   name: 'synthetics',
   measured: {
     cpuRatio: Number(cpuRatio.toFixed(3)),
     bareCpuUsPerRequest: Math.round(median(cpuPerRequest.bare)),
     globalTrafficCpuUsPerRequest: Math.round(median(cpuPerRequest.global)),
-    saturatedRatio: Number(median(saturatedRatios).toFixed(3)),
+    saturatedRatio: Number(saturatedRatio.toFixed(3)),
     bareSaturatedRequestsPerSecond: Math.round(median(saturatedRates.bare)),
     globalTrafficSaturatedRequestsPerSecond: Math.round(median(saturatedRates.global)),
     cpuRounds: CPU_ROUNDS,
@@ -138,7 +139,7 @@ const outcome: BenchOutcome = {
     saturatedRounds: SATURATED_ROUNDS,
     vus: VUS,
   },
-  targets: { cpuRatio: '>= 0.9' },
-  met: cpuRatio >= 0.9,
+  targets: { saturatedRatio: '>= 0.9' },
+  met: saturatedRatio >= 0.9,
 };
 process.stdout.write(`${JSON.stringify(outcome)}\n`);

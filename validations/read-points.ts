@@ -1,6 +1,6 @@
+import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { InfrastructureError } from '../config/errors.ts';
 import { K6LineDecoder, type K6Point, type K6PointSink } from './k6-output.ts';
@@ -31,6 +31,7 @@ export interface ReadOptions {
 }
 
 const GZIP_MAGIC_0 = 0x1f;
+const DEFAULT_CHUNK_BYTES = 1 << 20;
 const GZIP_MAGIC_1 = 0x8b;
 
 async function isGzip(path: string): Promise<boolean> {
@@ -64,11 +65,13 @@ async function isGzip(path: string): Promise<boolean> {
 async function* decodeFile(path: string, sink: K6PointSink, stats: ReadStats, options: ReadOptions): AsyncGenerator<void> {
   const decoder = options.decoder ?? new K6LineDecoder();
   const gz = await isGzip(path);
-  const raw = createReadStream(path, { highWaterMark: options.chunkBytes ?? 1 << 20 });
-  const stream = gz ? raw.pipe(createGunzip({ chunkSize: options.chunkBytes ?? 1 << 20 })) : raw;
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const raw = createReadStream(path, { highWaterMark: chunkBytes });
+  const stream = gz ? raw.pipe(createGunzip({ chunkSize: chunkBytes })) : raw;
   if (gz) raw.on('error', (err) => stream.destroy(err));
-  const text = new StringDecoder('utf8');
-  let carry = '';
+  // Bytes after the last newline of the chunks so far: a newline byte never occurs inside a UTF-8 sequence, so
+  // splitting there keeps characters whole, and each run of complete lines is decoded once.
+  let carry: Buffer = Buffer.alloc(0);
   let lineNo = 0;
   const slowBefore = decoder.slowLines;
   const one = (line: string): void => {
@@ -82,20 +85,20 @@ async function* decodeFile(path: string, sink: K6PointSink, stats: ReadStats, op
   };
   try {
     for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const s = text.write(chunk);
-      let nl = s.indexOf('\n');
-      if (nl < 0) {
-        carry += s;
+      const last = chunk.lastIndexOf(10);
+      if (last < 0) {
+        carry = Buffer.concat([carry, chunk]);
         continue;
       }
-      // The first line of a chunk may have begun in the previous one; every other line is sliced from this chunk.
-      one(carry + s.slice(0, nl));
-      let start = nl + 1;
-      for (nl = s.indexOf('\n', start); nl >= 0; nl = s.indexOf('\n', start)) {
+      const head = carry.length ? Buffer.concat([carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+      carry = Buffer.from(chunk.subarray(last + 1));
+      // k6 output is almost always ASCII, where latin1 is a plain copy and much cheaper than UTF-8 decoding.
+      const s = isAscii(head) ? head.toString('latin1') : head.toString('utf8');
+      let start = 0;
+      for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
         one(s.slice(start, nl));
         start = nl + 1;
       }
-      carry = s.slice(start);
       yield;
     }
   } catch (err) {
@@ -103,11 +106,11 @@ async function* decodeFile(path: string, sink: K6PointSink, stats: ReadStats, op
     if (err instanceof InfrastructureError) throw err;
     throw new InfrastructureError(`cannot read k6 results ${path}: ${(err as Error).message}`, { cause: err });
   }
-  carry += text.end();
-  if (carry.trim() !== '') {
+  const tail = carry.toString('utf8');
+  if (tail.trim() !== '') {
     lineNo++;
     try {
-      if (decoder.decode(carry, sink)) stats.points++;
+      if (decoder.decode(tail, sink)) stats.points++;
     } catch {
       stats.truncatedTail.push(`${path}:${lineNo}`);
     }

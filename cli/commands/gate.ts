@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
@@ -9,9 +9,8 @@ import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../conf
 import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import { judgeRun } from '../../validations/judge.ts';
-import { renderJunit } from '../../validations/reporters/junit.ts';
-import { renderMarkdown } from '../../validations/reporters/markdown.ts';
-import { renderJson, verdictDocument } from '../../validations/reporters/verdict-document.ts';
+import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
+import { writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
 import type { CliIo } from '../io.ts';
@@ -23,6 +22,7 @@ interface GateFlags {
   health?: string;
   config?: string;
   candidate?: string;
+  baseline?: string[];
   json?: string;
   junit?: string;
   markdown?: string;
@@ -33,11 +33,15 @@ function isFile(path: string): boolean {
 }
 
 /** The gate set of a run: the configured checks, the failover gate when there are faults, the candidate set. */
-export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string }): Gate[] {
-  const out: Gate[] = gates.checks.map((g) => (g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate } : g));
+export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string; baseline?: string[] }): Gate[] {
+  const pick = options.baseline?.length ? { baseline: options.baseline } : {};
+  const out: Gate[] = gates.checks.map((g) =>
+    g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate, ...pick } : g,
+  );
   if (options.hasFaults && !out.some((g) => g.kind === 'failover')) out.push({ kind: 'failover', ...gates.failover });
-  if (options.candidate && !out.some((g) => g.kind === 'comparison'))
-    out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate }));
+  if (options.candidate && !out.some((g) => g.kind === 'comparison')) {
+    out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate, ...pick }));
+  }
   return out;
 }
 
@@ -48,11 +52,6 @@ async function configFor(path: string | undefined): Promise<{ config?: Crosswind
   }
   // No config: judge with the default gates (no AWS needed for k6 output).
   return { gates: gatesSchema.parse({}) };
-}
-
-async function writeOut(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
 }
 
 /**
@@ -72,6 +71,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--health <health.jsonl>', 'observed region health (default: health.jsonl beside the ledger, if present)')
     .option('-c, --config <file>', 'config file (default: crosswind.config.* in the current folder, else the default gates)')
     .option('--candidate <region>', 'the region just deployed, for the comparison gate')
+    .option('--baseline <regions...>', 'the regions not yet deployed, the comparison baseline (default: every other region)')
     .option('--json <out>', 'write verdict.json here')
     .option('--junit <out>', 'write JUnit XML here')
     .option('--markdown <out>', 'write the Markdown summary here')
@@ -105,6 +105,11 @@ export function register(program: Command, io: CliIo): void {
       if (healthFile && !isFile(healthFile)) problems.push({ path: '--health', message: `no such file: ${healthFile}` });
       if (flags.candidate !== undefined && flags.candidate.trim() === '')
         problems.push({ path: '--candidate', message: 'expected a region name' });
+      if (flags.baseline && !flags.candidate)
+        problems.push({ path: '--baseline', message: 'only with --candidate (the region compared against it)' });
+      if (flags.candidate && flags.baseline?.includes(flags.candidate)) {
+        problems.push({ path: '--baseline', message: `must not include the candidate "${flags.candidate}"` });
+      }
       for (const key of ['json', 'junit', 'markdown'] as const) {
         const out = flags[key];
         if (out !== undefined && (out.trim() === '' || (existsSync(out) && statSync(out).isDirectory()))) {
@@ -119,37 +124,42 @@ export function register(program: Command, io: CliIo): void {
       const { config, gates: gatesConfig, file } = await configFor(flags.config);
       const faults = faultsFile ? await readFaults(faultsFile) : [];
       const health = healthFile ? await readHealth(healthFile) : [];
-      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate });
+      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
       const cloudwatchGates = gates.filter((g) => g.kind === 'cloudwatch');
       if (cloudwatchGates.length && !config) {
         throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
       }
-      const outcome = await judgeRun({
-        sources: results,
-        gates,
-        faults,
-        health,
-        cloudwatch: config ? (region) => new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region)) : undefined,
+      // One client per region, closed when the judging is done.
+      const clients = new Map<string, CloudWatchClient>();
+      const cloudwatch = config
+        ? (region: string | undefined) => {
+            const key = region ?? config.aws.controlRegion;
+            let client = clients.get(key);
+            if (!client) {
+              client = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region));
+              clients.set(key, client);
+            }
+            return client;
+          }
+        : undefined;
+      const outcome = await judgeRun({ sources: results, gates, faults, health, cloudwatch }).finally(() => {
+        for (const c of clients.values()) c.destroy();
       });
       io.err(
         `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
       );
       for (const t of outcome.stats.truncatedTail) io.err(`gate: skipped a final line cut short at ${t}`);
-      const doc = verdictDocument(outcome, {
-        sources: results,
-        stats: outcome.stats,
-        span: outcome.span,
-        faultsFile,
-        healthFile,
-        failover: outcome.failover,
-      });
-      const jsonOut = flags.json ?? (run ? join(run, 'verdict.json') : undefined);
-      const junitOut = flags.junit ?? (run ? join(run, 'junit.xml') : undefined);
-      const markdownOut = flags.markdown ?? (run ? join(run, 'summary.md') : undefined);
-      const markdown = renderMarkdown(outcome);
-      if (jsonOut) await writeOut(resolve(jsonOut), renderJson(doc));
-      if (junitOut) await writeOut(resolve(junitOut), renderJunit(outcome, { timestamp: doc.generatedAt }));
-      if (markdownOut) await writeOut(resolve(markdownOut), markdown);
+      const { markdown } = await writeGateReports(
+        outcome,
+        {
+          json: flags.json ? resolve(flags.json) : run ? join(run, 'verdict.json') : undefined,
+          junit: flags.junit ? resolve(flags.junit) : run ? join(run, 'junit.xml') : undefined,
+          markdown: flags.markdown ? resolve(flags.markdown) : run ? join(run, 'summary.md') : undefined,
+        },
+        { sources: results, stats: outcome.stats, span: outcome.span, faultsFile, healthFile, failover: outcome.failover },
+      );
+      // A judged run folder gets its HTML report too (timelines, gate table); the verdict stands even if drawing fails.
+      if (run) await writeHtmlReport(run).catch((err: Error) => io.err(`warning: report.html not written: ${err.message}`));
       io.out(markdown);
       if (outcome.verdict.kind !== 'approve') throw new VerdictError(outcome.verdict);
     });

@@ -1,8 +1,11 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
+import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
 import { verdictDocumentSchema } from '../../validations/reporters/verdict-document.ts';
+import { motoClients } from '../support/aws.ts';
 import { crosswind } from '../support/cli.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 4, 0, 0);
@@ -164,6 +167,42 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     expect(await readFile(join(run, 'summary.md'), 'utf8')).to.contain('detection time');
   });
 
+  it('compares a candidate region against a baseline with --candidate and --baseline', async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      for (const [region, ms] of [
+        ['us-east-1', 90],
+        ['us-west-2', 50],
+        ['eu-west-1', 51],
+      ] as const) {
+        const t = new Date(T0 + i * 100).toISOString();
+        lines.push(
+          `{"metric":"http_req_duration","type":"Point","data":{"time":"${t}","value":${ms + (i % 7)},"tags":{"target_region":"${region}"}}}`,
+        );
+      }
+    }
+    await writeFile(join(dir, 'regions.ndjson'), `${lines.join('\n')}\n`);
+    await writeFile(
+      join(dir, 'none.json'),
+      JSON.stringify({
+        project: 'shop',
+        aws: { accountIds: ['123456789012'] },
+        regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
+        globalEndpoint: 'http://127.0.0.1:1',
+        gates: { checks: [] },
+      }),
+    );
+    const args = ['gate', '--results', join(dir, 'regions.ndjson'), '--config', join(dir, 'none.json')];
+    const slow = await crosswind([...args, '--candidate', 'us-east-1', '--baseline', 'us-west-2', 'eu-west-1'], { cwd: dir });
+    expect(slow.code, slow.stderr).to.equal(1);
+    expect(slow.stdout).to.contain('significantly slower');
+    const fine = await crosswind([...args, '--candidate', 'us-west-2', '--baseline', 'eu-west-1'], { cwd: dir });
+    expect(fine.code, fine.stdout).to.equal(0);
+    const bad = await crosswind([...args, '--baseline', 'eu-west-1'], { cwd: dir });
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.contain('--baseline: only with --candidate');
+  });
+
   it('exits 2 naming every bad flag, before reading anything', async () => {
     const r = await crosswind(
       ['gate', '--results', join(dir, 'nope.ndjson'), join(dir, 'nope2.ndjson'), '--faults', join(dir, 'no-ledger.jsonl')],
@@ -177,5 +216,82 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     const unknown = await crosswind(['gate', '--bogus'], { cwd: dir });
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.contain("unknown option '--bogus'");
+  });
+});
+
+describe('crosswind gate with a CloudWatch gate (moto)', function () {
+  this.timeout(90_000);
+  let moto: MotoServer;
+  let dir: string;
+  const minute = 60_000;
+  const start = Math.floor(Date.now() / minute) * minute - 5 * minute;
+
+  before(async () => {
+    moto = await startMoto();
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-gate-cw-'));
+    await motoClients(moto).cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'AWS/DynamoDB',
+        MetricData: [400, 900, 650].map((v, i) => ({
+          MetricName: 'ReplicationLatency',
+          Dimensions: [
+            { Name: 'TableName', Value: 'items' },
+            { Name: 'ReceivingRegion', Value: 'eu-west-1' },
+          ],
+          Value: v,
+          Unit: 'Milliseconds',
+          Timestamp: new Date(start + i * minute + 1000),
+        })),
+      }),
+    );
+    // k6 points spanning the datapoints, so the gate reads CloudWatch over the run's window.
+    const t = (ms: number) => new Date(ms).toISOString();
+    await writeFile(
+      join(dir, 'run.ndjson'),
+      `{"metric":"http_reqs","type":"Point","data":{"time":"${t(start)}","value":1,"tags":{}}}\n{"metric":"http_reqs","type":"Point","data":{"time":"${t(start + 4 * minute)}","value":1,"tags":{}}}\n`,
+    );
+  });
+  after(async () => {
+    await moto?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function configWith(bound: number): Promise<string> {
+    const file = join(dir, `cw-${bound}.json`);
+    const config = {
+      project: 'shop',
+      // A literal: the SDK marks credential objects it has used (`$source`), which the config schema rejects.
+      aws: {
+        accountIds: ['123456789012'],
+        credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+        endpoints: { cloudwatch: moto.url },
+      },
+      regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
+      globalEndpoint: 'http://127.0.0.1:1',
+      gates: {
+        checks: [
+          {
+            kind: 'cloudwatch',
+            namespace: 'AWS/DynamoDB',
+            metricName: 'ReplicationLatency',
+            dimensions: { TableName: 'items', ReceivingRegion: 'eu-west-1' },
+            stat: 'Maximum',
+            reduce: 'max',
+            bound,
+            minDatapoints: 3,
+          },
+        ],
+      },
+    };
+    await writeFile(file, JSON.stringify(config));
+    return file;
+  }
+
+  it('reads the metric through the configured endpoint and judges it: exit 0 within the bound, 1 beyond', async () => {
+    const ok = await crosswind(['gate', '--results', join(dir, 'run.ndjson'), '--config', await configWith(1000)], { cwd: dir });
+    expect(ok.code, `stdout: ${ok.stdout}\nstderr: ${ok.stderr}`).to.equal(0);
+    expect(ok.stdout).to.contain('max of Maximum AWS/DynamoDB ReplicationLatency').and.contain('| 900 |');
+    const bad = await crosswind(['gate', '--results', join(dir, 'run.ndjson'), '--config', await configWith(800)], { cwd: dir });
+    expect(bad.code, bad.stderr).to.equal(1);
   });
 });

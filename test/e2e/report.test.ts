@@ -1,66 +1,25 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { type CliResult, crosswind } from '../support/cli.ts';
 import { type FailoverRun, recordFailoverRun } from '../support/failover-run.ts';
 import { checkHtmlReport, colorAt, type ReportInspection } from '../support/report-checks.ts';
-
-/**
- * A verdict.json (schema version 1) for the recorded run, from k6's own end-of-test summary of it: latency p(95)
- * against 500 ms and the error rate against 1 % (the fixture's outage makes that gate fail). It stands in for
- * `crosswind gate --run`, whose JSON reporter writes this format; the report renders whatever verdict.json holds.
- */
-async function writeVerdictFromK6Summary(run: FailoverRun): Promise<void> {
-  const m = run.summary.metrics;
-  const p95 = m.http_req_duration?.values['p(95)'] ?? Number.NaN;
-  const requests = m.http_reqs?.values.count ?? 0;
-  const errorRate = m.http_req_failed?.values.rate ?? Number.NaN;
-  const gate = (kind: string, measure: string, measured: number, bound: number, unit: string) => {
-    const status = measured <= bound ? 'pass' : 'fail';
-    return {
-      gate: kind,
-      kind,
-      measure,
-      group: {},
-      groupLabel: 'all',
-      status,
-      measured,
-      op: '<=',
-      bound,
-      unit,
-      samples: requests,
-      minSamples: 50,
-      reason: `${measure} ${measured} ${status === 'pass' ? '<=' : '>'} ${bound}`,
-    };
-  };
-  const gates = [
-    gate('latency', 'p(95) http_req_duration', p95, 500, 'ms'),
-    gate('error-rate', 'rate http_req_failed', errorRate, 0.01, 'ratio'),
-  ];
-  const failed = gates.filter((g) => g.status === 'fail');
-  const document = {
-    schemaVersion: 1,
-    generatedAt: new Date().toISOString(),
-    verdict: failed.length ? 'rollback' : 'approve',
-    exitCode: failed.length ? 1 : 0,
-    reasons: failed.map((g) => ({ gate: g.gate, measure: g.measure, groupLabel: g.groupLabel, message: g.reason })),
-    summary: { pass: gates.length - failed.length, fail: failed.length, inconclusive: 0 },
-    gates,
-  };
-  await writeFile(join(run.folder, 'verdict.json'), `${JSON.stringify(document, null, 2)}\n`);
-}
 
 describe('the HTML report in Chromium', function () {
   this.timeout(120_000);
   let root: string;
   let run: FailoverRun;
   let seen: ReportInspection;
+  let gate: CliResult;
   const sampled: Record<string, string> = {};
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'crosswind-report-'));
-    run = await recordFailoverRun(join(root, '.crosswind', 'runs', '20261123-050000-gameday'));
-    await writeVerdictFromK6Summary(run);
+    run = await recordFailoverRun(join(root, '.crosswind', 'runs', '20261123-050000-gameday'), { durationS: 14 });
+    // Judged by the real gate with the default gates (no config in `root`): the outage fails the error-rate and
+    // transition gates, so the verdict is a rollback (exit 1). It also writes report.html.
+    gate = await crosswind(['gate', '--run', run.folder], { cwd: root, timeoutMs: 60_000 });
     seen = await checkHtmlReport(run.folder, {
       name: 'failover-fixture',
       more: async (page) => {
@@ -78,15 +37,24 @@ describe('the HTML report in Chromium', function () {
 
   it('is one self-contained file that opens offline, with no page error', async () => {
     const html = await readFile(seen.file, 'utf8');
+    expect(gate.stdout).to.contain('crosswind gates');
     expect(html).to.not.match(/<(script|link|img)[^>]+(src|href)=/i);
     expect(seen.foreignRequests).to.deep.equal([]);
     expect(seen.errors).to.deep.equal([]);
   });
 
-  it('puts the verdict on top and lists every gate with measured, bound, samples and verdict', () => {
-    expect(seen.data.verdict.kind).to.equal('rollback');
-    expect(seen.data.gates.map((g) => g.verdict)).to.deep.equal(['pass', 'fail']);
-    expect(seen.data.gates[1]?.samples).to.equal(run.summary.metrics.http_reqs?.values.count);
+  it('puts the verdict of crosswind gate on top and lists every gate with measured, bound, samples and verdict', async () => {
+    expect(gate.code, gate.stderr).to.equal(1);
+    const verdict = JSON.parse(await readFile(join(run.folder, 'verdict.json'), 'utf8')) as {
+      verdict: string;
+      gates: { status: string; samples: number }[];
+    };
+    expect(seen.data.verdict.kind).to.equal('rollback').and.equal(verdict.verdict);
+    expect(seen.data.gates.map((g) => g.verdict)).to.deep.equal(verdict.gates.map((g) => g.status));
+    expect(seen.data.gates.map((g) => g.samples)).to.deep.equal(verdict.gates.map((g) => g.samples));
+    const failed = seen.data.gates.filter((g) => g.verdict === 'fail').map((g) => `${g.gate} [${g.group}]`);
+    expect(failed).to.include('error-rate: rate http_req_failed [vantage=vantage-us]');
+    expect(seen.data.failover[0]?.detectedAt).to.be.greaterThan(run.faultAt);
   });
 
   it('draws every chart of both vantages, with a legend entry per region and markers at the fault and restore', () => {

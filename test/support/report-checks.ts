@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
@@ -123,6 +123,8 @@ export async function checkHtmlReport(
 
   await mkdir(RESULTS_DIR, { recursive: true });
   const screenshot = join(RESULTS_DIR, `report-${options.name}.png`);
+  // Kept beside the screenshot, so the report can be opened after the run folder is gone.
+  await copyFile(file, join(RESULTS_DIR, `report-${options.name}.html`));
   const browser = await launchChromium();
   const url = pathToFileURL(file).href;
   const foreignRequests: string[] = [];

@@ -230,7 +230,7 @@ h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid var(--line); 
 table { border-collapse: collapse; margin: 6px 0 10px; }
 th, td { border: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f5f7f9; font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.gate-pass .verdict-cell { color: #1d6b3d; font-weight: 600; }
 tr.gate-fail .verdict-cell { color: #b02a2a; font-weight: 700; }
 tr.gate-inconclusive .verdict-cell { color: #8a6400; font-weight: 600; }
@@ -243,8 +243,8 @@ tr.unhealthy td:nth-child(2) { color: #b02a2a; font-weight: 600; }
 .cw-marker-restore { border-left: 2px dashed #2e9e5b; }
 .cw-marker-detected { border-left: 2px dotted #e08a00; }
 .cw-marker-failover, .cw-marker-rebalanced { border-left: 2px dotted #1f5f99; }
-.cw-marker-detected span { color: #8a5a00; top: 18px; }
-.cw-marker-failover span, .cw-marker-rebalanced span { color: #1f5f99; top: 34px; }
+.cw-marker.cw-marker-detected span { color: #8a5a00; top: 20px; }
+.cw-marker.cw-marker-failover span, .cw-marker.cw-marker-rebalanced span { color: #1f5f99; top: 38px; }
 .cw-marker span { position: absolute; top: 2px; left: 4px; white-space: nowrap; font-size: 11px; background: rgba(255,255,255,.85); padding: 0 4px; border-radius: 3px; }
 .cw-marker-fault span { color: #b02a2a; }
 .cw-marker-restore span { color: #1d6b3d; }

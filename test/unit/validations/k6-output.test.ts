@@ -34,7 +34,21 @@ describe('K6LineDecoder', () => {
             ms: fc.integer({ min: 0, max: 4_000_000_000_000 }),
             frac: fc.constantFrom('', '.5', '.123', '.123456789', '.1234'),
             zone: fc.constantFrom('Z', '+02:00', '-05:30'),
-            value: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer()),
+            value: fc.oneof(
+              fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => JSON.stringify(v)),
+              fc.integer().map(String),
+              fc.constantFrom(
+                '1e-7',
+                '1E+3',
+                '-0',
+                '0.000123',
+                '123456789.123456789',
+                '12345678901234567890',
+                '1.5e300',
+                '0.1',
+                '99.99999999999999',
+              ),
+            ),
             tags: fc.oneof(fc.dictionary(fc.constantFrom('vantage', 'status', 'served_by', 'k}'), tagValue), fc.constant(null)),
             order: fc.constantFrom('k6', 'reordered', 'metadata'),
           }),
@@ -43,13 +57,11 @@ describe('K6LineDecoder', () => {
         (specs) => {
           const lines = specs.map((s) => {
             const iso = new Date(s.ms).toISOString().slice(0, 19) + s.frac + s.zone;
-            const data =
-              s.order === 'metadata'
-                ? { time: iso, value: s.value, tags: s.tags, metadata: { vu: '1' } }
-                : { time: iso, value: s.value, tags: s.tags };
+            // Built by hand so the value keeps its exact text (exponents, many digits), as k6 may write it.
+            const data = `{"time":${JSON.stringify(iso)},"value":${s.value},"tags":${JSON.stringify(s.tags)}${s.order === 'metadata' ? ',"metadata":{"vu":"1"}' : ''}}`;
             return s.order === 'reordered'
-              ? JSON.stringify({ type: 'Point', data, metric: s.metric })
-              : JSON.stringify({ metric: s.metric, type: 'Point', data });
+              ? `{"type":"Point","data":${data},"metric":${JSON.stringify(s.metric)}}`
+              : `{"metric":${JSON.stringify(s.metric)},"type":"Point","data":${data}}`;
           });
           const expected = lines
             .map((l) => parseK6Line(l))

@@ -1,0 +1,84 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
+import { crosswind } from '../support/cli.ts';
+import { checkHtmlReport, type ReportInspection } from '../support/report-checks.ts';
+
+/**
+ * The report of a sandbox game day (an outage of us-east-1 forced through its health check), judged by crosswind
+ * gate and opened in Chromium: the same checks as any run folder gets (report-checks.ts), on the real thing.
+ */
+describe('the HTML report of a sandbox game day in Chromium', function () {
+  this.timeout(300_000);
+  let sandbox: SandboxHandle | undefined;
+  let dir: string;
+  let seen: ReportInspection;
+  const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-report-gameday-'));
+    const state = join(dir, 'state.json');
+    sandbox = await startSandbox({ stateFile: state, version: '1.0.0' });
+    await writeFile(
+      join(dir, 'crosswind.config.json'),
+      JSON.stringify({
+        project: 'shop',
+        sandbox: { state },
+        aws: { allowedRegions: regions },
+        regions: regions.map((name) => ({ name })),
+        synthetics: { globalTraffic: { path: '/version' } },
+        gameday: {
+          targetRegion: 'us-east-1',
+          ratePerVantage: 10,
+          phases: [
+            { kind: 'announce' },
+            { kind: 'baseline', seconds: 5 },
+            { kind: 'inject' },
+            { kind: 'observe', seconds: 8 },
+            { kind: 'restore' },
+            { kind: 'verify-rebalance', seconds: 10, tolerance: 0.2 },
+          ],
+        },
+      }),
+    );
+    const day = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 180_000 });
+    const root = join(dir, '.crosswind', 'runs');
+    const folder = existsSync(root)
+      ? readdirSync(root)
+          .filter((n) => n.endsWith('-gameday'))
+          .sort()
+          .at(-1)
+      : undefined;
+    expect(folder, `no game-day run folder\n${day.stdout}\n${day.stderr}`).to.be.a('string');
+    const run = join(root, folder as string);
+    // The report shows the game day's own verdict.json (schema 1). A game day that wrote none in that schema is
+    // judged by crosswind gate instead (verdict.json, junit.xml, summary.md, report.html).
+    const verdictFile = join(run, 'verdict.json');
+    const own = existsSync(verdictFile) ? (JSON.parse(await readFile(verdictFile, 'utf8')) as { schemaVersion?: number }) : {};
+    if (own.schemaVersion !== 1) {
+      const gate = await crosswind(['gate', '--run', run], { cwd: dir, timeoutMs: 60_000 });
+      expect(gate.code, gate.stderr).to.be.oneOf([0, 1, 4]);
+    }
+    seen = await checkHtmlReport(run, { name: 'sandbox-gameday' });
+  });
+  after(async () => {
+    await sandbox?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('draws the timeline of every vantage with the outage of us-east-1 marked, and the gate table', () => {
+    expect(seen.data.faults).to.have.length(1);
+    expect(seen.data.faults[0]?.region).to.equal('us-east-1');
+    expect(seen.data.faults[0]?.undoneAt).to.be.a('number');
+    expect(seen.data.vantages.length).to.be.greaterThan(1);
+    expect(seen.data.gates.length).to.be.greaterThan(0);
+    expect(seen.data.verdict.kind).to.not.equal('none');
+    for (const v of seen.data.vantages) {
+      const share = seen.charts.find((c) => c.vantage === v.vantage && c.kind === 'share');
+      expect(share?.markers.some((m) => m.kind === 'fault')).to.equal(true);
+    }
+  });
+});
