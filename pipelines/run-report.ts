@@ -3,10 +3,9 @@ import { join, relative } from 'node:path';
 import type { CliIo } from '../cli/io.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { formatValue } from '../validations/gates/gate-result.ts';
-import { renderJunit } from '../validations/reporters/junit.ts';
-import { renderMarkdown } from '../validations/reporters/markdown.ts';
-import { type DocumentExtras, renderJson, verdictDocument } from '../validations/reporters/verdict-document.ts';
+import type { DocumentExtras } from '../validations/reporters/verdict-document.ts';
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
+import { runFolderReports, writeGateReports } from '../validations/reporters/write-reports.ts';
 import { type Judgement, VerdictError } from '../validations/verdict.ts';
 
 /** `run.json`: what ran, for whom, when; the report and later commands read it. */
@@ -72,7 +71,8 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
     ...f.extra,
   };
   await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
-  const files = await writeReports(f.runDir, f.title, f.judgement, f.document);
+  // The validations reporters: verdict.json (schema v1), junit.xml, summary.md.
+  const { files } = await writeGateReports(f.judgement, runFolderReports(f.runDir), { ...f.document, title: f.title });
   // The HTML report is a convenience on top of the verdict files: a failure to draw it never changes the verdict.
   try {
     files.push((await writeHtmlReport(f.runDir)).file);
@@ -84,16 +84,4 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
   const v = f.judgement.verdict;
   if (!f.noThrow && v.kind !== 'approve') throw new VerdictError(v);
   return { runDir: f.runDir, judgement: f.judgement, files: [join(f.runDir, 'run.json'), ...files] };
-}
-
-/** The validations reporters: `verdict.json` (versioned schema), `junit.xml`, `summary.md`. */
-async function writeReports(runDir: string, title: string, judgement: Judgement, extras: DocumentExtras = {}): Promise<string[]> {
-  const doc = verdictDocument(judgement, extras);
-  const out: [string, string][] = [
-    [join(runDir, 'verdict.json'), renderJson(doc)],
-    [join(runDir, 'junit.xml'), renderJunit(judgement, { name: title, timestamp: doc.generatedAt })],
-    [join(runDir, 'summary.md'), renderMarkdown(judgement, { title })],
-  ];
-  for (const [file, text] of out) await writeFile(file, text);
-  return out.map(([file]) => file);
 }
