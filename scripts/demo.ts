@@ -36,7 +36,10 @@ async function main(): Promise<number> {
   // The SDK's note about future Node versions says nothing about the demo; keep the output to what crosswind saw.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   say('crosswind demo: a local multi-region world, a game day and two rollouts\n');
-  const sandbox = await startSandbox({ log: (l) => say(`sandbox: ${l}`), version: '1.0.0' });
+  // The sandbox's ground truth (health and routing changes) interleaves with the running command's live progress
+  // line on the same terminal: clear that line first so neither garbles the other.
+  const clear = process.stdout.isTTY ? '\r\x1b[2K' : '';
+  const sandbox = await startSandbox({ log: (l) => say(`${clear}sandbox: ${l}`), version: '1.0.0' });
   say(
     `sandbox ready in ${(sandbox.readyMs / 1000).toFixed(1)} s: ${sandbox.state.regions.map((r) => r.name).join(', ')}; vantages ${sandbox.state.vantages.map((v) => v.name).join(', ')}\n`,
   );
