@@ -14,7 +14,9 @@ interface ProbeFlags {
 export function register(program: Command, io: CliIo): void {
   program
     .command('probe')
-    .description('probe every region from every vantage in short k6 cycles; sliding-window gates; metrics to CloudWatch')
+    .description(
+      'short k6 cycles of global traffic from every vantage, judged by sliding-window gates; results per vantage and serving region to CloudWatch',
+    )
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--cycles <n>', 'cycles to run (default: probe.cycles; 0 runs until stopped)')
     .option('--no-publish', 'do not publish to CloudWatch')
