@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineError, InfrastructureError } from '../config/errors.ts';
 import { toolchain } from '../scripts/toolchain.mjs';
 import { freePort } from './ports.ts';
+import { stopChild } from './stop-child.ts';
 
 /** A moto server: the real AWS API emulator, one loopback port for Route 53, FIS, CloudWatch and STS. */
 export interface MotoServer {
@@ -20,12 +21,6 @@ export interface StartMotoOptions {
   deadlineMs?: number;
   /** Receives moto's own output lines, for debugging. */
   log?: (line: string) => void;
-}
-
-/** Resolves when the child has exited, however it ends. */
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -52,13 +47,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited(child);
-    clearTimeout(killer);
-  };
+  const stop = () => stopChild(child);
   const started = Date.now();
   for (;;) {
     if (child.exitCode !== null) {

@@ -123,6 +123,19 @@ function emptyStats(): StatSet {
   return { count: 0, sum: 0, min: 0, max: 0 };
 }
 
+/** Counters as they stand at start and after each scrape. */
+function zeroMetrics(): AppMetrics {
+  return {
+    requests: 0,
+    status2xx: 0,
+    status4xx: 0,
+    status5xx: 0,
+    latencyMs: emptyStats(),
+    replicationLatencyMs: emptyStats(),
+    pendingReplication: 0,
+  };
+}
+
 function addStat(s: StatSet, v: number): void {
   s.min = s.count === 0 ? v : Math.min(s.min, v);
   s.max = s.count === 0 ? v : Math.max(s.max, v);
@@ -174,15 +187,7 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
   let publicListening = false;
   let stopping = false;
 
-  let metrics: AppMetrics = {
-    requests: 0,
-    status2xx: 0,
-    status4xx: 0,
-    status5xx: 0,
-    latencyMs: emptyStats(),
-    replicationLatencyMs: emptyStats(),
-    pendingReplication: 0,
-  };
+  let metrics = zeroMetrics();
   const apply = (table: Table, record: StoredRecord) => {
     if (record.origin !== options.region) addStat(metrics.replicationLatencyMs, Math.max(0, Date.now() - record.updatedAt));
     const existing = tables[table].get(record.id);
@@ -358,15 +363,7 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
     if (path === '/admin/metrics' && req.method === 'POST') {
       // Scrape-and-reset, so each scrape covers the interval since the previous one.
       const out = { ...metrics, pendingReplication: outbox.length + inbox.length };
-      metrics = {
-        requests: 0,
-        status2xx: 0,
-        status4xx: 0,
-        status5xx: 0,
-        latencyMs: emptyStats(),
-        replicationLatencyMs: emptyStats(),
-        pendingReplication: 0,
-      };
+      metrics = zeroMetrics();
       return send(res, 200, out);
     }
     if (path === '/admin/state' && req.method === 'GET') {

@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DeadlineError, InfrastructureError } from '../config/errors.ts';
 import type { RegionAppOptions } from './region-app.ts';
+import { stopChild } from './stop-child.ts';
 
 const ENTRY = fileURLToPath(new URL('./region-app-main.ts', import.meta.url));
 
@@ -10,11 +11,6 @@ export interface RegionProcess {
   region: string;
   pid: number;
   stop(): Promise<void>;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -37,13 +33,7 @@ export async function spawnRegionApp(
       log?.(line);
     }
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const killer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited(child);
-    clearTimeout(killer);
-  };
+  const stop = () => stopChild(child);
   await new Promise<void>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {

@@ -102,16 +102,22 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
     summaryTrendStats: s.summaryTrendStats,
   };
   const timeoutS = s.http.timeout / 1000;
+  // Vantages named for this run replace the configured ones; a problem names whichever list was read.
+  const pickVantages = (configured: string[] | undefined, section: 'globalTraffic' | 'sessionContinuity') =>
+    pick(allVantages, overrides.vantages ?? configured, overrides.vantages ? '--vantage' : `synthetics.${section}.vantages`, problems);
+  // Thresholds given for this run replace the configured ones; either is repeated per group when so configured.
+  const thresholdsPer = (configured: PlanThresholds, tag: string, groups: { name: string }[]) =>
+    expandThresholds(
+      overrides.thresholds ?? configured,
+      tag,
+      groups.map((g) => g.name),
+      s.thresholdsPerGroup,
+    );
   let plan: RunPlan;
   switch (overrides.scenario) {
     case 'global-traffic': {
       const c = s.globalTraffic;
-      const vantages = pick(
-        allVantages,
-        overrides.vantages ?? c.vantages,
-        overrides.vantages ? '--vantage' : 'synthetics.globalTraffic.vantages',
-        problems,
-      );
+      const vantages = pickVantages(c.vantages, 'globalTraffic');
       const perSecond = overrides.ratePerSecond ?? c.ratePerSecond;
       const maxVUs = overrides.maxVUs ?? c.maxVUs;
       plan = {
@@ -122,12 +128,7 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
         path: overrides.path ?? c.path,
         // One second's worth of requests in flight is preallocated; k6 adds VUs up to maxVUs when responses slow.
         rate: arrivalRate(perSecond, 1, maxVUs),
-        thresholds: expandThresholds(
-          overrides.thresholds ?? c.thresholds,
-          'vantage',
-          vantages.map((v) => v.name),
-          s.thresholdsPerGroup,
-        ),
+        thresholds: thresholdsPer(c.thresholds, 'vantage', vantages),
       };
       break;
     }
@@ -151,12 +152,7 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
         paths: c.paths,
         targets: targets.map((r) => r.name),
         rate: arrivalRate(perSecond, 1, overrides.maxVUs ?? c.maxVUs),
-        thresholds: expandThresholds(
-          overrides.thresholds ?? c.thresholds,
-          'target_region',
-          targets.map((r) => r.name),
-          s.thresholdsPerGroup,
-        ),
+        thresholds: thresholdsPer(c.thresholds, 'target_region', targets),
       };
       break;
     }
@@ -212,12 +208,7 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
     }
     case 'session-continuity': {
       const c = s.sessionContinuity;
-      const vantages = pick(
-        allVantages,
-        overrides.vantages ?? c.vantages,
-        overrides.vantages ? '--vantage' : 'synthetics.sessionContinuity.vantages',
-        problems,
-      );
+      const vantages = pickVantages(c.vantages, 'sessionContinuity');
       plan = {
         ...base,
         scenario: 'session-continuity',
@@ -226,12 +217,7 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
         sessionsPath: c.sessionsPath,
         sessionsPerVantage: c.sessionsPerVantage,
         checkIntervalMs: c.checkInterval,
-        thresholds: expandThresholds(
-          overrides.thresholds ?? c.thresholds,
-          'vantage',
-          vantages.map((v) => v.name),
-          s.thresholdsPerGroup,
-        ),
+        thresholds: thresholdsPer(c.thresholds, 'vantage', vantages),
       };
       break;
     }

@@ -8,7 +8,7 @@ import { ConfigError, type ConfigProblem, InfrastructureError } from '../../conf
 import { adminState, clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import type { FaultSet } from '../../sandbox/region-app.ts';
-import { DEFAULT_REGIONS, startSandbox } from '../../sandbox/sandbox.ts';
+import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
 import type { CliIo } from '../io.ts';
 
@@ -35,16 +35,6 @@ function number(
     return undefined;
   }
   return n;
-}
-
-function alive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Renders rows as aligned columns. */
@@ -105,7 +95,7 @@ async function waitGone(state: SandboxState, deadlineMs: number): Promise<{ pids
   const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const livePids = pids.filter(alive);
+    const livePids = pids.filter(processAlive);
     const busy: number[] = [];
     for (const p of state.ports) if (await isListening(p)) busy.push(p);
     if ((livePids.length === 0 && busy.length === 0) || Date.now() > until) return { pids: livePids, ports: busy };
@@ -155,7 +145,7 @@ export function register(program: Command, io: CliIo): void {
         const stateFile = resolve(o.state);
         if (existsSync(stateFile)) {
           const previous = await readSandboxState(stateFile).catch(() => undefined);
-          if (previous && alive(previous.supervisorPid)) {
+          if (previous && processAlive(previous.supervisorPid)) {
             throw new ConfigError([
               {
                 path: '--state',
@@ -209,11 +199,11 @@ export function register(program: Command, io: CliIo): void {
         return;
       }
       const state = await readSandboxState(stateFile);
-      if (alive(state.supervisorPid)) process.kill(state.supervisorPid, 'SIGTERM');
+      if (processAlive(state.supervisorPid)) process.kill(state.supervisorPid, 'SIGTERM');
       let left = await waitGone(state, timeoutMs);
       if (left.pids.length > 0) {
         // The supervisor did not finish in time: end the sandbox's own processes (and only those) by id.
-        for (const pid of left.pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+        for (const pid of left.pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
         left = await waitGone(state, 5000);
       }
       await rm(stateFile, { force: true });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,32 +5,18 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { toolchain } from '../../scripts/toolchain.mjs';
+import { runCommand } from '../support/run-command.ts';
 
 const ci = (name: string) => fileURLToPath(new URL(`../../pipelines/ci/${name}`, import.meta.url));
 const WORKFLOW = ci('github-actions.yml');
 const BUILDSPEC = ci('buildspec.yml');
 const CODEPIPELINE = ci('codepipeline.yml');
 
-function run(cmd: string, args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
-
 // shellcheck and pyflakes are turned off so the verdict does not depend on what else happens to be on PATH.
-const actionlint = (file: string) => run(toolchain().actionlint, ['-shellcheck=', '-pyflakes=', '-no-color', file]);
+const actionlint = (file: string) => runCommand(toolchain().actionlint, ['-shellcheck=', '-pyflakes=', '-no-color', file]);
 // Informational rules too, and a non-zero exit for them: the template must be clean at every level.
 const cfnLint = (file: string) =>
-  run(toolchain().cfnLint, [
+  runCommand(toolchain().cfnLint, [
     '--include-checks',
     'I',
     '--non-zero-exit-code',

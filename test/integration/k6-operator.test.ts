@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { toolchain } from '../../scripts/toolchain.mjs';
 import { readPoints } from '../../validations/read-points.ts';
 import { crosswind } from '../support/cli.ts';
+import { runCommand } from '../support/run-command.ts';
 
 interface ConfigMapDoc {
   apiVersion: string;
@@ -33,21 +33,6 @@ interface TestRunDoc {
       volumeMounts: { name: string; mountPath: string }[];
     };
   };
-}
-
-function run(cmd: string, args: string[], cwd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, K6_NO_USAGE_REPORT: 'true' } });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
 }
 
 /** The execution segment k6-operator gives runner `index` (0-based) of `n`: equal slices of the sequence 0, 1/n, ..., 1. */
@@ -164,12 +149,12 @@ describe('crosswind k6-operator', function () {
   it('archives the scenario with its imports and plan, and writes the distribution into the scenario options', async () => {
     const tar = join(dir, 'archive.tar');
     await writeFile(tar, Buffer.from(configMap.binaryData['archive.tar'] ?? '', 'base64'));
-    const list = await run('tar', ['tf', tar], dir);
+    const list = await runCommand('tar', ['tf', tar], { cwd: dir });
     expect(list.code).to.equal(0);
     for (const file of ['synthetics/scenarios/global-traffic.ts', 'synthetics/lib/load-plan.ts', 'synthetics/plan.ts', 'plan.json']) {
       expect(list.output, file).to.contain(file);
     }
-    const meta = await run('tar', ['xOf', tar, 'metadata.json'], dir);
+    const meta = await runCommand('tar', ['xOf', tar, 'metadata.json'], { cwd: dir });
     const options = (JSON.parse(meta.output) as { options: { cloud: unknown; scenarios: Record<string, unknown> } }).options;
     expect(options.cloud).to.deep.equal(JSON.parse(configMap.data['plan.json'] ?? '{}').cloud);
     expect(Object.keys(options.scenarios)).to.have.members(['global-traffic_vantage-us', 'global-traffic_vantage-eu']);
@@ -183,7 +168,7 @@ describe('crosswind k6-operator', function () {
     // The same argv k6-operator builds for runner i (segment, then spec.arguments with the runner's file, the tags).
     const results = await Promise.all(
       outs.map((out, i) =>
-        run(
+        runCommand(
           toolchain().k6,
           [
             'run',
@@ -197,7 +182,7 @@ describe('crosswind k6-operator', function () {
             '--tag',
             `testrun_name=${testRun.metadata.name}`,
           ],
-          dir,
+          { cwd: dir, env: { K6_NO_USAGE_REPORT: 'true' } },
         ),
       ),
     );

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -6,22 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { K6_VERSION, toolchain } from '../../scripts/toolchain.mjs';
+import { runCommand } from '../support/run-command.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/k6/smoke.ts', import.meta.url));
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 describe('the real k6 binary', function () {
   this.timeout(60_000);
@@ -41,7 +27,7 @@ describe('the real k6 binary', function () {
   after(() => new Promise((resolve) => server.close(resolve)));
 
   it('is the pinned version', async () => {
-    const { code, output } = await run(toolchain().k6, ['version']);
+    const { code, output } = await runCommand(toolchain().k6, ['version']);
     expect(code).to.equal(0);
     expect(output).to.contain(`k6 ${K6_VERSION}`);
   });
@@ -49,8 +35,8 @@ describe('the real k6 binary', function () {
   it('runs a TypeScript script against a loopback server and writes NDJSON points', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'crosswind-k6-'));
     const out = join(dir, 'points.ndjson');
-    const { code, output } = await run(toolchain().k6, ['run', '--quiet', '--no-usage-report', '--out', `json=${out}`, fixture], {
-      TARGET: target,
+    const { code, output } = await runCommand(toolchain().k6, ['run', '--quiet', '--no-usage-report', '--out', `json=${out}`, fixture], {
+      env: { TARGET: target },
     });
     expect(code, output).to.equal(0);
     expect(hits).to.equal(5);

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { FisClient } from '@aws-sdk/client-fis';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import type { MotoServer } from '../../sandbox/moto.ts';
+import type { SandboxState } from '../../sandbox/state.ts';
 
 /** moto accepts any credentials; these never leave loopback. */
 export const MOTO_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
@@ -14,4 +15,9 @@ export function motoClients(moto: Pick<MotoServer, 'url'>, region = 'us-east-1')
     cloudwatch: new CloudWatchClient(common),
     fis: new FisClient(common),
   };
+}
+
+/** A real Route 53 client pointed at a running sandbox's edge, with the sandbox's credentials. */
+export function sandboxRoute53(aws: SandboxState['aws']): Route53Client {
+  return new Route53Client({ region: 'us-east-1', endpoint: aws.endpoints.route53, credentials: { ...aws.credentials }, maxAttempts: 2 });
 }

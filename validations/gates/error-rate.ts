@@ -1,7 +1,7 @@
 import type { ErrorRateGate } from '../../config/gates-schema.ts';
 import { rate, type SeriesStore, slidingRate } from '../series.ts';
-import { type GateResult, judge, noData } from './gate-result.ts';
-import { judgeWindows } from './windowed.ts';
+import type { GateResult } from './gate-result.ts';
+import { judgeGroupsAtMost } from './windowed.ts';
 
 export function errorRateGateName(gate: ErrorRateGate): string {
   return gate.name ?? 'error-rate';
@@ -22,13 +22,11 @@ export function evaluateErrorRate(store: SeriesStore, gate: ErrorRateGate): Gate
     unit: 'ratio' as const,
     minSamples: gate.minSamples,
   };
-  const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
-  if (groups.length === 0) return [noData(base, `no ${gate.metric} points match`)];
-  const origin = store.span()?.start;
-  return groups.map((g) => {
-    const fields = { ...base, group: g.key, groupLabel: g.label };
-    if (gate.window) return judgeWindows(slidingRate(g, gate.window.seconds, gate.window.stepSeconds, origin), fields, (a, b) => a > b);
-    const r = rate(g.values);
-    return judge({ ...fields, measured: r.rate, samples: r.samples });
+  return judgeGroupsAtMost(store, gate, base, {
+    whole: (g) => {
+      const r = rate(g.values);
+      return { measured: r.rate, samples: r.samples };
+    },
+    windows: (g, w, origin) => slidingRate(g, w.seconds, w.stepSeconds, origin),
   });
 }

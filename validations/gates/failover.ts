@@ -45,6 +45,22 @@ function notReached(fields: Omit<GateResult, 'status' | 'reason' | 'measured'>, 
   };
 }
 
+/** The inconclusive result when there is nothing to measure a client-seen failover time on. */
+function noFailoverData(gate: FailoverGate, what: string): GateResult {
+  return noData(
+    {
+      gate: failoverGateName(gate),
+      kind: 'failover',
+      measure: 'client-seen failover time',
+      op: '<=',
+      bound: gate.failoverSeconds,
+      unit: 's',
+      minSamples: gate.minSamples,
+    },
+    what,
+  );
+}
+
 /** Gate results of a computed timeline: detection per fault; failover, transition errors and rebalance per vantage. */
 export function judgeTimeline(timelines: readonly FaultTimeline[], gate: FailoverGate): GateResult[] {
   const name = failoverGateName(gate);
@@ -71,20 +87,7 @@ export function judgeTimeline(timelines: readonly FaultTimeline[], gate: Failove
       results.push(notReached(det, horizon - f.appliedAt, `${f.region} never reported unhealthy`));
     }
     if (t.vantages.length === 0) {
-      results.push(
-        noData(
-          {
-            gate: name,
-            kind: 'failover',
-            measure: 'client-seen failover time',
-            op: '<=',
-            bound: gate.failoverSeconds,
-            unit: 's',
-            minSamples: gate.minSamples,
-          },
-          `no ${gate.metric} points with a ${gate.vantageTag} tag`,
-        ),
-      );
+      results.push(noFailoverData(gate, `no ${gate.metric} points with a ${gate.vantageTag} tag`));
     }
     for (const v of t.vantages) {
       const group = { ...faultGroup, vantage: v.vantage };
@@ -159,20 +162,7 @@ export function evaluateFailover(
   health: readonly HealthObservation[],
 ): GateResult[] {
   if (faults.length === 0) {
-    return [
-      noData(
-        {
-          gate: failoverGateName(gate),
-          kind: 'failover',
-          measure: 'client-seen failover time',
-          op: '<=',
-          bound: gate.failoverSeconds,
-          unit: 's',
-          minSamples: gate.minSamples,
-        },
-        'no applied faults in the ledger',
-      ),
-    ];
+    return [noFailoverData(gate, 'no applied faults in the ledger')];
   }
   const requests = requestsByVantage(store, {
     metric: gate.metric,

@@ -1,7 +1,7 @@
 import type { LatencyGate } from '../../config/gates-schema.ts';
 import { percentileSorted, type SeriesStore, slidingPercentile, sortedCopy } from '../series.ts';
-import { type GateResult, judge, noData } from './gate-result.ts';
-import { judgeWindows } from './windowed.ts';
+import type { GateResult } from './gate-result.ts';
+import { judgeGroupsAtMost } from './windowed.ts';
 
 /** `latency-p99` unless the gate is named. */
 export function latencyGateName(gate: LatencyGate): string {
@@ -25,15 +25,8 @@ export function evaluateLatency(store: SeriesStore, gate: LatencyGate): GateResu
     unit: 'ms' as const,
     minSamples: gate.minSamples,
   };
-  const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
-  if (groups.length === 0) return [noData(base, `no ${gate.metric} points match`)];
-  const origin = store.span()?.start;
-  return groups.map((g) => {
-    const fields = { ...base, group: g.key, groupLabel: g.label };
-    if (gate.window) {
-      const windows = slidingPercentile(g, gate.percentile, gate.window.seconds, gate.window.stepSeconds, origin);
-      return judgeWindows(windows, fields, (a, b) => a > b);
-    }
-    return judge({ ...fields, measured: percentileSorted(sortedCopy(g.values), gate.percentile), samples: g.values.length });
+  return judgeGroupsAtMost(store, gate, base, {
+    whole: (g) => ({ measured: percentileSorted(sortedCopy(g.values), gate.percentile), samples: g.values.length }),
+    windows: (g, w, origin) => slidingPercentile(g, gate.percentile, w.seconds, w.stepSeconds, origin),
   });
 }

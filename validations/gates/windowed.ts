@@ -1,5 +1,5 @@
-import type { WindowStat } from '../series.ts';
-import { type GateResult, judge } from './gate-result.ts';
+import type { SeriesGroup, SeriesStore, TagFilter, WindowStat } from '../series.ts';
+import { type GateResult, judge, noData } from './gate-result.ts';
 
 /**
  * Judges a sliding-window evaluation: the worst window that has enough samples decides a failure; if no window
@@ -41,4 +41,27 @@ export function judgeWindows(
       ? `${what}: window at ${new Date(t.start).toISOString()} has ${t.samples} samples, at least ${base.minSamples} needed`
       : `${what}: no window to judge`,
   };
+}
+
+/**
+ * Judges every group of `gate.metric` against an upper bound: over the whole run, or with `gate.window` over every
+ * sliding window. No matching point at all is one inconclusive result rather than a pass.
+ */
+export function judgeGroupsAtMost(
+  store: SeriesStore,
+  gate: { metric: string; where: TagFilter; groupBy: readonly string[]; window?: { seconds: number; stepSeconds: number } },
+  base: Pick<GateResult, 'gate' | 'kind' | 'measure' | 'op' | 'bound' | 'unit' | 'minSamples'>,
+  measure: {
+    whole(g: SeriesGroup): { measured: number; samples: number };
+    windows(g: SeriesGroup, window: { seconds: number; stepSeconds: number }, origin: number | undefined): WindowStat[];
+  },
+): GateResult[] {
+  const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
+  if (groups.length === 0) return [noData(base, `no ${gate.metric} points match`)];
+  const origin = store.span()?.start;
+  return groups.map((g) => {
+    const fields = { ...base, group: g.key, groupLabel: g.label };
+    if (gate.window) return judgeWindows(measure.windows(g, gate.window, origin), fields, (a, b) => a > b);
+    return judge({ ...fields, ...measure.whole(g) });
+  });
 }

@@ -1,24 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FisClient, ListExperimentsCommand } from '@aws-sdk/client-fis';
-import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetHealthCheckCommand, GetHealthCheckStatusCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
 import { crosswind } from '../../support/cli.ts';
+import { until as pollUntil } from '../../support/until.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
 
-async function until(what: string, check: () => Promise<boolean>, deadlineMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
+const until = (what: string, check: () => Promise<boolean>) => pollUntil(what, check, 15_000, 100);
 
 describe('chaos against the sandbox (edge-computed health, FIS executor)', function () {
   this.timeout(120_000);
@@ -30,12 +25,7 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
     dir = mkdtempSync(join(tmpdir(), 'crosswind-chaos-sandbox-'));
     sandbox = await startSandbox({ stateFile: join(dir, '.crosswind', 'sandbox', 'state.json'), timing: TIMING, fisPollMs: 100 });
     const { aws } = sandbox.state;
-    route53 = new Route53Client({
-      region: 'us-east-1',
-      endpoint: aws.endpoints.route53,
-      credentials: { ...aws.credentials },
-      maxAttempts: 2,
-    });
+    route53 = sandboxRoute53(aws);
     writeFileSync(
       join(dir, 'crosswind.config.json'),
       JSON.stringify({

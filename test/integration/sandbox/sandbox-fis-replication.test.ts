@@ -3,22 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FisClient, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
-import { GetHealthCheckStatusCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
 import { parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
+import { until as pollUntil } from '../../support/until.ts';
 
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
 
-async function until(what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, deadlineMs: number) => pollUntil(what, check, deadlineMs, 25);
 
 async function status(url: string): Promise<number> {
   try {
@@ -63,12 +58,7 @@ describe('sandbox: FIS effects and replication', function () {
         credentials: { ...aws.credentials },
         maxAttempts: 2,
       });
-      const route53 = new Route53Client({
-        region: 'us-east-1',
-        endpoint: aws.endpoints.route53,
-        credentials: { ...aws.credentials },
-        maxAttempts: 2,
-      });
+      const route53 = sandboxRoute53(aws);
       const westVantage = sandbox.state.vantages.find((v) => v.nearestRegion === 'us-west-2');
       try {
         const started = await fis.send(new StartExperimentCommand({ experimentTemplateId: usw2.experimentTemplates[actionId] }));

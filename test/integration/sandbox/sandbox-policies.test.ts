@@ -12,24 +12,19 @@ import {
 import {
   ChangeResourceRecordSetsCommand,
   ListResourceRecordSetsCommand,
-  Route53Client,
+  type Route53Client,
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
 import { parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
+import { until as pollUntil } from '../../support/until.ts';
 
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
 
-async function until(what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<void> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+const until = (what: string, check: () => Promise<boolean>, deadlineMs: number) => pollUntil(what, check, deadlineMs, 25);
 
 describe('sandbox: weighted and failover records, FIS durations', function () {
   this.timeout(60_000);
@@ -40,12 +35,7 @@ describe('sandbox: weighted and failover records, FIS durations', function () {
     const dir = join(tmpdir(), `crosswind-sandbox-policies-${process.pid}-${Date.now()}`);
     sandbox = await startSandbox({ stateFile: join(dir, 'state.json'), timing: TIMING, fisPollMs: 100 });
     const { aws } = sandbox.state;
-    route53 = new Route53Client({
-      region: 'us-east-1',
-      endpoint: aws.endpoints.route53,
-      credentials: { ...aws.credentials },
-      maxAttempts: 2,
-    });
+    route53 = sandboxRoute53(aws);
   });
   after(async () => {
     route53?.destroy();

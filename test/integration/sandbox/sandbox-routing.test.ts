@@ -1,18 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   GetHealthCheckCommand,
   GetHealthCheckStatusCommand,
-  Route53Client,
+  type Route53Client,
   TestDNSAnswerCommand,
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
+import { until } from '../../support/until.ts';
 
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
 
@@ -20,16 +21,6 @@ async function servedBy(endpoint: string): Promise<{ status: number; region: str
   const res = await fetch(`${endpoint}/health`);
   await res.arrayBuffer();
   return { status: res.status, region: res.headers.get('x-served-by') };
-}
-
-/** Polls until `check` holds, or fails naming what it waited for. */
-async function until(what: string, check: () => Promise<boolean>, deadlineMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
 }
 
 describe('sandbox: Route 53 semantics at the edge', function () {
@@ -41,12 +32,7 @@ describe('sandbox: Route 53 semantics at the edge', function () {
     const dir = join(tmpdir(), `crosswind-sandbox-${process.pid}-${Date.now()}`);
     sandbox = await startSandbox({ stateFile: join(dir, 'state.json'), timing: TIMING, metricsIntervalMs: 300 });
     const { aws } = sandbox.state;
-    route53 = new Route53Client({
-      region: 'us-east-1',
-      endpoint: aws.endpoints.route53,
-      credentials: { ...aws.credentials },
-      maxAttempts: 2,
-    });
+    route53 = sandboxRoute53(aws);
   });
   after(async () => {
     route53?.destroy();

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
@@ -10,6 +10,7 @@ import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxRegionState } from '../../../sandbox/state.ts';
 import type { K6Point } from '../../../validations/k6-output.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
 import { median, runScenario, select } from '../../support/k6-run.ts';
 
 // Every scenario with the real k6 against the real sandbox: region app processes, the Route 53-semantics edge and
@@ -54,12 +55,7 @@ describe('synthetics against the sandbox (real k6, real sandbox)', function () {
       timing: TIMING,
     });
     const { aws } = sandbox.state;
-    route53 = new Route53Client({
-      region: 'us-east-1',
-      endpoint: aws.endpoints.route53,
-      credentials: { ...aws.credentials },
-      maxAttempts: 2,
-    });
+    route53 = sandboxRoute53(aws);
   });
   after(async () => {
     route53?.destroy();

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -10,22 +9,9 @@ import { toolchain } from '../../../scripts/toolchain.mjs';
 import { judgeRun } from '../../../validations/judge.ts';
 import { readInto } from '../../../validations/read-points.ts';
 import { percentile, SeriesStore } from '../../../validations/series.ts';
+import { runCommand } from '../../support/run-command.ts';
 
 const fixture = fileURLToPath(new URL('../../fixtures/k6/percentiles.ts', import.meta.url));
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { env: { ...process.env, ...env } });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
 
 describe('percentiles from k6 NDJSON equal k6’s own summary (real k6)', function () {
   this.timeout(120_000);
@@ -48,7 +34,7 @@ describe('percentiles from k6 NDJSON equal k6’s own summary (real k6)', functi
     plain = join(dir, 'points.ndjson');
     gz = join(dir, 'points.ndjson.gz');
     const summaryFile = join(dir, 'summary.json');
-    const { code, output } = await run(
+    const { code, output } = await runCommand(
       toolchain().k6,
       [
         'run',
@@ -64,7 +50,7 @@ describe('percentiles from k6 NDJSON equal k6’s own summary (real k6)', functi
         `json=${gz}`,
         fixture,
       ],
-      { TARGET: target },
+      { env: { TARGET: target } },
     );
     expect(code, output).to.equal(0);
     summary = JSON.parse(await readFile(summaryFile, 'utf8')) as typeof summary;

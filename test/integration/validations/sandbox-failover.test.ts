@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import type { FaultEvent } from '../../../chaos/ledger-entry.ts';
 import { failoverGateSchema } from '../../../config/gates-schema.ts';
@@ -19,6 +19,7 @@ import {
   routesFromGroundTruth,
 } from '../../../validations/ground-truth-check.ts';
 import { judgeRun } from '../../../validations/judge.ts';
+import { sandboxRoute53 } from '../../support/aws.ts';
 
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
 
@@ -45,12 +46,7 @@ describe('client-seen failover against the sandbox ground truth (real k6, sandbo
     const plan = buildPlan(config, { scenario: 'global-traffic', durationMs: 14_000, ratePerSecond: 20, path: '/version', thresholds: {} });
     const runDir = join(dir, 'run');
     const run = await startK6Run({ plan, runDir, signals: null });
-    const route53 = new Route53Client({
-      region: 'us-east-1',
-      endpoint: state.aws.endpoints.route53,
-      credentials: { ...state.aws.credentials },
-      maxAttempts: 2,
-    });
+    const route53 = sandboxRoute53(state.aws);
     const use1 = state.regions.find((r) => r.name === 'us-east-1');
     if (!use1) throw new Error('no us-east-1 in the sandbox');
     try {
