@@ -7,7 +7,7 @@ import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type Van
 import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
-import { freePort } from './ports.ts';
+import { freePort, isAddressInUse } from './ports.ts';
 import { provision, regionTarget } from './provision.ts';
 import { type RegionProcess, spawnRegionApp } from './region-process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
@@ -49,6 +49,8 @@ export interface StartSandboxOptions {
   fisPollMs?: number;
   /** How often load balancer, Route 53 and table metrics are published to moto's CloudWatch, in ms; 0 publishes none. */
   metricsIntervalMs?: number;
+  /** Where the loopback ports come from; default {@link freePort}. Tests hand out a taken port to see the retry. */
+  portSource?: () => Promise<number>;
 }
 
 export interface SandboxHandle {
@@ -122,6 +124,41 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
   const groundTruthPath = resolve(
     options.groundTruthLog ?? join(stateFile ? dirname(stateFile) : '.crosswind/sandbox', 'ground-truth.jsonl'),
   );
+  const launch = { started, log, regions, timing, vantageSpecs, stateFile, groundTruthPath, options };
+  // Ports are probed free and bound a moment later; another listener can take one in between. A fresh set of
+  // ports on a second or third try gets past that race; any other failure is reported as it is.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchSandbox(launch);
+    } catch (err) {
+      if (attempt >= 3 || !isAddressInUse(err)) throw err;
+      log(`a port was taken while starting (${(err as Error).message.split('\n')[0]}); retrying with fresh ports`);
+    }
+  }
+}
+
+interface Launch {
+  started: number;
+  log: (line: string) => void;
+  regions: string[];
+  timing: SandboxTiming;
+  vantageSpecs: VantageSpec[];
+  stateFile: string | undefined;
+  groundTruthPath: string;
+  options: StartSandboxOptions;
+}
+
+/** One attempt at starting everything; whatever it started is stopped again if a step fails. */
+async function launchSandbox({
+  started,
+  log,
+  regions,
+  timing,
+  vantageSpecs,
+  stateFile,
+  groundTruthPath,
+  options,
+}: Launch): Promise<SandboxHandle> {
   await rm(groundTruthPath, { force: true });
   const groundTruth = new GroundTruthLog(groundTruthPath);
 
@@ -132,10 +169,11 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
     cleanups.length = 0;
   };
   try {
+    const port = options.portSource ?? freePort;
     const ports = {
-      regions: await Promise.all(regions.map(async () => ({ public: await freePort(), admin: await freePort() }))),
-      vantages: await Promise.all(vantageSpecs.map(() => freePort())),
-      api: await freePort(),
+      regions: await Promise.all(regions.map(async () => ({ public: await port(), admin: await port() }))),
+      vantages: await Promise.all(vantageSpecs.map(() => port())),
+      api: await port(),
     };
     const appInfo = regions.map((name, i) => {
       const p = ports.regions[i] ?? { public: 0, admin: 0 };
@@ -151,7 +189,7 @@ export async function startSandbox(options: StartSandboxOptions = {}): Promise<S
 
     // moto and the region apps start in parallel: they are the slow part (two interpreters).
     log(`starting moto and ${regions.length} region apps`);
-    const motoPromise = startMoto({});
+    const motoPromise = startMoto({ port: await port() });
     const appPromises = appInfo.map((a) =>
       spawnRegionApp(
         {
