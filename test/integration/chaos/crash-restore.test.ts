@@ -136,6 +136,21 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     });
   }
 
+  it('an error nothing catches in the middle of a run restores everything, then exits 3', async () => {
+    const { world: w, before } = await fresh();
+    const child = spawnCli(SEQUENCE, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINT_THROW: '14' } });
+    expect(await child.waitFor(/^checkpoint 14 /)).to.equal('checkpoint 14 holding (throwing)');
+    const exit = await child.exited;
+    expect(exit.code, child.stderr()).to.equal(3);
+    expect(child.stderr()).to.include('uncaught error: crash test: thrown after checkpoint 14 holding; undoing every fault');
+    // Restored by the process itself, before it exited: no restore run here.
+    expect(await w.snapshot()).to.deep.equal(before);
+    const [run] = listRunFolders(w.dir);
+    const entries = readLedger(run?.path as string);
+    expect(entries.find((e) => e.kind === 'stop')).to.include({ source: 'error' });
+    expect(entries.filter((e) => e.kind === 'undone')).to.have.length(3);
+  });
+
   it('a second SIGINT while undoing exits at once and leaves the ledger for crosswind restore', async () => {
     const { world: w, before } = await fresh();
     const proxy = await startRecordingProxy(moto.url);
