@@ -42,7 +42,7 @@ export const fisTargetSchema = z
     resourceType: z.string().min(1),
     /** Target these resources by ARN. */
     resourceArns: z.array(arn).optional(),
-    /** Or target the resources carrying all these tags. */
+    /** Or (never both) target the resources carrying all these tags. */
     resourceTags: z.record(z.string(), z.string()).optional(),
     /** Resource-type specific filters (`path`, `values`). */
     filters: z.array(z.strictObject({ path: z.string().min(1), values: z.array(z.string()).min(1) })).optional(),
@@ -54,8 +54,9 @@ export const fisTargetSchema = z
     /** Resource-type specific parameters, e.g. `cluster` and `service` for ECS tasks. */
     parameters: z.record(z.string(), z.string()).optional(),
   })
-  .refine((t) => (t.resourceArns?.length ?? 0) > 0 || Object.keys(t.resourceTags ?? {}).length > 0, {
-    message: 'expected resourceArns or resourceTags',
+  // FIS takes one or the other, never both.
+  .refine((t) => (t.resourceArns?.length ?? 0) > 0 !== Object.keys(t.resourceTags ?? {}).length > 0, {
+    message: 'expected resourceArns or resourceTags (one of them, not both)',
   });
 
 /** @see https://docs.aws.amazon.com/fis/latest/APIReference/API_CreateExperimentTemplateActionInput.html */

@@ -1,6 +1,7 @@
 import { type ExperimentTemplate, FisClient, GetExperimentTemplateCommand, ListExperimentsCommand } from '@aws-sdk/client-fis';
 import { clearFault, setFault } from './admin-client.ts';
 import { actionEffect } from './fis-actions.ts';
+import { resolveTarget, type TargetableRegion } from './fis-targets.ts';
 import type { GroundTruthLog } from './ground-truth.ts';
 import { SANDBOX_CREDENTIALS } from './state.ts';
 
@@ -9,9 +10,7 @@ import { SANDBOX_CREDENTIALS } from './state.ts';
 // change what other callers see. moto's own "completed" is that shortcut, not the actions finishing, so the executor
 // ignores it: an action ends when its ISO 8601 duration elapses or when the experiment is stopped.
 
-export interface ExecutorRegion {
-  name: string;
-  arn: string;
+export interface ExecutorRegion extends TargetableRegion {
   adminUrl: string;
 }
 
@@ -45,11 +44,6 @@ interface Tracked {
 
 /** Statuses after which an experiment's faults are undone. `completed` is deliberately absent (see above). */
 const ENDED = new Set(['stopping', 'stopped', 'failed', 'cancelled']);
-
-/** Resolves a target ARN to a sandbox region: the region app's own ARN, else any ARN in that region's partition slot. */
-export function regionForArn(arn: string, regions: ExecutorRegion[]): ExecutorRegion | undefined {
-  return regions.find((r) => r.arn === arn) ?? regions.find((r) => arn.split(':')[3] === r.name);
-}
 
 export class FisExecutor {
   private readonly clients = new Map<string, FisClient>();
@@ -157,10 +151,8 @@ export class FisExecutor {
     for (const [name, action] of Object.entries(template?.actions ?? {})) {
       const regions: ExecutorRegion[] = [];
       for (const targetName of Object.values(action.targets ?? {})) {
-        for (const arn of template?.targets?.[targetName]?.resourceArns ?? []) {
-          const r = regionForArn(arn, this.options.regions);
-          if (r && !regions.includes(r)) regions.push(r);
-        }
+        const target = template?.targets?.[targetName];
+        for (const r of target ? resolveTarget(target, this.options.regions) : []) if (!regions.includes(r)) regions.push(r);
       }
       tracked.actions.push({
         name,

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../config/errors.ts';
 import { Edge } from './edge.ts';
 import { FisExecutor } from './fis-executor.ts';
+import { regionTags } from './fis-targets.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
@@ -184,6 +185,7 @@ async function launchSandbox({
         endpoint: `http://127.0.0.1:${p.public}`,
         adminUrl: `http://127.0.0.1:${p.admin}`,
         arn: `arn:aws:ecs:${name}:${SANDBOX_ACCOUNT_ID}:task/crosswind-sandbox/${name.replaceAll('-', '')}app0001`,
+        tags: regionTags(name),
       };
     });
 
@@ -296,6 +298,7 @@ async function launchSandbox({
         adminUrl: a.adminUrl,
         pid: apps[i]?.pid ?? 0,
         arn: a.arn,
+        tags: a.tags,
         healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
         setIdentifier: a.name,
         target: regionTarget(a.name),

@@ -34,6 +34,8 @@ export interface SandboxRegionState {
   pid: number;
   /** The FIS target ARN that names this region app (an ECS task ARN). */
   arn: string;
+  /** The tags the region app carries, for FIS targets by `resourceTags` (`crosswind:region` names the region). */
+  tags: Record<string, string>;
   healthCheckId: string;
   /** `SetIdentifier` of this region's latency, weighted and failover records. */
   setIdentifier: string;

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FisClient, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
+import { CreateExperimentTemplateCommand, FisClient, StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
 import { GetHealthCheckStatusCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
@@ -100,6 +100,43 @@ describe('sandbox: FIS effects and replication', function () {
       }
     });
   }
+
+  it('a template targeting tasks by tag stops only the region apps carrying every tag, for its duration', async () => {
+    const { aws } = sandbox.state;
+    const euw1 = region('eu-west-1');
+    expect(euw1.tags).to.include({ 'crosswind:region': 'eu-west-1' });
+    const fis = new FisClient({ region: 'eu-west-1', endpoint: aws.endpoints.fis, credentials: { ...aws.credentials }, maxAttempts: 2 });
+    try {
+      const template = await fis.send(
+        new CreateExperimentTemplateCommand({
+          clientToken: `tags-${Date.now()}`,
+          description: 'stop the eu-west-1 app, found by its tags',
+          roleArn: `arn:aws:iam::${aws.accountId}:role/crosswind-sandbox-fis`,
+          stopConditions: [{ source: 'none' }],
+          targets: { app: { resourceType: 'aws:ecs:task', resourceTags: { ...euw1.tags }, selectionMode: 'ALL' } },
+          actions: { stop: { actionId: 'aws:ecs:stop-task', parameters: { duration: 'PT1S' }, targets: { Tasks: 'app' } } },
+        }),
+      );
+      const started = await fis.send(new StartExperimentCommand({ experimentTemplateId: template.experimentTemplate?.id }));
+      const id = started.experiment?.id ?? '';
+      await until('eu-west-1 /health to fail', async () => (await status(`${euw1.endpoint}/health`)) === 0, 5000);
+      for (const other of ['us-east-1', 'us-west-2']) expect(await status(`${region(other).endpoint}/health`), other).to.equal(200);
+      await until(
+        'eu-west-1 /health to answer 200 once the duration is over',
+        async () => (await status(`${euw1.endpoint}/health`)) === 200,
+        5000,
+      );
+      const entries = parseGroundTruth(await readFile(sandbox.state.groundTruthLog, 'utf8')).filter(
+        (e) => e.kind === 'fis-action' && e.experimentId === id,
+      );
+      expect(entries.map((e) => (e.kind === 'fis-action' ? `${e.phase}:${e.region}` : ''))).to.deep.equal([
+        'start:eu-west-1',
+        'stop:eu-west-1',
+      ]);
+    } finally {
+      fis.destroy();
+    }
+  });
 
   it('replicates an item written in us-east-1 to eu-west-1 after about the lag; paused replication holds it until resumed', async () => {
     const use1 = region('us-east-1');

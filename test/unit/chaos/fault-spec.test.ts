@@ -84,7 +84,14 @@ describe('fault specs and FIS templates', () => {
             x: {
               region: 'us-east-1',
               roleArn: 'role',
-              targets: { T: { resourceType: 'aws:ecs:task' } },
+              targets: {
+                T: { resourceType: 'aws:ecs:task' },
+                Both: {
+                  resourceType: 'aws:ecs:task',
+                  resourceArns: ['arn:aws:ecs:us-east-1:123456789012:task/c/t'],
+                  resourceTags: { app: 'shop' },
+                },
+              },
               actions: { a: { actionId: 'stop', duration: '5m' } },
             },
           },
@@ -99,9 +106,12 @@ describe('fault specs and FIS templates', () => {
         'chaos.faultDeadline',
         'chaos.experiments.x.roleArn',
         'chaos.experiments.x.targets.T',
+        'chaos.experiments.x.targets.Both',
         'chaos.experiments.x.actions.a.actionId',
         'chaos.experiments.x.actions.a.duration',
       ]);
+      const both = (err as ConfigError).problems.find((p) => p.path === 'chaos.experiments.x.targets.Both');
+      expect(both?.message).to.include('not both');
     }
   });
 });

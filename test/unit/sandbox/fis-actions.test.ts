@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { actionEffect, parseIsoDuration, SANDBOX_ACTIONS } from '../../../sandbox/fis-actions.ts';
-import { type ExecutorRegion, regionForArn } from '../../../sandbox/fis-executor.ts';
 
 describe('fis-actions', () => {
   it('parses ISO 8601 durations', () => {
@@ -46,15 +45,5 @@ describe('fis-actions', () => {
 
   it('provisions every action it can execute', () => {
     for (const a of SANDBOX_ACTIONS) expect(actionEffect(a.actionId, a.defaultParameters).kind, a.actionId).to.equal('fault');
-  });
-
-  it('resolves target ARNs to region apps: exact ARN first, else the ARN region', () => {
-    const regions: ExecutorRegion[] = [
-      { name: 'us-east-1', arn: 'arn:aws:ecs:us-east-1:123456789012:task/c/a', adminUrl: 'http://127.0.0.1:1' },
-      { name: 'eu-west-1', arn: 'arn:aws:ecs:eu-west-1:123456789012:task/c/b', adminUrl: 'http://127.0.0.1:2' },
-    ];
-    expect(regionForArn('arn:aws:ecs:eu-west-1:123456789012:task/c/b', regions)?.name).to.equal('eu-west-1');
-    expect(regionForArn('arn:aws:dynamodb:us-east-1:123456789012:table/orders', regions)?.name).to.equal('us-east-1');
-    expect(regionForArn('arn:aws:ecs:ap-south-1:123456789012:task/c/x', regions)).to.equal(undefined);
   });
 });

@@ -13,6 +13,7 @@ const region = (name: string, port: number) => ({
   adminUrl: `http://127.0.0.1:${port + 1}`,
   pid: 10,
   arn: `arn:aws:ecs:${name}:123456789012:task/crosswind-sandbox/x`,
+  tags: { 'crosswind:region': name },
   healthCheckId: `hc-${name}`,
   setIdentifier: name,
   target: `${name}.regions.sandbox.crosswind.test`,
