@@ -3,7 +3,9 @@ import { z } from 'zod';
 // The gates a run is judged by. Gates are data: each kind below is evaluated by a pure function in
 // validations/gates/<kind>.ts. Every field has a default, so `gates: {}` (or no section) gives a useful set.
 
-const gateName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, { message: 'expected a name of letters, digits, ".", "_", ":" or "-"' });
+const nameField = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, { message: 'expected a name of letters, digits, ".", "_", ":" or "-"' });
 const metricName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: 'expected a k6 metric name like "http_req_duration"' });
 
 /** Tag filter: a point is kept when each listed tag equals the value, or one of the values of a list. */
@@ -23,7 +25,7 @@ const percentileField = z.number().min(0).max(100);
 export const latencyGateSchema = z.strictObject({
   kind: z.literal('latency'),
   /** Name in reports; defaults to `latency-p<percentile>`. */
-  name: gateName.optional(),
+  name: nameField.optional(),
   /** A k6 Trend metric. */
   metric: metricName.default('http_req_duration'),
   /** Which percentile, 0-100. */
@@ -43,7 +45,7 @@ export const latencyGateSchema = z.strictObject({
 export const errorRateGateSchema = z.strictObject({
   kind: z.literal('error-rate'),
   /** Name in reports; defaults to `error-rate`. */
-  name: gateName.optional(),
+  name: nameField.optional(),
   /** A k6 Rate metric whose non-zero values are errors. */
   metric: metricName.default('http_req_failed'),
   /** Upper bound of the share of errors, 0-1 (0.01 = 1 %). */
@@ -61,7 +63,7 @@ export const errorRateGateSchema = z.strictObject({
  */
 export const failoverGateSchema = z.strictObject({
   kind: z.literal('failover'),
-  name: gateName.optional(),
+  name: nameField.optional(),
   /** A per-request Rate (1 = failed) tagged with the vantage and the serving region. */
   metric: metricName.default('request_failed'),
   where: tagFilterSchema.default({}),
@@ -91,7 +93,7 @@ export const failoverGateSchema = z.strictObject({
 
 export const replicationGateSchema = z.strictObject({
   kind: z.literal('replication'),
-  name: gateName.optional(),
+  name: nameField.optional(),
   /** Trend of observed replication lag (write in A, first read in B that sees it), ms. */
   metric: metricName.default('replication_lag_ms'),
   percentile: percentileField.default(99),
@@ -113,7 +115,7 @@ const dimensionsSchema = z.record(z.string().min(1), z.string().min(1));
  */
 export const cloudwatchGateSchema = z.strictObject({
   kind: z.literal('cloudwatch'),
-  name: gateName.optional(),
+  name: nameField.optional(),
   /** Region the metric lives in; defaults to the control region. */
   region: z.string().min(1).optional(),
   namespace: z.string().min(1),
@@ -146,7 +148,7 @@ export const cloudwatchGateSchema = z.strictObject({
  */
 export const comparisonGateSchema = z.strictObject({
   kind: z.literal('comparison'),
-  name: gateName.optional(),
+  name: nameField.optional(),
   metric: metricName.default('http_req_duration'),
   where: tagFilterSchema.default({}),
   /** Tag naming the region a point measured. */
@@ -172,12 +174,42 @@ export const gateSchema = z.discriminatedUnion('kind', [
   comparisonGateSchema,
 ]);
 
+/** The name a gate reports under (verdicts, JUnit, CloudWatch reads): its `name`, or one derived from its kind. */
+export function gateName(gate: z.output<typeof gateSchema>): string {
+  if (gate.name) return gate.name;
+  switch (gate.kind) {
+    case 'latency':
+      return `latency-p${gate.percentile}`;
+    case 'cloudwatch':
+      return `cloudwatch-${gate.namespace.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${gate.metricName}`;
+    default:
+      return gate.kind;
+  }
+}
+
 export const gatesSchema = z.strictObject({
   /** The gates every judged run is held to. Default: p(99) latency <= 1000 ms and errors <= 1 %, per vantage. */
-  checks: z.array(gateSchema).default([
-    { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
-    { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
-  ]),
+  checks: z
+    .array(gateSchema)
+    // Results, JUnit cases and CloudWatch reads are keyed by gate name: two gates under one name would mix.
+    .superRefine((checks, ctx) => {
+      const first = new Map<string, number>();
+      checks.forEach((gate, i) => {
+        const name = gateName(gate);
+        const earlier = first.get(name);
+        if (earlier === undefined) first.set(name, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `expected a name no other gate has; checks[${earlier}] is also "${name}"${gate.name ? '' : ' (the default for its kind)'}`,
+          });
+      });
+    })
+    .default([
+      { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
+      { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
+    ]),
   /** The failover gate applied when a run has faults (a fault ledger); defaults from the field. */
   failover: failoverGateSchema.omit({ kind: true }).prefault({}),
 });

@@ -1,7 +1,8 @@
 import { GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
 import { ConfigError, InfrastructureError } from '../config/errors.ts';
 import type { CloudWatchGate } from '../config/gates-schema.ts';
-import { type CloudWatchSeries, cloudwatchGateName } from './gates/cloudwatch.ts';
+import { gateName } from '../config/gates-schema.ts';
+import type { CloudWatchSeries } from './gates/cloudwatch.ts';
 
 /** The one call this adapter makes; a `CloudWatchClient` fits, and tests can pass one pointed at moto. */
 export interface CloudWatchSender {
@@ -30,7 +31,7 @@ export async function readCloudWatch(
   const values: number[] = [];
   let status = 'Complete';
   let nextToken: string | undefined;
-  const name = cloudwatchGateName(gate);
+  const name = gateName(gate);
   do {
     let out: GetMetricDataCommandOutput;
     try {

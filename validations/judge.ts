@@ -1,9 +1,10 @@
 import type { FaultEvent } from '../chaos/ledger-entry.ts';
 import type { Gate } from '../config/gates-schema.ts';
+import { gateName } from '../config/gates-schema.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
-import { evaluateGates, gateName, metricsUsed, tagsUsed } from './gates/evaluate.ts';
+import { evaluateGates, metricsUsed, tagsUsed } from './gates/evaluate.ts';
 import { failoverOptions } from './gates/failover.ts';
 import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
 import { SeriesStore } from './series.ts';

@@ -1,4 +1,4 @@
-import type { CloudWatchGate } from '../../config/gates-schema.ts';
+import { type CloudWatchGate, gateName } from '../../config/gates-schema.ts';
 import { type GateResult, judge } from './gate-result.ts';
 
 /** The datapoints one GetMetricData query returned, oldest first. */
@@ -11,10 +11,6 @@ export interface CloudWatchSeries {
   /** The window read, ms since the epoch. */
   start: number;
   end: number;
-}
-
-export function cloudwatchGateName(gate: CloudWatchGate): string {
-  return gate.name ?? `cloudwatch-${gate.namespace.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${gate.metricName}`;
 }
 
 /** One value from a window's datapoints, as the gate says. NaN for none. */
@@ -43,7 +39,7 @@ export function evaluateCloudWatch(gate: CloudWatchGate, series: CloudWatchSerie
   const dims = Object.entries(gate.dimensions);
   const group = Object.fromEntries(dims);
   const fields = {
-    gate: cloudwatchGateName(gate),
+    gate: gateName(gate),
     kind: gate.kind,
     measure: `${gate.reduce} of ${gate.stat} ${gate.namespace} ${gate.metricName} per ${gate.periodSeconds} s`,
     group,

@@ -1,11 +1,7 @@
-import type { ComparisonGate } from '../../config/gates-schema.ts';
+import { type ComparisonGate, gateName } from '../../config/gates-schema.ts';
 import { mannWhitney, median } from '../mann-whitney.ts';
 import type { SeriesStore } from '../series.ts';
 import type { GateResult } from './gate-result.ts';
-
-export function comparisonGateName(gate: ComparisonGate): string {
-  return gate.name ?? 'comparison';
-}
 
 /**
  * The just-deployed region (candidate) against the regions not yet deployed (baseline), Kayenta's way: a two-sided
@@ -16,7 +12,7 @@ export function comparisonGateName(gate: ComparisonGate): string {
  */
 export function evaluateComparison(store: SeriesStore, gate: ComparisonGate): GateResult[] {
   const base = {
-    gate: comparisonGateName(gate),
+    gate: gateName(gate),
     kind: gate.kind,
     measure: `median ratio ${gate.metric} (candidate / baseline)`,
     op: '<=' as const,

@@ -1,11 +1,7 @@
-import type { ErrorRateGate } from '../../config/gates-schema.ts';
+import { type ErrorRateGate, gateName } from '../../config/gates-schema.ts';
 import { rate, type SeriesStore, slidingRate } from '../series.ts';
 import type { GateResult } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';
-
-export function errorRateGateName(gate: ErrorRateGate): string {
-  return gate.name ?? 'error-rate';
-}
 
 /**
  * The share of non-zero values of a Rate (for `http_req_failed`, failed requests) per group, over the whole run or
@@ -14,7 +10,7 @@ export function errorRateGateName(gate: ErrorRateGate): string {
  */
 export function evaluateErrorRate(store: SeriesStore, gate: ErrorRateGate): GateResult[] {
   const base = {
-    gate: errorRateGateName(gate),
+    gate: gateName(gate),
     kind: gate.kind,
     measure: `rate ${gate.metric}`,
     op: '<=' as const,

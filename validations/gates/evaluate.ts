@@ -1,14 +1,14 @@
 import type { FaultEvent } from '../../chaos/ledger-entry.ts';
-import type { Gate } from '../../config/gates-schema.ts';
+import { type Gate, gateName } from '../../config/gates-schema.ts';
 import type { HealthObservation } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';
-import { type CloudWatchSeries, cloudwatchGateName, evaluateCloudWatch } from './cloudwatch.ts';
-import { comparisonGateName, evaluateComparison } from './comparison.ts';
-import { errorRateGateName, evaluateErrorRate } from './error-rate.ts';
-import { evaluateFailover, failoverGateName } from './failover.ts';
+import { type CloudWatchSeries, evaluateCloudWatch } from './cloudwatch.ts';
+import { evaluateComparison } from './comparison.ts';
+import { evaluateErrorRate } from './error-rate.ts';
+import { evaluateFailover } from './failover.ts';
 import type { GateResult } from './gate-result.ts';
-import { evaluateLatency, latencyGateName } from './latency.ts';
-import { evaluateReplication, replicationGateName } from './replication.ts';
+import { evaluateLatency } from './latency.ts';
+import { evaluateReplication } from './replication.ts';
 
 /** Everything a gate set is evaluated on; read beforehand by the adapters (readers, ledger, CloudWatch). */
 export interface GateInputs {
@@ -19,24 +19,6 @@ export interface GateInputs {
   health?: readonly HealthObservation[];
   /** CloudWatch datapoints per CloudWatch gate name (`readCloudWatch`). */
   cloudwatch?: ReadonlyMap<string, CloudWatchSeries>;
-}
-
-/** The name a gate reports under: its `name`, or one derived from its kind and settings. */
-export function gateName(gate: Gate): string {
-  switch (gate.kind) {
-    case 'latency':
-      return latencyGateName(gate);
-    case 'error-rate':
-      return errorRateGateName(gate);
-    case 'failover':
-      return failoverGateName(gate);
-    case 'replication':
-      return replicationGateName(gate);
-    case 'cloudwatch':
-      return cloudwatchGateName(gate);
-    case 'comparison':
-      return comparisonGateName(gate);
-  }
 }
 
 /** Pure: one gate's results, one per group it judges (never an empty list: no data is an inconclusive result). */
@@ -51,7 +33,7 @@ export function evaluateGate(gate: Gate, inputs: GateInputs): GateResult[] {
     case 'replication':
       return evaluateReplication(inputs.store, gate);
     case 'cloudwatch':
-      return evaluateCloudWatch(gate, inputs.cloudwatch?.get(cloudwatchGateName(gate)));
+      return evaluateCloudWatch(gate, inputs.cloudwatch?.get(gateName(gate)));
     case 'comparison':
       return evaluateComparison(inputs.store, gate);
   }

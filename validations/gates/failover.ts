@@ -1,5 +1,5 @@
 import type { FaultEvent } from '../../chaos/ledger-entry.ts';
-import type { FailoverGate } from '../../config/gates-schema.ts';
+import { type FailoverGate, gateName } from '../../config/gates-schema.ts';
 import {
   type FailoverOptions,
   type FaultTimeline,
@@ -9,10 +9,6 @@ import {
 } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';
 import { type GateResult, judge, noData } from './gate-result.ts';
-
-export function failoverGateName(gate: FailoverGate): string {
-  return gate.name ?? 'failover';
-}
 
 export function failoverOptions(gate: FailoverGate): FailoverOptions {
   return {
@@ -49,7 +45,7 @@ function notReached(fields: Omit<GateResult, 'status' | 'reason' | 'measured'>, 
 function noFailoverData(gate: FailoverGate, what: string): GateResult {
   return noData(
     {
-      gate: failoverGateName(gate),
+      gate: gateName(gate),
       kind: 'failover',
       measure: 'client-seen failover time',
       op: '<=',
@@ -63,7 +59,7 @@ function noFailoverData(gate: FailoverGate, what: string): GateResult {
 
 /** Gate results of a computed timeline: detection per fault; failover, transition errors and rebalance per vantage. */
 export function judgeTimeline(timelines: readonly FaultTimeline[], gate: FailoverGate): GateResult[] {
-  const name = failoverGateName(gate);
+  const name = gateName(gate);
   const results: GateResult[] = [];
   for (const t of timelines) {
     const f = t.fault;

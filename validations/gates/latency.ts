@@ -1,12 +1,7 @@
-import type { LatencyGate } from '../../config/gates-schema.ts';
+import { gateName, type LatencyGate } from '../../config/gates-schema.ts';
 import { percentileSorted, type SeriesStore, slidingPercentile, sortedCopy } from '../series.ts';
 import type { GateResult } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';
-
-/** `latency-p99` unless the gate is named. */
-export function latencyGateName(gate: LatencyGate): string {
-  return gate.name ?? `latency-p${gate.percentile}`;
-}
 
 /**
  * A percentile of a Trend per group, over the whole run or every sliding window, against an upper bound. k6's own
@@ -14,7 +9,7 @@ export function latencyGateName(gate: LatencyGate): string {
  * @see https://grafana.com/docs/k6/latest/using-k6/thresholds/
  */
 export function evaluateLatency(store: SeriesStore, gate: LatencyGate): GateResult[] {
-  const name = latencyGateName(gate);
+  const name = gateName(gate);
   const measure = `p(${gate.percentile}) ${gate.metric}`;
   const base = {
     gate: name,

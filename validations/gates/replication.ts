@@ -1,10 +1,6 @@
-import type { ReplicationGate } from '../../config/gates-schema.ts';
+import { gateName, type ReplicationGate } from '../../config/gates-schema.ts';
 import { percentileSorted, type SeriesStore, sortedCopy } from '../series.ts';
 import { type GateResult, judge, noData } from './gate-result.ts';
-
-export function replicationGateName(gate: ReplicationGate): string {
-  return gate.name ?? 'replication';
-}
 
 /**
  * Observed replication lag (write in one region, first read in another that sees it) per region pair, and lost
@@ -12,7 +8,7 @@ export function replicationGateName(gate: ReplicationGate): string {
  * lost ones), so a run that checked too few writes is inconclusive rather than a pass.
  */
 export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): GateResult[] {
-  const name = replicationGateName(gate);
+  const name = gateName(gate);
   const lagBase = {
     gate: name,
     kind: gate.kind,

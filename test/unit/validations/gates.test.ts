@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { type GateInput, gateSchema } from '../../../config/gates-schema.ts';
+import { type GateInput, gateName, gateSchema, gatesSchema } from '../../../config/gates-schema.ts';
 import { evaluateGate } from '../../../validations/gates/evaluate.ts';
 import type { K6Point } from '../../../validations/k6-output.ts';
 import { mannWhitney } from '../../../validations/mann-whitney.ts';
@@ -109,5 +109,34 @@ describe('gates (known answers)', () => {
     expect(evaluateGate(gate({ kind: 'comparison', candidate: 'us-east-1', minSamples: 500 }), { store })[0]?.status).to.equal(
       'inconclusive',
     );
+  });
+});
+
+describe('gate names', () => {
+  it('derives a name from the kind when none is given', () => {
+    expect(gateName(gate({ kind: 'latency', percentile: 95, bound: 500 }))).to.equal('latency-p95');
+    expect(gateName(gate({ kind: 'error-rate', bound: 0.01 }))).to.equal('error-rate');
+    expect(
+      gateName(gate({ kind: 'cloudwatch', namespace: 'AWS/ApplicationELB', metricName: 'HTTPCode_Target_5XX_Count', bound: 10 })),
+    ).to.equal('cloudwatch-AWS-ApplicationELB-HTTPCode_Target_5XX_Count');
+    expect(gateName(gate({ kind: 'error-rate', bound: 0.01, name: 'checkout-errors' }))).to.equal('checkout-errors');
+  });
+
+  it('refuses two gates under one name, given or derived, naming both places', () => {
+    const parsed = gatesSchema.safeParse({
+      checks: [
+        { kind: 'error-rate', bound: 0.01 },
+        { kind: 'error-rate', bound: 0.05, where: { vantage: 'vantage-eu' } },
+        { kind: 'latency', percentile: 99, bound: 800, name: 'slo' },
+        { kind: 'latency', percentile: 95, bound: 300, name: 'slo' },
+        { kind: 'latency', percentile: 90, bound: 300 },
+      ],
+    });
+    expect(parsed.success).to.equal(false);
+    const issues = parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    expect(issues).to.deep.equal([
+      'checks.1.name: expected a name no other gate has; checks[0] is also "error-rate" (the default for its kind)',
+      'checks.3.name: expected a name no other gate has; checks[2] is also "slo"',
+    ]);
   });
 });
