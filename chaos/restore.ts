@@ -120,6 +120,18 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   return summary;
 }
 
+/** Pure: what a restore would do, one line per open fault (newest first), for `crosswind restore --dry-run`. */
+export function describeOpenFaults(faults: LocatedFault[], skipped: RestoreSummary['skipped']): string[] {
+  if (faults.length === 0 && skipped.length === 0) return ['restore --dry-run: nothing open'];
+  const lines = faults.map((f) => {
+    const { fault } = f.intent;
+    const state = f.applied ? `applied ${f.applied.at}` : 'intent written, maybe applied';
+    return `would undo ${fault.kind} ${fault.region} (${f.intent.id} in ${f.runDir}; ${state}; deadline ${f.intent.deadline}): put back ${JSON.stringify(f.intent.prior)}`;
+  });
+  for (const s of skipped) lines.push(`would leave ${s.runDir} to its running process ${s.pid}`);
+  return lines;
+}
+
 /** Throws when a restore left faults open, naming them, so the command exits non-zero. */
 export function assertRestored(summary: RestoreSummary): void {
   if (summary.failed.length > 0) {

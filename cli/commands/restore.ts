@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
 import { chaosClients } from '../../chaos/clients.ts';
-import { assertRestored, resolveRunDir, restore } from '../../chaos/restore.ts';
+import { assertRestored, collectOpenFaults, describeOpenFaults, resolveRunDir, restore } from '../../chaos/restore.ts';
+import { listRunFolders } from '../../chaos/run-folder.ts';
 import { ConfigError, InfrastructureError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import type { CliIo } from '../io.ts';
@@ -14,10 +15,17 @@ export function register(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--run <dir>', 'only this run folder (a name under .crosswind/runs or a path)')
     .option('--all', 'every run folder (the default)')
-    .action(async (options: { config?: string; run?: string; all?: boolean }) => {
+    .option('--dry-run', 'list every open fault and the prior state it would put back; call no AWS API')
+    .action(async (options: { config?: string; run?: string; all?: boolean; dryRun?: boolean }) => {
       if (options.run && options.all) throw new ConfigError([{ path: '--run', message: 'expected either --run or --all, not both' }]);
       const { config } = await loadConfig({ path: options.config });
       const runDirs = options.run ? [resolveRunDir(options.run)] : undefined;
+      if (options.dryRun) {
+        const { faults, skipped } = collectOpenFaults(runDirs ?? listRunFolders(process.cwd()).map((r) => r.path));
+        for (const line of describeOpenFaults(faults, skipped)) io.err(line);
+        io.out(JSON.stringify({ open: faults.length, skipped: skipped.length }));
+        return;
+      }
       const summary = await restore({
         config,
         clients: chaosClients(config.aws),
