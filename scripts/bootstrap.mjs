@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Installs everything crosswind needs on a fresh machine, idempotently: npm packages, the real k6 (built from its
 // Go module), moto (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv)
-// and Debian's Chromium for the HTML report's browser test. Plain Node with no dependencies, because it runs before node_modules exists.
+// Debian's Chromium for the HTML report's browser test, and k6-operator's TestRun CRD (from its Go module). Plain Node with no dependencies, because it runs before node_modules exists.
 // The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -12,6 +12,7 @@ import {
   CFN_LINT_VERSION,
   CHROMIUM_PATH,
   cacheDir,
+  K6_OPERATOR_VERSION,
   K6_VERSION,
   MIN_GO,
   MIN_PYTHON,
@@ -87,7 +88,7 @@ function k6VersionAt(path) {
 
 function requireGo(what) {
   const go = versionOf('go', ['version'], /go(\d+)\.(\d+)/);
-  if (!go) fail(`Go is not installed: ${what} is built from source and needs Go ${MIN_GO.join('.')}+`);
+  if (!go) fail(`Go is not installed: ${what} comes from its Go module and needs Go ${MIN_GO.join('.')}+`);
   if (!atLeast(go, MIN_GO)) {
     fail(`Go ${go.join('.')} is too old: ${what} needs Go ${MIN_GO.join('.')}+ (Debian's golang package is older; install Go from go.dev)`);
   }
@@ -228,11 +229,40 @@ async function chromium() {
   return CHROMIUM_PATH;
 }
 
+/** k6-operator's TestRun CRD, taken from the operator's Go module: the generated manifests are validated against it. */
+async function testRunCrd() {
+  const dir = join(cacheDir(), `k6-operator-${K6_OPERATOR_VERSION}`);
+  const file = join(dir, 'k6.io_testruns.yaml');
+  if (existsSync(file)) return file;
+  requireGo(`the k6-operator ${K6_OPERATOR_VERSION} CRD`);
+  mkdirSync(dir, { recursive: true });
+  say(`k6-operator: downloading ${K6_OPERATOR_VERSION} from github.com/grafana/k6-operator for its TestRun CRD`);
+  const module = `github.com/grafana/k6-operator@${K6_OPERATOR_VERSION}`;
+  // -json prints where the module landed; outside a module `go mod download` takes an explicit module@version.
+  const r = spawnSync('go', ['mod', 'download', '-json', module], { cwd: dir, encoding: 'utf8' });
+  let moduleDir;
+  try {
+    moduleDir = JSON.parse(r.stdout).Dir;
+  } catch {}
+  const crd = moduleDir && join(moduleDir, 'config', 'crd', 'bases', 'k6.io_testruns.yaml');
+  if (r.status !== 0 || !crd || !existsSync(crd)) fail(`downloading ${module} failed:\n${tail(`${r.stdout ?? ''}${r.stderr ?? ''}`)}`);
+  copyFileSync(crd, file);
+  say(`k6-operator: TestRun CRD at ${file}`);
+  return file;
+}
+
 const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old: crosswind needs Node 20+`);
 
 await npmPackages();
-const [k6Bin, motoTools, actionlintBin, cfnLintBin, chromiumBin] = await Promise.all([k6(), moto(), actionlint(), cfnLint(), chromium()]);
+const [k6Bin, motoTools, actionlintBin, cfnLintBin, chromiumBin, crdFile] = await Promise.all([
+  k6(),
+  moto(),
+  actionlint(),
+  cfnLint(),
+  chromium(),
+  testRunCrd(),
+]);
 const tools = {
   schema: TOOLCHAIN_SCHEMA,
   k6: k6Bin,
@@ -245,6 +275,8 @@ const tools = {
   cfnLint: cfnLintBin,
   cfnLintVersion: CFN_LINT_VERSION,
   chromium: chromiumBin,
+  testRunCrd: crdFile,
+  k6OperatorVersion: K6_OPERATOR_VERSION,
 };
 const file = toolchainFile();
 const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -252,5 +284,5 @@ const next = `${JSON.stringify(tools, null, 2)}\n`;
 if (previous !== next) writeFileSync(file, next);
 say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: k6 ${K6_VERSION} at ${k6Bin}, moto ${MOTO_VERSION} at ${motoTools.server}`);
 say(
-  `ready: actionlint ${ACTIONLINT_VERSION} at ${actionlintBin}, cfn-lint ${CFN_LINT_VERSION} at ${cfnLintBin}, chromium at ${chromiumBin}`,
+  `ready: actionlint ${ACTIONLINT_VERSION} at ${actionlintBin}, cfn-lint ${CFN_LINT_VERSION} at ${cfnLintBin}, chromium at ${chromiumBin}, k6-operator CRD at ${crdFile}`,
 );

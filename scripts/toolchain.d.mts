@@ -4,6 +4,7 @@ export declare const MIN_GO: [number, number];
 export declare const MIN_PYTHON: [number, number];
 export declare const ACTIONLINT_VERSION: string;
 export declare const CFN_LINT_VERSION: string;
+export declare const K6_OPERATOR_VERSION: string;
 export declare const CHROMIUM_PATH: string;
 export declare const TOOLCHAIN_SCHEMA: number;
 export interface Toolchain {
@@ -18,6 +19,9 @@ export interface Toolchain {
   cfnLint: string;
   cfnLintVersion: string;
   chromium: string;
+  /** k6-operator's TestRun CustomResourceDefinition (YAML). */
+  testRunCrd: string;
+  k6OperatorVersion: string;
 }
 export declare function cacheDir(env?: NodeJS.ProcessEnv): string;
 export declare function toolchainFile(env?: NodeJS.ProcessEnv): string;

@@ -1,4 +1,5 @@
-// The one place that knows which tools crosswind runs (k6, moto, the CI template linters, Chromium), and where they live.
+// The one place that knows which tools crosswind runs (k6, moto, the CI template linters, Chromium, the k6-operator
+// CRD), and where they live.
 // Plain JavaScript so the bootstrap can use it before node_modules exists.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -15,10 +16,12 @@ export const MIN_PYTHON = [3, 9];
 export const ACTIONLINT_VERSION = 'v1.7.12';
 /** The CloudFormation linter, from PyPI, for the CodePipeline template. */
 export const CFN_LINT_VERSION = '1.58.0';
+/** k6-operator, whose TestRun CRD `crosswind k6-operator` manifests are checked against; the newest the Go module proxy serves. */
+export const K6_OPERATOR_VERSION = 'v0.0.19';
 /** Debian's `chromium` package installs here; the HTML report's browser test drives it with playwright-core. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
-/** Bumped whenever the set of tools changes, so a toolchain.json written by an older bootstrap is re-resolved. */
-export const TOOLCHAIN_SCHEMA = 2;
+/** Bumped whenever the set of tools changes, so a toolchain file written by an older bootstrap is re-resolved. */
+export const TOOLCHAIN_SCHEMA = 3;
 
 /** Cache outside the repo, shared by every clone: CROSSWIND_CACHE, else $XDG_CACHE_HOME/crosswind, else ~/.cache/crosswind. */
 export function cacheDir(env = process.env) {
@@ -26,9 +29,12 @@ export function cacheDir(env = process.env) {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crosswind');
 }
 
-/** Where the bootstrap records the tools it resolved. */
+/**
+ * Where the bootstrap records the tools it resolved. The schema is in the name: clones at different commits share
+ * the cache, and one bootstrapping a newer tool set must not pull the record from under another's running tests.
+ */
 export function toolchainFile(env = process.env) {
-  return join(cacheDir(env), 'toolchain.json');
+  return join(cacheDir(env), `toolchain.v${TOOLCHAIN_SCHEMA}.json`);
 }
 
 /**
@@ -39,6 +45,7 @@ export function toolchainFile(env = process.env) {
  *   actionlint: string, actionlintVersion: string,
  *   cfnLint: string, cfnLintVersion: string,
  *   chromium: string,
+ *   testRunCrd: string, k6OperatorVersion: string,
  * }} Toolchain
  */
 
@@ -59,13 +66,14 @@ export function toolchain(env = process.env) {
     tools.k6Version !== K6_VERSION ||
     tools.motoVersion !== MOTO_VERSION ||
     tools.actionlintVersion !== ACTIONLINT_VERSION ||
-    tools.cfnLintVersion !== CFN_LINT_VERSION
+    tools.cfnLintVersion !== CFN_LINT_VERSION ||
+    tools.k6OperatorVersion !== K6_OPERATOR_VERSION
   ) {
     throw new Error(
-      `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}, actionlint ${tools.actionlintVersion}, cfn-lint ${tools.cfnLintVersion}): run 'node scripts/bootstrap.mjs'`,
+      `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}, actionlint ${tools.actionlintVersion}, cfn-lint ${tools.cfnLintVersion}, k6-operator ${tools.k6OperatorVersion}): run 'node scripts/bootstrap.mjs'`,
     );
   }
-  for (const path of [tools.k6, tools.motoServer, tools.actionlint, tools.cfnLint, tools.chromium]) {
+  for (const path of [tools.k6, tools.motoServer, tools.actionlint, tools.cfnLint, tools.chromium, tools.testRunCrd]) {
     if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/bootstrap.mjs'`);
   }
   return tools;

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { toolchain } from '../../scripts/toolchain.mjs';
 import { readPoints } from '../../validations/read-points.ts';
 import { crosswind } from '../support/cli.ts';
+import { crdValidator } from '../support/crd-schema.ts';
 import { runCommand } from '../support/run-command.ts';
 
 interface ConfigMapDoc {
@@ -128,6 +129,20 @@ describe('crosswind k6-operator', function () {
     expect(volume?.persistentVolumeClaim.claimName).to.equal('shop-results');
     expect(testRun.spec.runner.volumeMounts).to.deep.equal([{ name: volume?.name, mountPath: '/results' }]);
     expect(cliStderr).to.contain('crosswind gate --results');
+  });
+
+  it("is a valid TestRun by k6-operator's own CRD schema, which refuses a misspelt or mistyped field", () => {
+    const valid = crdValidator(toolchain().testRunCrd, 'v1alpha1');
+    expect(valid(testRun)).to.deep.equal([]);
+    const broken = structuredClone(testRun) as unknown as { spec: Record<string, unknown> & { runner: Record<string, unknown> } };
+    broken.spec.paralellism = 4;
+    broken.spec.separate = 'yes';
+    broken.spec.runner.volumeMount = [];
+    expect(valid(broken)).to.have.members([
+      '/spec: must NOT have additional properties (paralellism)',
+      '/spec/separate: must be boolean',
+      '/spec/runner: must NOT have additional properties (volumeMount)',
+    ]);
   });
 
   it('keeps the run plan readable beside the archive, with the load-zone distribution', () => {
