@@ -19,10 +19,30 @@ export const rolloutHooksSchema = z.strictObject({
 });
 
 export const rolloutSchema = z.strictObject({
-  /** Wave order: the regions as configured, or the region with the least traffic first (from `traffic`). */
+  /** Wave order: the regions as configured, or the region with the least traffic first (`traffic` or `trafficMetric`). */
   order: z.enum(['config', 'lowest-traffic-first']).default('config'),
   /** Share of traffic per region (any unit: weights, requests per second) used by `lowest-traffic-first`. */
   traffic: z.record(z.string(), z.number().min(0)).optional(),
+  /**
+   * Or measure it: each region's metric summed over the lookback, read with GetMetricData in that region (by default
+   * the load balancer's `AWS/ApplicationELB` `RequestCount`). Used by `lowest-traffic-first` instead of `traffic`.
+   */
+  trafficMetric: z
+    .strictObject({
+      namespace: z.string().min(1).default('AWS/ApplicationELB'),
+      metricName: z.string().min(1).default('RequestCount'),
+      /** CloudWatch statistic of each datapoint; the datapoints are then summed. */
+      stat: z.enum(['Sum', 'SampleCount', 'Average', 'Maximum']).default('Sum'),
+      periodSeconds: z.number().int().positive().default(60),
+      /** How far back to measure, e.g. `1h` (a day's peak or a week's pattern may call for longer). */
+      lookback: durationMs.default(3_600_000),
+      /**
+       * The metric's dimensions in each region, by region name.
+       * @example { "us-east-1": { "LoadBalancer": "app/shop-use1/50dc6c495c0c9188" } }
+       */
+      dimensions: z.record(z.string(), z.record(z.string().min(1), z.string().min(1))),
+    })
+    .optional(),
   hooks: rolloutHooksSchema.prefault({}),
   /**
    * Path on each region's endpoint that answers the running version (JSON `{"version": ...}` or plain text); read

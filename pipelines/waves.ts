@@ -31,18 +31,33 @@ export function orderWaves(regions: readonly string[], rollout: Pick<RolloutConf
 /** Problems with the rollout's ordering inputs, as `{path, message}` for a ConfigError; empty when usable. */
 export function waveProblems(
   regions: readonly string[],
-  rollout: Pick<RolloutConfig, 'order' | 'traffic'>,
+  rollout: Pick<RolloutConfig, 'order' | 'traffic' | 'trafficMetric'>,
 ): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
   for (const name of Object.keys(rollout.traffic ?? {})) {
     if (!regions.includes(name)) problems.push({ path: `rollout.traffic.${name}`, message: `"${name}" is not a configured region` });
   }
-  if (rollout.order === 'lowest-traffic-first') {
+  const measured = rollout.trafficMetric;
+  for (const name of Object.keys(measured?.dimensions ?? {})) {
+    if (!regions.includes(name))
+      problems.push({ path: `rollout.trafficMetric.dimensions.${name}`, message: `"${name}" is not a configured region` });
+  }
+  if (measured && rollout.traffic) {
+    problems.push({ path: 'rollout.trafficMetric', message: 'expected traffic or trafficMetric, not both' });
+  } else if (measured && rollout.order === 'lowest-traffic-first') {
+    const missing = regions.filter((r) => measured.dimensions[r] === undefined);
+    if (missing.length > 0) {
+      problems.push({
+        path: 'rollout.trafficMetric.dimensions',
+        message: `expected the metric's dimensions for every region; missing: ${missing.join(', ')}`,
+      });
+    }
+  } else if (rollout.order === 'lowest-traffic-first') {
     const missing = regions.filter((r) => rollout.traffic?.[r] === undefined);
     if (missing.length > 0) {
       problems.push({
         path: 'rollout.traffic',
-        message: `order "lowest-traffic-first" needs a traffic figure for every region; missing: ${missing.join(', ')}`,
+        message: `order "lowest-traffic-first" needs a traffic figure (or a trafficMetric) for every region; missing: ${missing.join(', ')}`,
       });
     }
   }

@@ -16,22 +16,41 @@ const USAGE_ERRORS = new Set([
   'ValidationError',
 ]);
 
-/**
- * Reads a CloudWatch gate's metric with GetMetricData over [start, end), following NextToken, and translates AWS
- * errors: a rejected query is a configuration problem (exit 2) naming the gate; anything else (access denied,
- * throttling past the SDK's retries, the network) is an infrastructure error (exit 3).
- * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
- */
-export async function readCloudWatch(
+/** One metric of one statistic, as GetMetricData's MetricStat takes it. */
+export interface MetricQuery {
+  namespace: string;
+  metricName: string;
+  dimensions: Record<string, string>;
+  stat: string;
+  periodSeconds: number;
+}
+
+/** Reads a CloudWatch gate's metric over [start, end); errors name the gate (see {@link readMetric}). */
+export function readCloudWatch(
   client: CloudWatchSender,
   gate: CloudWatchGate,
   window: { start: number; end: number },
+): Promise<CloudWatchSeries> {
+  const name = gateName(gate);
+  return readMetric(client, gate, window, { path: `gates (${name})`, what: `gate ${name}` });
+}
+
+/**
+ * Reads a metric with GetMetricData over [start, end), following NextToken, and translates AWS errors: a rejected
+ * query is a configuration problem (exit 2) at `label.path`; anything else (access denied, throttling past the SDK's
+ * retries, the network) is an infrastructure error (exit 3) naming `label.what`.
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html
+ */
+export async function readMetric(
+  client: CloudWatchSender,
+  query: MetricQuery,
+  window: { start: number; end: number },
+  label: { path: string; what: string },
 ): Promise<CloudWatchSeries> {
   const timestamps: number[] = [];
   const values: number[] = [];
   let status = 'Complete';
   let nextToken: string | undefined;
-  const name = gateName(gate);
   do {
     let out: GetMetricDataCommandOutput;
     try {
@@ -47,12 +66,12 @@ export async function readCloudWatch(
               ReturnData: true,
               MetricStat: {
                 Metric: {
-                  Namespace: gate.namespace,
-                  MetricName: gate.metricName,
-                  Dimensions: Object.entries(gate.dimensions).map(([Name, Value]) => ({ Name, Value })),
+                  Namespace: query.namespace,
+                  MetricName: query.metricName,
+                  Dimensions: Object.entries(query.dimensions).map(([Name, Value]) => ({ Name, Value })),
                 },
-                Period: gate.periodSeconds,
-                Stat: gate.stat,
+                Period: query.periodSeconds,
+                Stat: query.stat,
               },
             },
           ],
@@ -61,11 +80,14 @@ export async function readCloudWatch(
     } catch (err) {
       const e = err as { name?: string; message?: string };
       if (e.name && USAGE_ERRORS.has(e.name)) {
-        throw new ConfigError([{ path: `gates (${name})`, message: `CloudWatch rejected the query: ${e.message ?? e.name}` }]);
+        throw new ConfigError([{ path: label.path, message: `CloudWatch rejected the query: ${e.message ?? e.name}` }]);
       }
-      throw new InfrastructureError(`CloudWatch GetMetricData for gate ${name} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`, {
-        cause: err,
-      });
+      throw new InfrastructureError(
+        `CloudWatch GetMetricData for ${label.what} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
     for (const r of out.MetricDataResults ?? []) {
       if (r.Id !== 'gate') continue;

@@ -1,6 +1,10 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
+import { awsClientOptions } from '../../config/aws.ts';
 import type { ConfigProblem } from '../../config/errors.ts';
+import type { CrosswindConfig } from '../../config/schema.ts';
 import { buildRolloutPlan, renderRolloutPlan } from '../../pipelines/rollout-plan.ts';
+import { type MeasuredTraffic, measureTraffic, type TrafficMetric } from '../../pipelines/rollout-traffic.ts';
 import { waveProblems } from '../../pipelines/waves.ts';
 import type { CliIo } from '../io.ts';
 import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
@@ -16,6 +20,16 @@ interface RolloutFlags {
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:-]*$/;
+
+/** Reads each region's traffic metric in that region, one CloudWatch client per region, closed afterwards. */
+async function measureRegionTraffic(config: CrosswindConfig, regions: string[], metric: TrafficMetric): Promise<MeasuredTraffic> {
+  const clients = new Map(regions.map((r) => [r, new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', r))]));
+  try {
+    return await measureTraffic(regions, metric, (r) => clients.get(r) as CloudWatchClient);
+  } finally {
+    for (const c of clients.values()) c.destroy();
+  }
+}
 
 /** `crosswind rollout --version <v>`: region by region, gated, baked, rolled back and halted on failure. */
 export function register(program: Command, io: CliIo): void {
@@ -78,7 +92,13 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       refuse(problems, file);
-      const plan = buildRolloutPlan(regions, config.rollout, flags.version, fromWave ?? 1, toWave);
+      let rollout = config.rollout;
+      if (rollout.order === 'lowest-traffic-first' && rollout.trafficMetric) {
+        const measured = await measureRegionTraffic(config, regions, rollout.trafficMetric);
+        for (const line of measured.lines) io.err(line);
+        rollout = { ...rollout, traffic: measured.traffic };
+      }
+      const plan = buildRolloutPlan(regions, rollout, flags.version, fromWave ?? 1, toWave);
       if (flags.dryRun) {
         for (const line of renderRolloutPlan(plan)) io.out(line);
         return;

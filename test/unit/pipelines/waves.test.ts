@@ -26,9 +26,31 @@ describe('rollout waves', () => {
       { path: 'rollout.traffic.ap-south-1', message: '"ap-south-1" is not a configured region' },
       {
         path: 'rollout.traffic',
-        message: 'order "lowest-traffic-first" needs a traffic figure for every region; missing: us-west-2, eu-west-1',
+        message: 'order "lowest-traffic-first" needs a traffic figure (or a trafficMetric) for every region; missing: us-west-2, eu-west-1',
       },
     ]);
     expect(waveProblems(regions, { order: 'config' })).to.deep.equal([]);
+  });
+
+  it("wants the traffic metric's dimensions for every configured region, and not beside static figures", () => {
+    const trafficMetric = {
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'RequestCount',
+      stat: 'Sum' as const,
+      periodSeconds: 60,
+      lookback: 3_600_000,
+      dimensions: { 'us-east-1': { LoadBalancer: 'app/a/1' }, 'ap-south-1': { LoadBalancer: 'app/b/2' } },
+    };
+    expect(waveProblems(regions, { order: 'lowest-traffic-first', trafficMetric })).to.deep.equal([
+      { path: 'rollout.trafficMetric.dimensions.ap-south-1', message: '"ap-south-1" is not a configured region' },
+      {
+        path: 'rollout.trafficMetric.dimensions',
+        message: "expected the metric's dimensions for every region; missing: us-west-2, eu-west-1",
+      },
+    ]);
+    expect(waveProblems(regions, { order: 'lowest-traffic-first', trafficMetric, traffic: { 'us-east-1': 1 } })).to.deep.include({
+      path: 'rollout.trafficMetric',
+      message: 'expected traffic or trafficMetric, not both',
+    });
   });
 });
