@@ -52,7 +52,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
       'error: --version: expected a version of letters, digits, ".", "_", "+", ":" or "-", got "bad version!"',
       'error: --from-wave: expected an integer >= 1, got "0"',
       'error: rollout.traffic.ap-south-1: "ap-south-1" is not a configured region',
-      'error: rollout.traffic: order "lowest-traffic-first" needs a traffic figure for every region; missing: eu-west-1',
+      'error: rollout.traffic: order "lowest-traffic-first" needs a traffic figure (or a trafficMetric) for every region; missing: eu-west-1',
       'error: rollout.hooks.deploy: required to roll out (a shell command that deploys $VERSION to $REGION)',
       'error: rollout.hooks.rollback: required to roll out (a shell command that puts $PREVIOUS_VERSION back in $REGION)',
       'error: --previous-version: required when rollout.versionPath is not set (crosswind must know what to roll back to)',
