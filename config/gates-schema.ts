@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repeats } from './problems.ts';
 
 // The gates a run is judged by. Gates are data: each kind below is evaluated by a pure function in
 // validations/gates/<kind>.ts. Every field has a default, so `gates: {}` (or no section) gives a useful set.
@@ -193,18 +194,14 @@ export const gatesSchema = z.strictObject({
     .array(gateSchema)
     // Results, JUnit cases and CloudWatch reads are keyed by gate name: two gates under one name would mix.
     .superRefine((checks, ctx) => {
-      const first = new Map<string, number>();
-      checks.forEach((gate, i) => {
-        const name = gateName(gate);
-        const earlier = first.get(name);
-        if (earlier === undefined) first.set(name, i);
-        else
-          ctx.addIssue({
-            code: 'custom',
-            path: [i, 'name'],
-            message: `expected a name no other gate has; checks[${earlier}] is also "${name}"${gate.name ? '' : ' (the default for its kind)'}`,
-          });
-      });
+      const names = checks.map(gateName);
+      for (const [i, earlier] of repeats(names)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [i, 'name'],
+          message: `expected a name no other gate has; checks[${earlier}] is also "${names[i]}"${checks[i]?.name ? '' : ' (the default for its kind)'}`,
+        });
+      }
     })
     .default([
       { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },

@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './errors.ts';
 
+/** Each index whose value appeared earlier in the list, mapped to the index of that first appearance. */
+export function repeats(values: readonly string[]): Map<number, number> {
+  const first = new Map<string, number>();
+  const out = new Map<number, number>();
+  values.forEach((v, i) => {
+    const earlier = first.get(v);
+    if (earlier === undefined) first.set(v, i);
+    else out.set(i, earlier);
+  });
+  return out;
+}
+
 /** `['regions', 2, 'endpoint']` → `regions[2].endpoint`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((out, key) => {

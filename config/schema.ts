@@ -4,6 +4,7 @@ import { distributedSchema } from './distributed-schema.ts';
 import { gamedaySchema } from './gameday-schema.ts';
 import { gatesSchema } from './gates-schema.ts';
 import { probeSchema } from './probe-schema.ts';
+import { repeats } from './problems.ts';
 import { rolloutSchema } from './rollout-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
@@ -110,19 +111,9 @@ export const coreSchema = z.strictObject({
   probe: probeSchema.prefault({}),
 });
 
-function duplicates(values: string[]): Set<number> {
-  const seen = new Map<string, number>();
-  const dup = new Set<number>();
-  values.forEach((v, i) => {
-    if (seen.has(v)) dup.add(i);
-    else seen.set(v, i);
-  });
-  return dup;
-}
-
 export const configSchema = coreSchema
   .superRefine((c, ctx) => {
-    for (const i of duplicates(c.regions.map((r) => r.name))) {
+    for (const i of repeats(c.regions.map((r) => r.name)).keys()) {
       ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region "${c.regions[i]?.name}" is listed twice` });
     }
     const allowed = c.aws.allowedRegions;
@@ -134,7 +125,7 @@ export const configSchema = coreSchema
       });
     }
     if (c.vantages) {
-      for (const i of duplicates(c.vantages.map((v) => v.name))) {
+      for (const i of repeats(c.vantages.map((v) => v.name)).keys()) {
         ctx.addIssue({ code: 'custom', path: ['vantages', i, 'name'], message: `vantage "${c.vantages[i]?.name}" is listed twice` });
       }
     } else if (!c.globalEndpoint) {

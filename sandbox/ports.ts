@@ -18,6 +18,9 @@ export function ephemeralRangeStart(): number {
   }
 }
 
+// The kernel setting is read once per process, not once per port.
+let rangeStart: number | undefined;
+
 // Ports this process has handed out: two callers in one process never get the same port, even before either binds.
 const handedOut = new Set<number>();
 
@@ -39,7 +42,8 @@ function tryBind(port: number): Promise<number | undefined> {
  * process; the caller binds it straight away. Falls back to a kernel-chosen port when the range below is too small.
  */
 export async function freePort(): Promise<number> {
-  const top = ephemeralRangeStart();
+  rangeStart ??= ephemeralRangeStart();
+  const top = rangeStart;
   const span = top - LOWEST_PORT;
   if (span >= 1000) {
     for (let attempt = 0; attempt < 200; attempt++) {

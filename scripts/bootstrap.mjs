@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Installs everything crosswind needs on a fresh machine, idempotently: npm packages, the real k6 (built from its
-// Go module), moto (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv)
-// Debian's Chromium for the HTML report's browser test, and k6-operator's TestRun CRD (from its Go module). Plain Node with no dependencies, because it runs before node_modules exists.
+// Go module), moto (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv),
+// Debian's Chromium for the HTML report's browser test, and k6-operator's TestRun CRD (from its Go module).
+// Plain Node with no dependencies, because it runs before node_modules exists.
 // The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

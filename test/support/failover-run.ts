@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -6,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LedgerEntry } from '../../chaos/ledger-entry.ts';
 import { toolchain } from '../../scripts/toolchain.mjs';
+import { runCommand } from './run-command.ts';
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/k6/failover-traffic.ts', import.meta.url));
 
@@ -101,28 +101,10 @@ export async function recordFailoverRun(folder: string, options: FailoverRunOpti
   const ndjson = join(folder, 'k6', 'traffic.ndjson');
   const summaryFile = join(folder, 'k6', 'traffic-summary.json');
   try {
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(toolchain().k6, ['run', '--quiet', '--no-usage-report', '--out', `json=${ndjson}`, SCRIPT], {
-        env: {
-          ...process.env,
-          TARGET: target,
-          DURATION_S: String(durationS),
-          RATE: String(options.ratePerVantage ?? 20),
-          SUMMARY: summaryFile,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-      });
-      child.stderr.on('data', (d) => {
-        out += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`k6 exited ${code}:\n${out}`))));
+    const k6 = await runCommand(toolchain().k6, ['run', '--quiet', '--no-usage-report', '--out', `json=${ndjson}`, SCRIPT], {
+      env: { TARGET: target, DURATION_S: String(durationS), RATE: String(options.ratePerVantage ?? 20), SUMMARY: summaryFile },
     });
-    void output;
+    if (k6.code !== 0) throw new Error(`k6 exited ${k6.code}:\n${k6.output}`);
   } finally {
     clearInterval(timer);
     observe();

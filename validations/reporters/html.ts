@@ -135,6 +135,16 @@ function num(v: number | null, unit = ''): string {
   return unit ? `${text} ${esc(unit)}` : text;
 }
 
+/** A report table: a header row, then the rows already rendered. */
+function table(className: string, headers: string[], rows: string): string {
+  return `<table class="${className}">
+  <thead><tr>${headers.map((h) => `<th>${h}</th>`).join('')}</tr></thead>
+  <tbody>
+  ${rows}
+  </tbody>
+</table>`;
+}
+
 function gateTable(gates: GateRow[]): string {
   if (!gates.length) return '<p class="empty">No gate was evaluated for this run.</p>';
   const rows = gates
@@ -146,12 +156,7 @@ function gateTable(gates: GateRow[]): string {
   </tr>`,
     )
     .join('\n  ');
-  return `<table class="gates">
-  <thead><tr><th>gate</th><th>group</th><th>measured</th><th>bound</th><th>samples</th><th>verdict</th><th>detail</th></tr></thead>
-  <tbody>
-  ${rows}
-  </tbody>
-</table>`;
+  return table('gates', ['gate', 'group', 'measured', 'bound', 'samples', 'verdict', 'detail'], rows);
 }
 
 function faultTable(data: ReportData): string {
@@ -164,12 +169,7 @@ function faultTable(data: ReportData): string {
         }</td><td class="num">${f.undoneAt === undefined ? '–' : `${((f.undoneAt - f.appliedAt) / 1000).toFixed(1)} s`}</td><td><code>${esc(f.id)}</code></td></tr>`,
     )
     .join('\n  ');
-  return `<table class="faults">
-  <thead><tr><th>fault</th><th>region</th><th>applied</th><th>restored</th><th>lasted</th><th>ledger id</th></tr></thead>
-  <tbody>
-  ${rows}
-  </tbody>
-</table>`;
+  return table('faults', ['fault', 'region', 'applied', 'restored', 'lasted', 'ledger id'], rows);
 }
 
 function vantageSection(v: VantageSeries, data: ReportData): string {
@@ -204,12 +204,7 @@ function healthTable(data: ReportData): string {
         )}</td><td>${iso(b.to)}</td><td class="num">${((b.to - b.from) / 1000).toFixed(1)} s</td></tr>`,
     )
     .join('\n  ');
-  return `<table class="health">
-  <thead><tr><th>region</th><th>status</th><th>from</th><th>to</th><th>for</th></tr></thead>
-  <tbody>
-  ${rows}
-  </tbody>
-</table>`;
+  return table('health', ['region', 'status', 'from', 'to', 'for'], rows);
 }
 
 const STYLE = `
