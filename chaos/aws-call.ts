@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CrosswindError, InfrastructureError } from '../config/errors.ts';
+import { type ConfigError, type CrosswindError, InfrastructureError, isCrosswindFailure } from '../core/errors.ts';
 
 /** AWS refused the credentials' permission for a call: names the call and the resource so the fix is obvious. */
 export class AccessDeniedError extends InfrastructureError {
@@ -49,8 +49,8 @@ export function isThrottling(err: unknown): boolean {
 }
 
 /** Translates an AWS SDK exception into crosswind's error types; `operation` says what was being done, to what. */
-export function translateAwsError(err: unknown, operation: string): CrosswindError {
-  if (err instanceof CrosswindError) return err;
+export function translateAwsError(err: unknown, operation: string): CrosswindError | ConfigError {
+  if (isCrosswindFailure(err)) return err;
   const name = errorName(err);
   const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
   const message = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,7 @@
+import type { FaultKind } from '../core/ledger-entry.ts';
 import type { FaultDriver, FaultSpec } from './fault.ts';
 import { fisExperimentFault } from './fis-experiment-fault.ts';
 import { healthCheckFault } from './health-check-fault.ts';
-import type { FaultKind } from './ledger-entry.ts';
 import { weightShiftFault } from './weight-shift-fault.ts';
 
 const DRIVERS: { [K in FaultKind]: FaultDriver } = {

@@ -1,8 +1,8 @@
 import type { CrosswindConfig } from '../config/schema.ts';
+import type { FaultKind, FaultTarget } from '../core/ledger-entry.ts';
 import type { Checkpoint } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import type { OpenFault } from './ledger.ts';
-import type { FaultKind, FaultTarget } from './ledger-entry.ts';
 
 /** A fault to apply, as pipelines and commands ask for it. */
 export type FaultSpec =

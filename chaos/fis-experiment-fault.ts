@@ -12,7 +12,7 @@ import {
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
 import type { FisTemplateConfig } from '../config/chaos-schema.ts';
-import { ConfigError, InfrastructureError } from '../config/errors.ts';
+import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
 import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
 import { pollUntil } from './poll.ts';

@@ -1,9 +1,9 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CrosswindError, ExitCode } from '../config/errors.ts';
+import { CrosswindError, ExitCode } from '../core/errors.ts';
+import type { FaultTarget } from '../core/ledger-entry.ts';
 import { awsCall } from './aws-call.ts';
 import type { ChaosClients } from './clients.ts';
 import type { RegionHealth } from './health.ts';
-import type { FaultTarget } from './ledger-entry.ts';
 
 /** A fault the guardrails refused: nothing was written, to AWS or to the ledger. */
 export class GuardrailRefusal extends CrosswindError {

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { InfrastructureError } from '../config/errors.ts';
-import type { LedgerEntry } from './ledger-entry.ts';
+import { InfrastructureError } from '../core/errors.ts';
+import type { LedgerEntry } from '../core/ledger-entry.ts';
 
 export const LEDGER_FILE = 'ledger.jsonl';
 const LOCK_FILE = 'ledger.lock';

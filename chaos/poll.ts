@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeadlineError } from '../config/errors.ts';
+import { DeadlineError } from '../core/errors.ts';
 
 export interface PollOptions {
   /** What is being waited for, for the timeout message. */

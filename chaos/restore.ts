@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, InfrastructureError } from '../config/errors.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { rmdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../config/errors.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../core/errors.ts';
+import type { FaultTarget, StopSource } from '../core/ledger-entry.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
@@ -11,7 +12,6 @@ import { describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
 import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger, runOwner } from './ledger.ts';
-import type { FaultTarget, StopSource } from './ledger-entry.ts';
 import { restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
 import { installSignalHandlers } from './signals.ts';

@@ -1,5 +1,5 @@
-import { ExitCode } from '../config/errors.ts';
-import type { StopSource } from './ledger-entry.ts';
+import { ExitCode } from '../core/errors.ts';
+import type { StopSource } from '../core/ledger-entry.ts';
 
 /** What the handlers stop: a fault session (or anything that can undo its faults and say where its ledger is). */
 export interface Stoppable {

@@ -1,9 +1,9 @@
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { ConfigError } from '../config/errors.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError } from '../core/errors.ts';
+import type { StopSource } from '../core/ledger-entry.ts';
 import { awsCall } from './aws-call.ts';
 import type { ChaosClients } from './clients.ts';
-import type { StopSource } from './ledger-entry.ts';
 
 /** An alarm's state as DescribeAlarms reports it; `missing` when no alarm of that name exists. */
 export interface AlarmState {

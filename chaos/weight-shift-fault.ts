@@ -4,7 +4,7 @@ import {
   ListResourceRecordSetsCommand,
   type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
-import { ConfigError, InfrastructureError } from '../config/errors.ts';
+import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
 import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
 import { drained, shiftedWeights } from './weights.ts';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, CrosswindError, ExitCode } from '../config/errors.ts';
+import { ConfigError, CrosswindError, ExitCode } from '../core/errors.ts';
+import { type CliIo, processIo } from '../core/io.ts';
 import * as chaos from './commands/chaos.ts';
 import * as configCheck from './commands/config-check.ts';
 import * as gameday from './commands/gameday.ts';
@@ -12,7 +13,6 @@ import * as restore from './commands/restore.ts';
 import * as rollout from './commands/rollout.ts';
 import * as sandbox from './commands/sandbox.ts';
 import * as synthetics from './commands/synthetics.ts';
-import { type CliIo, processIo } from './io.ts';
 
 /** Every command module, in the order `--help` lists them. */
 const COMMANDS = [configCheck, sandbox, synthetics, chaos, restore, gate, gameday, rollout, probe, report, k6Operator];

@@ -1,6 +1,6 @@
-import { ConfigError, type ConfigProblem } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError, type ConfigProblem } from '../core/errors.ts';
 
 /** An integer flag in [min, max], or a problem naming the flag; undefined when the flag was not given. */
 export function intFlag(

@@ -4,7 +4,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { applySandboxStateFile } from '../sandbox/sandbox-config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from './config-error.ts';
 import { toProblems } from './problems.ts';
 import { type CrosswindConfig, configSchema } from './schema.ts';
 

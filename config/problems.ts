@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ConfigProblem } from './errors.ts';
+import type { ConfigProblem } from './config-error.ts';
 
 /** Each index whose value appeared earlier in the list, mapped to the index of that first appearance. */
 export function repeats(values: readonly string[]): Map<number, number> {

@@ -1,6 +1,6 @@
 import { type CloudWatchClient, PutMetricAlarmCommand, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { InfrastructureError } from '../config/errors.ts';
 import type { ProbeConfig } from '../config/probe-schema.ts';
+import { InfrastructureError } from '../core/errors.ts';
 import { batches, type ProbeCell, probeAlarms, probeMetricData } from './probe-metrics.ts';
 
 /** The subset of the CloudWatch client the publisher uses; a real `CloudWatchClient` in production and tests. */

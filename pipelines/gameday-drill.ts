@@ -1,5 +1,5 @@
 import type { GamedayPhase } from '../config/gameday-schema.ts';
-import type { K6Point } from '../validations/k6-output.ts';
+import type { K6Point } from '../core/k6-output.ts';
 import type { GamedayPlan, ResolvedFault } from './gameday-plan.ts';
 import type { Judgement } from './rollout-effects.ts';
 

@@ -1,5 +1,5 @@
-import type { ConfigProblem } from '../config/errors.ts';
 import type { GamedayConfig, GamedayFault, GamedayPhase } from '../config/gameday-schema.ts';
+import type { ConfigProblem } from '../core/errors.ts';
 
 /** A fault of the drill with its region resolved. */
 export type ResolvedFault = GamedayFault & { region: string };

@@ -1,4 +1,4 @@
-import type { K6Point } from '../validations/k6-output.ts';
+import type { K6Point } from '../core/k6-output.ts';
 
 // Live terminal progress for a running drill or rollout: phase, share of traffic per region, error rate, elapsed.
 // The tally is folded from the live k6 point stream, one `request_failed` point per request (value 1 = failed, tagged

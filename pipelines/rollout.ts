@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { withFaultSession } from '../chaos/session.ts';
-import type { CliIo } from '../cli/io.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { CliIo } from '../cli/io.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import type { CliIo } from '../core/io.ts';
 import { formatValue } from '../validations/gates/gate-result.ts';
 import type { DocumentExtras } from '../validations/reporters/verdict-document.ts';
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';

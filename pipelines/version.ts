@@ -1,4 +1,4 @@
-import { InfrastructureError } from '../config/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
 
 export type FetchFn = (url: string, init?: { signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; text(): Promise<string> }>;
 

@@ -1,4 +1,4 @@
-import { InfrastructureError } from '../config/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
 import type { FaultSet, VersionBehaviour } from './region-app.ts';
 
 // Calls to a region app's admin listener: fault knobs and the deployed version.

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeadlineError, InfrastructureError } from '../config/errors.ts';
+import { DeadlineError, InfrastructureError } from '../core/errors.ts';
 import { toolchain } from '../scripts/toolchain.mjs';
 import { freePort } from './ports.ts';
 import { stopChild } from './stop-child.ts';

@@ -7,7 +7,7 @@ import {
   type ResourceRecordSet,
   Route53Client,
 } from '@aws-sdk/client-route-53';
-import { InfrastructureError } from '../config/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
 import { SANDBOX_ACTIONS } from './fis-actions.ts';
 import { loadBalancerName } from './metrics-publisher.ts';
 import { SANDBOX_ACCOUNT_ID, SANDBOX_CREDENTIALS } from './state.ts';

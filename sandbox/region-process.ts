@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DeadlineError, InfrastructureError } from '../config/errors.ts';
+import { DeadlineError, InfrastructureError } from '../core/errors.ts';
 import type { RegionAppOptions } from './region-app.ts';
 import { stopChild } from './stop-child.ts';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { readSandboxState, type SandboxState } from './state.ts';
 
 // A config can point at a running sandbox (`sandbox: { state: .crosswind/sandbox/state.json }`) instead of spelling

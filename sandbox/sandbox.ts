@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError } from '../core/errors.ts';
 import { Edge } from './edge.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { regionTags } from './fis-targets.ts';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InfrastructureError } from '../config/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
 
 /** Where `crosswind sandbox up` writes its state unless told otherwise, relative to the current directory. */
 export const DEFAULT_STATE_FILE = '.crosswind/sandbox/state.json';

@@ -1,7 +1,8 @@
 // From the resolved config (plus the few things a caller may override for one run) to the run plan a scenario
 // reads. Pure: no file, no clock unless a runId is not given.
-import { ConfigError, type ConfigProblem } from '../config/errors.ts';
+
 import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError, type ConfigProblem } from '../core/errors.ts';
 import type { ArrivalRate, PlanRegion, PlanThresholds, PlanVantage, RegionPair, RunPlan, ScenarioName, ServedByRule } from './plan.ts';
 
 /** What a caller may change for one run without editing the config. */

@@ -2,8 +2,8 @@
 // batches; reading whole lines from a remembered offset sees every point exactly once, in file order.
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
-import { InfrastructureError } from '../config/errors.ts';
-import { type K6Point, parseK6Line } from '../validations/k6-output.ts';
+import { InfrastructureError } from '../core/errors.ts';
+import { type K6Point, parseK6Line } from '../core/k6-output.ts';
 
 export interface TailOptions {
   /** True once the writer has exited: after that, what is in the file is all there is. */

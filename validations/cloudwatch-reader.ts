@@ -1,7 +1,7 @@
 import { GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
-import { ConfigError, InfrastructureError } from '../config/errors.ts';
 import type { CloudWatchGate } from '../config/gates-schema.ts';
 import { gateName } from '../config/gates-schema.ts';
+import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
 
 /** The one call this adapter makes; a `CloudWatchClient` fits, and tests can pass one pointed at moto. */

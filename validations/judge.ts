@@ -1,6 +1,6 @@
-import type { FaultEvent } from '../chaos/ledger-entry.ts';
 import type { Gate } from '../config/gates-schema.ts';
 import { gateName } from '../config/gates-schema.ts';
+import type { FaultEvent } from '../core/ledger-entry.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';

@@ -2,8 +2,8 @@ import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { InfrastructureError } from '../config/errors.ts';
-import { K6LineDecoder, type K6Point, type K6PointSink } from './k6-output.ts';
+import { InfrastructureError } from '../core/errors.ts';
+import { K6LineDecoder, type K6Point, type K6PointSink } from '../core/k6-output.ts';
 
 /**
  * Where k6 points come from: an NDJSON file path (plain or gzipped, as `--out json=FILE` or `json=FILE.gz` writes

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { type FaultEvent, faultEvents, type LedgerEntry } from '../chaos/ledger-entry.ts';
-import { InfrastructureError } from '../config/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
+import { type FaultEvent, faultEvents, type LedgerEntry } from '../core/ledger-entry.ts';
 import type { HealthObservation } from './failover-timeline.ts';
 
 async function jsonLines(path: string, what: string): Promise<unknown[]> {

@@ -1,4 +1,4 @@
-import type { K6Point } from './k6-output.ts';
+import type { K6Point } from '../core/k6-output.ts';
 
 /**
  * Time series of k6 points, kept as typed arrays per metric and tag set, and the statistics the gates need: exact

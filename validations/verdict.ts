@@ -1,4 +1,4 @@
-import { CrosswindError, ExitCode } from '../config/errors.ts';
+import { CrosswindError, ExitCode } from '../core/errors.ts';
 import type { GateResult } from './gates/gate-result.ts';
 
 /** Why a verdict is not an approval: one per failed or inconclusive gate result. */

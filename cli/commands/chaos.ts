@@ -5,9 +5,9 @@ import { type FaultSpec, parseFaultSpec, specProblems } from '../../chaos/fault.
 import { resolveRunDir } from '../../chaos/restore.ts';
 import { withFaultSession } from '../../chaos/session.ts';
 import { parseDurationMs } from '../../config/chaos-schema.ts';
-import { ConfigError, type ConfigProblem } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
-import type { CliIo } from '../io.ts';
+import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 
 interface CommonOptions {
   config?: string;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../config/load.ts';
 import { redact } from '../../config/redact.ts';
-import type { CliIo } from '../io.ts';
+import type { CliIo } from '../../core/io.ts';
 
 /** `crosswind config check`: load, validate and print the resolved config, secrets redacted. */
 export function register(program: Command, io: CliIo): void {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { ConfigProblem } from '../../config/errors.ts';
+import type { ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { buildGamedayPlan, gamedayProblems, renderGamedayPlan } from '../../pipelines/gameday-plan.ts';
-import type { CliIo } from '../io.ts';
 import { loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
 
 interface GamedayFlags {

@@ -4,16 +4,16 @@ import { dirname, join, resolve } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { awsClientOptions } from '../../config/aws.ts';
-import { ConfigError, type ConfigProblem } from '../../config/errors.ts';
 import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../config/gates-schema.ts';
 import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
+import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { judgeRun } from '../../validations/judge.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
-import type { CliIo } from '../io.ts';
 
 interface GateFlags {
   results?: string[];

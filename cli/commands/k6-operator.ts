@@ -1,15 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, type ConfigProblem } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { parseDurationMs } from '../../config/synthetics-schema.ts';
+import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { k6Archive } from '../../pipelines/distributed/k6-archive.ts';
 import { testRunManifest } from '../../pipelines/distributed/test-run.ts';
 import { toolchain } from '../../scripts/toolchain.mjs';
 import { buildPlan, type PlanOverrides, scenarioScript } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
-import type { CliIo } from '../io.ts';
 
 interface Flags {
   config?: string;

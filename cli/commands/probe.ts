@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { ConfigProblem } from '../../config/errors.ts';
-import type { CliIo } from '../io.ts';
+import type { ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
 
 interface ProbeFlags {

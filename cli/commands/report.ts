@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { k6OutputFiles } from '../../validations/reporters/read-run-folder.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
-import type { CliIo } from '../io.ts';
 
 /** `crosswind report <run-folder>`: the run's self-contained HTML report (timelines, gates, faults, health). */
 export function register(program: Command, io: CliIo): void {

@@ -3,9 +3,9 @@ import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
 import { chaosClients } from '../../chaos/clients.ts';
 import { assertRestored, collectOpenFaults, describeOpenFaults, resolveRunDir, restore } from '../../chaos/restore.ts';
 import { listRunFolders } from '../../chaos/run-folder.ts';
-import { ConfigError, InfrastructureError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
-import type { CliIo } from '../io.ts';
+import { ConfigError, InfrastructureError } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 
 /** `crosswind restore`: undo every fault a run left open (a crash, a kill -9, a fault applied by hand). */
 export function register(program: Command, io: CliIo): void {

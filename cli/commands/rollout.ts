@@ -1,12 +1,12 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { awsClientOptions } from '../../config/aws.ts';
-import type { ConfigProblem } from '../../config/errors.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
+import type { ConfigProblem } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { buildRolloutPlan, renderRolloutPlan } from '../../pipelines/rollout-plan.ts';
 import { type MeasuredTraffic, measureTraffic, type TrafficMetric } from '../../pipelines/rollout-traffic.ts';
 import { waveProblems } from '../../pipelines/waves.ts';
-import type { CliIo } from '../io.ts';
 import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
 
 interface RolloutFlags {

@@ -4,13 +4,13 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
-import { ConfigError, type ConfigProblem, InfrastructureError } from '../../config/errors.ts';
+import { ConfigError, type ConfigProblem, InfrastructureError } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
 import { adminState, clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import type { FaultSet } from '../../sandbox/region-app.ts';
 import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
-import type { CliIo } from '../io.ts';
 
 function list(value: string): string[] {
   return value

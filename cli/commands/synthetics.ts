@@ -1,13 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, type ConfigProblem, CrosswindError, ExitCode, InfrastructureError } from '../../config/errors.ts';
 import { loadConfig } from '../../config/load.ts';
 import { parseDurationMs } from '../../config/synthetics-schema.ts';
+import { ConfigError, type ConfigProblem, CrosswindError, ExitCode, InfrastructureError } from '../../core/errors.ts';
+import type { CliIo } from '../../core/io.ts';
+import type { K6Point } from '../../core/k6-output.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
-import type { K6Point } from '../../validations/k6-output.ts';
-import type { CliIo } from '../io.ts';
 
 interface RunFlags {
   config?: string;

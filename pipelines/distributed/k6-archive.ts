@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InfrastructureError } from '../../config/errors.ts';
+import { InfrastructureError } from '../../core/errors.ts';
 import { PLAN_ENV } from '../../synthetics/plan.ts';
 
 /**

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LedgerEntry } from '../../chaos/ledger-entry.ts';
+import type { LedgerEntry } from '../../core/ledger-entry.ts';
 import { toolchain } from '../../scripts/toolchain.mjs';
 import { runCommand } from './run-command.ts';
 

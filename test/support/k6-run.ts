@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../config/load.ts';
 import type { CrosswindConfigInput } from '../../config/schema.ts';
+import type { K6Point } from '../../core/k6-output.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';
-import type { K6Point } from '../../validations/k6-output.ts';
 
 /** A config for a set of loopback regions and vantages, with a `synthetics` section. */
 export function loopbackConfig(

@@ -1,5 +1,5 @@
-import type { FaultEvent } from '../../chaos/ledger-entry.ts';
 import { type Gate, gateName } from '../../config/gates-schema.ts';
+import type { FaultEvent } from '../../core/ledger-entry.ts';
 import type { HealthObservation } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';
 import { type CloudWatchSeries, evaluateCloudWatch } from './cloudwatch.ts';

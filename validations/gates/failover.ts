@@ -1,5 +1,5 @@
-import type { FaultEvent } from '../../chaos/ledger-entry.ts';
 import { type FailoverGate, gateName } from '../../config/gates-schema.ts';
+import type { FaultEvent } from '../../core/ledger-entry.ts';
 import {
   type FailoverOptions,
   type FaultTimeline,

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { InfrastructureError } from '../../config/errors.ts';
+import { InfrastructureError } from '../../core/errors.ts';
 import { readInto } from '../read-points.ts';
 import { readFaults, readHealth } from '../run-inputs.ts';
 import {

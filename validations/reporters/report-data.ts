@@ -1,4 +1,4 @@
-import type { FaultEvent } from '../../chaos/ledger-entry.ts';
+import type { FaultEvent } from '../../core/ledger-entry.ts';
 import type { HealthObservation } from '../failover-timeline.ts';
 import { percentileSorted } from '../series.ts';
 

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { buildPlan, startK6Run } from '../../../synthetics/k6.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
 
 // The real k6 on global-traffic.ts against a loopback world whose routing the test controls.

@@ -5,11 +5,11 @@ import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-ro
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { clearAllFaults, setFault } from '../../../sandbox/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxRegionState } from '../../../sandbox/state.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 import { sandboxRoute53 } from '../../support/aws.ts';
 import { median, runScenario, select } from '../../support/k6-run.ts';
 

@@ -19,8 +19,8 @@ import type { ChaosClients } from '../../../chaos/clients.ts';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { restore } from '../../../chaos/restore.ts';
 import { withFaultSession } from '../../../chaos/session.ts';
-import { InfrastructureError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
+import { InfrastructureError } from '../../../core/errors.ts';
 
 const config = resolveConfig({
   project: 'shop',

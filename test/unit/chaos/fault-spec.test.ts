@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { parseFaultSpec, specProblems } from '../../../chaos/fault.ts';
 import { FAULT_TAG, templateInput } from '../../../chaos/fis-experiment-fault.ts';
-import { ConfigError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
+import { ConfigError } from '../../../core/errors.ts';
 
 const config = resolveConfig({
   project: 'shop',

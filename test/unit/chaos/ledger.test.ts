@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { FaultLedger, ledgerFile, lockRun, openFaults, overdueFaults, parseLedger, readLedger, runOwner } from '../../../chaos/ledger.ts';
-import { faultEvents, type LedgerEntry } from '../../../chaos/ledger-entry.ts';
+import { faultEvents, type LedgerEntry } from '../../../core/ledger-entry.ts';
 
 const intent = (id: string, at: string, deadline = '2026-11-23T06:00:00.000Z'): LedgerEntry => ({
   kind: 'intent',

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { type Breach, checkAlarmsBeforeFault, evaluateStopConditions, startStopMonitor } from '../../../chaos/stop-conditions.ts';
-import { ConfigError } from '../../../config/errors.ts';
+import { ConfigError } from '../../../core/errors.ts';
 
 /** Waits for a condition instead of a fixed time: slow, shared machines only make it take longer. */
 async function eventually(ok: () => boolean, ms = 5_000): Promise<void> {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { awsClientOptions } from '../../../config/aws.ts';
-import { ConfigError } from '../../../config/errors.ts';
 import { loadConfig } from '../../../config/load.ts';
+import { ConfigError } from '../../../core/errors.ts';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 

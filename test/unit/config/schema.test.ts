@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import { formatPath } from '../../../config/problems.ts';
 import { redact } from '../../../config/redact.ts';
+import { ConfigError } from '../../../core/errors.ts';
 
 const valid = {
   project: 'shop',

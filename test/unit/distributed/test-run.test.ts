@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { ConfigError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
+import { ConfigError } from '../../../core/errors.ts';
 import { testRunManifest } from '../../../pipelines/distributed/test-run.ts';
 
 const base = {

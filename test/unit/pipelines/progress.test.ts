@@ -1,6 +1,6 @@
 import { expect } from 'chai';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { foldPoint, newTally, regionErrorRate, renderProgress, snapshot } from '../../../pipelines/progress.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const req = (sec: number, servedBy: string, failed = false): K6Point => ({

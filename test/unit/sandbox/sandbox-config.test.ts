@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { ConfigError } from '../../../config/errors.ts';
 import { loadConfig, resolveConfig } from '../../../config/load.ts';
+import { ConfigError } from '../../../core/errors.ts';
 import { applySandboxStateFile, configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
 import { type SandboxState, writeSandboxState } from '../../../sandbox/state.ts';
 

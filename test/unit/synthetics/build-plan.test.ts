@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ConfigError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import { parseDurationMs } from '../../../config/synthetics-schema.ts';
+import { ConfigError } from '../../../core/errors.ts';
 import { buildPlan, expandThresholds } from '../../../synthetics/build-plan.ts';
 
 const raw = {

@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { InfrastructureError } from '../../../config/errors.ts';
 import { resolveConfig } from '../../../config/load.ts';
+import { InfrastructureError } from '../../../core/errors.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { buildPlan, k6Args, type SignalSource, type SpawnLike, startK6Run } from '../../../synthetics/k6.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 
 const fakeK6 = fileURLToPath(new URL('../../fixtures/synthetics/fake-k6.mjs', import.meta.url));
 const fakeSpawn: SpawnLike = (_cmd, args, options) => spawn(process.execPath, [fakeK6, ...args], options);

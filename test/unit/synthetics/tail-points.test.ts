@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { InfrastructureError } from '../../../config/errors.ts';
+import { InfrastructureError } from '../../../core/errors.ts';
 import { tailPoints } from '../../../synthetics/tail-points.ts';
 
 const point = (metric: string, value: number) =>

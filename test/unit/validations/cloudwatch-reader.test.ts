@@ -1,8 +1,8 @@
 import { CloudWatchClient, CloudWatchServiceException, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
-import { ConfigError, InfrastructureError } from '../../../config/errors.ts';
 import { type CloudWatchGate, gateSchema } from '../../../config/gates-schema.ts';
+import { ConfigError, InfrastructureError } from '../../../core/errors.ts';
 import { readCloudWatch } from '../../../validations/cloudwatch-reader.ts';
 
 const gate = gateSchema.parse({

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { FaultEvent } from '../../../chaos/ledger-entry.ts';
 import { failoverGateSchema } from '../../../config/gates-schema.ts';
+import type { FaultEvent } from '../../../core/ledger-entry.ts';
 import {
   clientSeenFailover,
   failoverTimeline,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { type GateInput, gateName, gateSchema, gatesSchema } from '../../../config/gates-schema.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { evaluateGate } from '../../../validations/gates/evaluate.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 import { mannWhitney } from '../../../validations/mann-whitney.ts';
 import { SeriesStore } from '../../../validations/series.ts';
 

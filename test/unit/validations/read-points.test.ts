@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { InfrastructureError } from '../../../config/errors.ts';
 import { gateSchema } from '../../../config/gates-schema.ts';
+import { InfrastructureError } from '../../../core/errors.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { judgeRun } from '../../../validations/judge.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 import { readInto, readPoints } from '../../../validations/read-points.ts';
 import { SeriesStore } from '../../../validations/series.ts';
 

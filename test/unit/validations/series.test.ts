@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { K6Point } from '../../../validations/k6-output.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
 import { percentile, percentileSorted, perSecond, rate, SeriesStore, slidingPercentile, slidingRate } from '../../../validations/series.ts';
 
 /** The k6 definition, written the plain way, to check the typed-array code against. */

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import type { FaultEvent } from '../../../chaos/ledger-entry.ts';
-import { ExitCode } from '../../../config/errors.ts';
 import { type Gate, type GateInput, gateSchema } from '../../../config/gates-schema.ts';
+import { ExitCode } from '../../../core/errors.ts';
+import type { K6Point } from '../../../core/k6-output.ts';
+import type { FaultEvent } from '../../../core/ledger-entry.ts';
 import type { HealthObservation } from '../../../validations/failover-timeline.ts';
 import { evaluateGates } from '../../../validations/gates/evaluate.ts';
 import { judgeRun } from '../../../validations/judge.ts';
-import type { K6Point } from '../../../validations/k6-output.ts';
 import { SeriesStore } from '../../../validations/series.ts';
 import { decide, exitCodeOf } from '../../../validations/verdict.ts';
 

@@ -1,3 +1,7 @@
+import { ConfigError } from '../config/config-error.ts';
+
+export { ConfigError, type ConfigProblem } from '../config/config-error.ts';
+
 /**
  * Typed errors shared by every folder. Each carries the process exit code it maps to, so the CLI's one
  * `main().catch` turns any of them into the right exit without knowing where they came from.
@@ -20,23 +24,6 @@ export abstract class CrosswindError extends Error {
   }
 }
 
-/** One problem in the configuration or the flags, located by its path (`regions[2].endpoint`). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
-
-/** Bad configuration or usage: every problem at once, and nothing else has run. */
-export class ConfigError extends CrosswindError {
-  readonly exitCode = ExitCode.usage;
-  constructor(
-    readonly problems: ConfigProblem[],
-    readonly source?: string,
-  ) {
-    super(problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n'));
-  }
-}
-
 /** Something outside crosswind failed: AWS, k6, moto, the network, the file system. */
 export class InfrastructureError extends CrosswindError {
   readonly exitCode = ExitCode.infrastructure;
@@ -51,4 +38,9 @@ export class DeadlineError extends InfrastructureError {
   ) {
     super(`timed out after ${waitedMs} ms waiting for ${resource}`, options);
   }
+}
+
+/** Anything crosswind throws on purpose: it carries its exit code. */
+export function isCrosswindFailure(err: unknown): err is CrosswindError | ConfigError {
+  return err instanceof CrosswindError || err instanceof ConfigError;
 }

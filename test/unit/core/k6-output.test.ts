@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { K6LineDecoder, type K6Point, parseK6Line } from '../../../validations/k6-output.ts';
+import { K6LineDecoder, type K6Point, parseK6Line } from '../../../core/k6-output.ts';
 
 function decodeAll(lines: string[]): { points: K6Point[]; decoder: K6LineDecoder } {
   const decoder = new K6LineDecoder();
