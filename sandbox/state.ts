@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { InfrastructureError } from '../core/errors.ts';
+import { configFromSandboxState } from './sandbox-config.ts';
 
 /** Where `crosswind sandbox up` writes its state unless told otherwise, relative to the current directory. */
 export const DEFAULT_STATE_FILE = '.crosswind/sandbox/state.json';
@@ -114,12 +115,15 @@ export async function readSandboxState(file = DEFAULT_STATE_FILE): Promise<Sandb
   return state;
 }
 
-/** Writes the state file atomically (write then rename), so a reader never sees half a file. */
+/**
+ * Writes the state file atomically (write then rename), so a reader never sees half a file. Beside the state it
+ * holds `configLayer`: the config fields this sandbox hands crosswind (config/layer.ts reads them as plain JSON).
+ */
 export async function writeSandboxState(state: SandboxState, file = DEFAULT_STATE_FILE): Promise<string> {
   const path = resolve(file);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  await writeFile(tmp, `${JSON.stringify({ ...state, configLayer: configFromSandboxState(state) }, null, 2)}\n`);
   await rename(tmp, path);
   return path;
 }

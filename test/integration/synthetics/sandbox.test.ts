@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
+import { mergeConfigLayer } from '../../../config/layer.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import { clearAllFaults, setFault } from '../../../sandbox/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
-import { configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
+import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxRegionState } from '../../../sandbox/state.ts';
 import { sandboxRoute53 } from '../../support/aws.ts';
 import { median, runScenario, select } from '../../support/k6-run.ts';
@@ -29,7 +30,7 @@ describe('synthetics against the sandbox (real k6, real sandbox)', function () {
     return r;
   };
   const configWith = (synthetics: CrosswindConfigInput['synthetics']) =>
-    resolveConfig(mergeSandboxConfig({ project: 'shop', synthetics }, configFromSandboxState(sandbox.state)));
+    resolveConfig(mergeConfigLayer({ project: 'shop', synthetics }, configFromSandboxState(sandbox.state)));
   const invert = (name: string, inverted: boolean) =>
     route53.send(new UpdateHealthCheckCommand({ HealthCheckId: region(name).healthCheckId, Inverted: inverted }));
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
+import { mergeConfigLayer } from '../../../config/layer.ts';
 import { resolveConfig } from '../../../config/load.ts';
-import { configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
+import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxState } from '../../../sandbox/state.ts';
 
 const state = {
@@ -17,7 +18,7 @@ const state = {
 
 describe('chaos config from a sandbox state', () => {
   it('points shift-weight at the sandbox weighted record set; an explicit chaos section wins', () => {
-    const config = resolveConfig(mergeSandboxConfig({ project: 'shop', chaos: { minHealthyRegions: 2 } }, configFromSandboxState(state)));
+    const config = resolveConfig(mergeConfigLayer({ project: 'shop', chaos: { minHealthyRegions: 2 } }, configFromSandboxState(state)));
     expect(config.chaos.weightedRecords).to.deep.equal({
       hostedZoneId: 'Z123',
       name: 'weighted.app.sandbox.crosswind.test',
@@ -25,7 +26,7 @@ describe('chaos config from a sandbox state', () => {
     });
     expect(config.chaos.minHealthyRegions).to.equal(2);
     const own = resolveConfig(
-      mergeSandboxConfig(
+      mergeConfigLayer(
         { project: 'shop', chaos: { weightedRecords: { hostedZoneId: 'Z9', name: 'api.example.com' } } },
         configFromSandboxState(state),
       ),

@@ -57,6 +57,20 @@ describe('config loading', () => {
     }
   });
 
+  it('takes the file CROSSWIND_CONFIG names when --config is not given, and names the variable when it is missing', async () => {
+    const env = { CROSSWIND_CONFIG: 'examples/minimal.config.yaml' };
+    const { file } = await loadConfig({ cwd: repo, env });
+    expect(file, 'the file CROSSWIND_CONFIG names').to.equal(join(repo, 'examples/minimal.config.yaml'));
+    const flagWins = await loadConfig({ cwd: repo, env, path: 'examples/sandbox.config.yaml' }).catch((err: unknown) => err);
+    expect(flagWins, '--config wins over CROSSWIND_CONFIG').to.be.instanceOf(ConfigError);
+    expect((flagWins as ConfigError).problems[0]?.path, 'the sandbox example needs a state file').to.equal('sandbox.state');
+    const missing = await loadConfig({ cwd: repo, env: { CROSSWIND_CONFIG: 'nope.yaml' } }).catch((err: unknown) => err);
+    expect(missing).to.be.instanceOf(ConfigError);
+    expect((missing as ConfigError).problems, 'the problem names the variable').to.deep.equal([
+      { path: 'CROSSWIND_CONFIG', message: `no such file: ${join(repo, 'nope.yaml')}` },
+    ]);
+  });
+
   it('points SDK clients at overridden endpoints, with Route 53 in the control region', async () => {
     const { config } = await loadConfig({ path: 'examples/minimal.config.yaml', cwd: repo });
     const aws = { ...config.aws, endpoints: { route53: 'http://127.0.0.1:5000' } };

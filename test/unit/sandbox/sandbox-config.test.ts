@@ -2,9 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { applyConfigLayer, mergeConfigLayer } from '../../../config/layer.ts';
 import { loadConfig, resolveConfig } from '../../../config/load.ts';
 import { ConfigError } from '../../../core/errors.ts';
-import { applySandboxStateFile, configFromSandboxState, mergeSandboxConfig } from '../../../sandbox/sandbox-config.ts';
+import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import { type SandboxState, writeSandboxState } from '../../../sandbox/state.ts';
 
 const region = (name: string, port: number) => ({
@@ -59,7 +60,7 @@ const STATE: SandboxState = {
 
 describe('sandbox-config: a config filled from a running sandbox', () => {
   it('fills regions, vantages, the global endpoint and AWS settings, and the result validates', () => {
-    const config = resolveConfig(mergeSandboxConfig({ project: 'shop', sandbox: { state: 'x' } }, configFromSandboxState(STATE)));
+    const config = resolveConfig(mergeConfigLayer({ project: 'shop', sandbox: { state: 'x' } }, configFromSandboxState(STATE)));
     expect(config.regions.map((r) => [r.name, r.endpoint, r.healthCheckId, r.setIdentifier])).to.deep.equal([
       ['us-east-1', 'http://127.0.0.1:7000', 'hc-us-east-1', 'us-east-1'],
       ['eu-west-1', 'http://127.0.0.1:7100', 'hc-eu-west-1', 'eu-west-1'],
@@ -72,7 +73,7 @@ describe('sandbox-config: a config filled from a running sandbox', () => {
   });
 
   it('lets explicit config values win, keeps the config region order, and fills what they leave out', () => {
-    const merged = mergeSandboxConfig(
+    const merged = mergeConfigLayer(
       {
         project: 'shop',
         aws: { accountIds: ['111111111111', '123456789012'], endpoints: { cloudwatch: 'http://127.0.0.1:9999' } },
@@ -93,13 +94,13 @@ describe('sandbox-config: a config filled from a running sandbox', () => {
   });
 
   it('still reports a region the sandbox does not run as a config problem', () => {
-    const merged = mergeSandboxConfig({ project: 'shop', regions: [{ name: 'ap-south-1' }] }, configFromSandboxState(STATE));
+    const merged = mergeConfigLayer({ project: 'shop', regions: [{ name: 'ap-south-1' }] }, configFromSandboxState(STATE));
     expect(() => resolveConfig(merged)).to.throw(ConfigError, /regions\.0\.endpoint|regions\[0\]\.endpoint/);
   });
 
   it('leaves a config without sandbox.state untouched', async () => {
     const raw = { project: 'shop' };
-    expect(await applySandboxStateFile(raw, '/nowhere')).to.equal(raw);
+    expect(await applyConfigLayer(raw, '/nowhere')).to.equal(raw);
   });
 
   it('loads a config file that names a state file, relative to the current directory; a missing one is a problem at sandbox.state', async () => {
