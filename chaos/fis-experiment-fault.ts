@@ -12,6 +12,7 @@ import {
   StopExperimentCommand,
 } from '@aws-sdk/client-fis';
 import type { FisTemplateConfig } from '../config/chaos-schema.ts';
+import { isoDuration } from '../config/duration.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
 import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
@@ -55,7 +56,7 @@ export function templateConfig(ctx: Pick<FaultContext, 'config'>, name: string):
 }
 
 /**
- * Pure: the CreateExperimentTemplate input for a configured template. Action durations become the `duration`
+ * Pure: the CreateExperimentTemplate input for a configured template. Action durations become the ISO 8601 `duration`
  * parameter; alarms become FIS stop conditions (FIS watches them too; crosswind polls them itself as well).
  * @see https://docs.aws.amazon.com/fis/latest/APIReference/API_CreateExperimentTemplate.html
  */
@@ -83,7 +84,7 @@ export function templateInput(name: string, t: FisTemplateConfig, faultId: strin
         {
           actionId: a.actionId,
           description: a.description,
-          parameters: a.duration ? { ...a.parameters, duration: a.duration } : a.parameters,
+          parameters: a.duration ? { ...a.parameters, duration: isoDuration(a.duration) } : a.parameters,
           targets: a.targets,
           startAfter: a.startAfter,
         },
@@ -183,7 +184,7 @@ function planFromConfig(spec: FromConfig, ctx: FaultContext): PlannedFault {
   const t = templateConfig(ctx, spec.template);
   const prior: FisPrior = { template: spec.template, region: t.region };
   const actions = Object.values(t.actions)
-    .map((a) => `${a.actionId}${a.duration ? ` ${a.duration}` : ''}`)
+    .map((a) => `${a.actionId}${a.duration ? ` ${isoDuration(a.duration)}` : ''}`)
     .join(', ');
   return {
     target: { kind: 'fis-experiment', region: t.region, resources: { template: spec.template } },

@@ -1,3 +1,4 @@
+import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
@@ -40,4 +41,13 @@ export async function loadWithFlagProblems(
 /** Throws every problem at once, if there is any. */
 export function refuse(problems: ConfigProblem[], source?: string): void {
   if (problems.length > 0) throw new ConfigError(problems, source);
+}
+
+/** A duration flag (`--hold 1m30s`) in the config's one grammar, or a problem naming the flag; undefined when not given. */
+export function durationFlag(problems: ConfigProblem[], flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const read = readDuration(value);
+  if ('ms' in read) return read.ms;
+  problems.push({ path: flag, message: `${read.problem}, got ${JSON.stringify(value)}` });
+  return undefined;
 }

@@ -1,35 +1,8 @@
 import { z } from 'zod';
+import { durationMs } from './duration.ts';
 
 // The chaos section: safety limits, the dead man's switch, FIS experiment templates, stop conditions and polling.
 // Every field has a default so a config without a `chaos` section can still force a health check by hand.
-
-const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `"500ms"`, `"5s"`, `"2m"`, `"1h"` or a number of milliseconds → milliseconds. */
-export function parseDurationMs(value: string | number): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value.trim());
-  if (!m) return undefined;
-  return Math.round(Number(m[1]) * (UNITS_MS[m[2] as string] as number));
-}
-
-/** A duration written as `"5s"`, `"2m"`, `"500ms"`, `"1h"` or milliseconds; read as milliseconds. */
-export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDurationMs(v);
-  if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'expected a duration like "500ms", "5s", "2m", "1h" or a number of milliseconds' });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-/**
- * An ISO 8601 duration as FIS takes it in action parameters (`PT5M`, `PT30S`, `PT1H30M`).
- * @see https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
- */
-export const isoDuration = z
-  .string()
-  .regex(/^PT(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?$/, { message: 'expected an ISO 8601 duration like "PT5M" or "PT30S"' });
 
 const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, { message: 'expected an AWS region name like "us-east-1"' });
 
@@ -64,8 +37,8 @@ export const fisActionSchema = z.strictObject({
   /** FIS action id, e.g. `aws:ecs:stop-task`, `aws:network:disrupt-connectivity`, `aws:fis:wait`. */
   actionId: z.string().regex(/^aws:[a-z0-9-]+:[a-z0-9-]+$/, { message: 'expected an FIS action id like "aws:ecs:stop-task"' }),
   description: z.string().optional(),
-  /** How long the action lasts (ISO 8601); sent as the action's `duration` parameter. */
-  duration: isoDuration.optional(),
+  /** How long the action lasts (`5m`, like every crosswind duration); sent to FIS as the ISO 8601 `duration` parameter (`PT5M`). */
+  duration: durationMs.optional(),
   /** Other action parameters, passed through as strings. */
   parameters: z.record(z.string(), z.string()).default({}),
   /** Action target key (e.g. `Tasks`) → name of a target in this template. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './synthetics-schema.ts';
+import { durationMs } from './duration.ts';
 
 // The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
 // every vantage, force the target region's health check unhealthy, watch the traffic shift, run functional checks on

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './synthetics-schema.ts';
+import { duration, durationMs } from './duration.ts';
 
 // The continuous probe: short k6 cycles from every vantage at every region (short, because a long single k6 run
 // grows in memory), each cycle judged by gates over a sliding window of recent cycles, results published to
@@ -38,7 +38,7 @@ export const probeSchema = z.strictObject({
   /** Cycles to run; 0 runs until stopped. `--cycles` overrides. */
   cycles: z.number().int().min(0).default(0),
   /** Pause between cycles; 0 for none. */
-  pause: z.union([z.literal(0), durationMs]).default(0),
+  pause: duration({ zero: true }).default(0),
   /** Requests per second per vantage and region. */
   rate: z.number().positive().default(5),
   /** Cycles in the gates' sliding window. */

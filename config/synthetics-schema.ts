@@ -1,31 +1,8 @@
 import { z } from 'zod';
+import { durationMs } from './duration.ts';
 
 // The `synthetics` section: how much traffic each k6 scenario sends, for how long, from where, and the k6
 // thresholds it carries. Every field has a default, so a config without this section runs sensible short checks.
-
-const DURATION = /^(\d+(?:\.\d+)?(?:ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds in a k6-style duration (`500ms`, `30s`, `1m30s`, `2h`); undefined when it is not one. */
-export function parseDurationMs(text: string): number | undefined {
-  if (!DURATION.test(text)) return undefined;
-  let total = 0;
-  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(value) * (UNIT_MS[unit as string] ?? 0);
-  return Math.round(total);
-}
-
-/** A duration: a number of milliseconds, or text like `30s`, `500ms`, `1m30s`; read as milliseconds. */
-export const durationMs = z.union([z.number(), z.string()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? v : parseDurationMs(v);
-  if (ms === undefined || !Number.isInteger(ms) || ms <= 0) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'expected a positive duration like "30s", "500ms" or "1m30s", or whole milliseconds as a number',
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const perSecond = z.number().positive().max(100_000);
 const path = z.string().regex(/^\//, { message: 'expected a path starting with "/"' });

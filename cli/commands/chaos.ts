@@ -4,10 +4,10 @@ import { defaultConfirm } from '../../chaos/confirm.ts';
 import { type FaultSpec, parseFaultSpec, specProblems } from '../../chaos/fault.ts';
 import { resolveRunDir } from '../../chaos/restore.ts';
 import { withFaultSession } from '../../chaos/session.ts';
-import { parseDurationMs } from '../../config/chaos-schema.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { durationFlag } from '../pipeline-flags.ts';
 
 interface CommonOptions {
   config?: string;
@@ -34,11 +34,7 @@ async function runFaults(
       faults.push(spec);
     }
   }
-  let holdMs: number | undefined;
-  if (options.hold !== undefined) {
-    holdMs = parseDurationMs(options.hold);
-    if (holdMs === undefined) problems.push({ path: '--hold', message: `expected a duration like "30s" or "2m", got "${options.hold}"` });
-  }
+  const holdMs = durationFlag(problems, '--hold', options.hold);
   const runDir = options.run ? resolveRunDir(options.run) : undefined;
   if (problems.length) throw new ConfigError(problems);
   const log = (line: string) => io.err(line);

@@ -2,7 +2,6 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
-import { parseDurationMs } from '../../config/synthetics-schema.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { k6Archive } from '../../pipelines/distributed/k6-archive.ts';
@@ -10,6 +9,7 @@ import { testRunManifest } from '../../pipelines/distributed/test-run.ts';
 import { toolchain } from '../../scripts/toolchain.mjs';
 import { buildPlan, type PlanOverrides, scenarioScript } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
+import { durationFlag } from '../pipeline-flags.ts';
 
 interface Flags {
   config?: string;
@@ -67,10 +67,7 @@ export function register(program: Command, io: CliIo): void {
       if (flags.namespace !== undefined && !K8S_NAME.test(flags.namespace)) {
         problems.push({ path: '--namespace', message: `expected a Kubernetes namespace name, found "${flags.namespace}"` });
       }
-      const durationMs = flags.duration === undefined ? undefined : parseDurationMs(flags.duration);
-      if (flags.duration !== undefined && durationMs === undefined) {
-        problems.push({ path: '--duration', message: `expected a duration like "10m" or "90s", found "${flags.duration}"` });
-      }
+      const durationMs = durationFlag(problems, '--duration', flags.duration);
       const rate = flags.rate === undefined ? undefined : Number(flags.rate);
       if (rate !== undefined && !(rate > 0))
         problems.push({ path: '--rate', message: `expected a positive number, found "${flags.rate}"` });

@@ -2,12 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load.ts';
-import { parseDurationMs } from '../../config/synthetics-schema.ts';
 import { ConfigError, type ConfigProblem, CrosswindError, ExitCode, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import type { K6Point } from '../../core/k6-output.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
+import { durationFlag } from '../pipeline-flags.ts';
 
 interface RunFlags {
   config?: string;
@@ -30,12 +30,8 @@ export function parseRunFlags(scenario: string, flags: RunFlags): PlanOverrides 
     problems.push({ path: '<scenario>', message: `expected one of ${SCENARIO_NAMES.join(', ')}, got "${scenario}"` });
   }
   const overrides: PlanOverrides = { scenario: scenario as ScenarioName };
-  if (flags.duration !== undefined) {
-    const ms = parseDurationMs(flags.duration);
-    if (ms === undefined || ms <= 0)
-      problems.push({ path: '--duration', message: `expected a duration like "30s" or "1m", got "${flags.duration}"` });
-    else overrides.durationMs = ms;
-  }
+  const durationMs = durationFlag(problems, '--duration', flags.duration);
+  if (durationMs !== undefined) overrides.durationMs = durationMs;
   if (flags.rate !== undefined) {
     const rate = Number(flags.rate);
     if (!Number.isFinite(rate) || rate <= 0)

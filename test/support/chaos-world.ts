@@ -120,7 +120,7 @@ export async function createChaosWorld(
           actions: {
             delay: {
               actionId: 'aws:ecs:task-network-latency',
-              duration: 'PT5M',
+              duration: '5m',
               parameters: { delayMilliseconds: '200' },
               targets: { Tasks: 'Tasks' },
             },

@@ -21,7 +21,7 @@ const config = resolveConfig({
         actions: {
           delay: {
             actionId: 'aws:ecs:task-network-latency',
-            duration: 'PT5M',
+            duration: '5m',
             parameters: { delayMilliseconds: '200' },
             targets: { Tasks: 'Tasks' },
           },
@@ -92,7 +92,7 @@ describe('fault specs and FIS templates', () => {
                   resourceTags: { app: 'shop' },
                 },
               },
-              actions: { a: { actionId: 'stop', duration: '5m' } },
+              actions: { a: { actionId: 'stop', duration: 'PT5M' } },
             },
           },
         },

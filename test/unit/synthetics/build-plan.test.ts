@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
-import { parseDurationMs } from '../../../config/synthetics-schema.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { buildPlan, expandThresholds } from '../../../synthetics/build-plan.ts';
 
@@ -29,16 +28,6 @@ function problems(fn: () => unknown): string[] {
 }
 
 describe('synthetics config and run plan', () => {
-  it('parses k6-style durations', () => {
-    expect(parseDurationMs('500ms')).to.equal(500);
-    expect(parseDurationMs('30s')).to.equal(30_000);
-    expect(parseDurationMs('1m30s')).to.equal(90_000);
-    expect(parseDurationMs('1.5s')).to.equal(1500);
-    expect(parseDurationMs('2h')).to.equal(7_200_000);
-    expect(parseDurationMs('30')).to.equal(undefined);
-    expect(parseDurationMs('s')).to.equal(undefined);
-  });
-
   it('fills every synthetics default when the section is absent', () => {
     const c = resolveConfig(raw);
     expect(c.synthetics.http).to.deep.equal({ noConnectionReuse: true, timeout: 5000 });
@@ -53,7 +42,7 @@ describe('synthetics config and run plan', () => {
       resolveConfig({ ...raw, synthetics: { globalTraffic: { duration: 'soon', ratePerSecond: -1, path: 'x' }, http: { timeout: 0 } } }),
     );
     expect(found).to.have.length(4);
-    expect(found.join('\n')).to.match(/synthetics\.globalTraffic\.duration: expected a positive duration/);
+    expect(found.join('\n')).to.match(/synthetics\.globalTraffic\.duration: expected a duration like "1h30m"/);
     expect(found.join('\n')).to.match(/synthetics\.globalTraffic\.ratePerSecond/);
     expect(found.join('\n')).to.match(/synthetics\.globalTraffic\.path: expected a path/);
     expect(found.join('\n')).to.match(/synthetics\.http\.timeout/);
