@@ -38,8 +38,32 @@ export interface PlannedFault {
   change: string;
   /** The write calls that undo it. */
   undo: string;
-  /** Makes the change; `id` is the ledger id (FIS uses it as client token and tag). Returns details for `applied`. */
-  apply(id: string, ctx: FaultContext): Promise<Record<string, string> | undefined>;
+  /** Makes the change; `id` is the ledger id (FIS uses it as client token and tag). Returns what the `applied` line records. */
+  apply(id: string, ctx: FaultContext): Promise<ApplyOutcome>;
+}
+
+/** What applying a fault did, for the ledger's `applied` line. Times are ms since the epoch. */
+export interface ApplyOutcome {
+  /** Just before the call that makes the change (StartExperiment, UpdateHealthCheck, ChangeResourceRecordSets): t_fault. */
+  calledAt: number;
+  /** When that call returned. */
+  returnedAt: number;
+  /** When the fault really began to act, when later than `calledAt` and known (FIS: its first action's start). */
+  actsAt?: number;
+  detail?: Record<string, string>;
+}
+
+/**
+ * Runs the one call that changes the world, timing it: the fault can act from just before the request leaves, not
+ * from when a later read sees it acting.
+ */
+export async function timedCall<T>(
+  ctx: Pick<FaultContext, 'now'>,
+  call: () => Promise<T>,
+): Promise<{ value: T; calledAt: number; returnedAt: number }> {
+  const calledAt = ctx.now();
+  const value = await call();
+  return { value, calledAt, returnedAt: ctx.now() };
 }
 
 /** One fault concept: reads the prior state into a plan, and undoes from the ledger alone. */

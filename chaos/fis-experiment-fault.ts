@@ -15,7 +15,7 @@ import type { FisTemplateConfig } from '../config/chaos-schema.ts';
 import { isoDuration } from '../config/duration.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
-import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
+import { type ApplyOutcome, type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
 import { pollUntil } from './poll.ts';
 
 /** Tag on every template and experiment crosswind creates: the ledger id, so a crash-orphaned one is still found. */
@@ -145,12 +145,20 @@ async function getStatus(fis: FisClient, ctx: FaultContext, id: string): Promise
 }
 
 /** StartExperiment, tagged with the fault id (undo finds it even if the ledger never got its id), then wait until it runs. */
-async function startAndWait(fis: FisClient, ctx: FaultContext, id: string, templateId: string): Promise<Record<string, string>> {
+async function startAndWait(fis: FisClient, ctx: FaultContext, id: string, templateId: string): Promise<ApplyOutcome> {
   ctx.signal?.throwIfAborted();
-  const started = await awsCall(
-    `StartExperiment from template ${templateId}`,
-    () => fis.send(new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: `${id}-start`, tags: { [FAULT_TAG]: id } })),
-    ctx.clients.retry,
+  // t_fault is before the start call: the experiment may act before any later read sees it running.
+  const {
+    value: started,
+    calledAt,
+    returnedAt,
+  } = await timedCall(ctx, () =>
+    awsCall(
+      `StartExperiment from template ${templateId}`,
+      () =>
+        fis.send(new StartExperimentCommand({ experimentTemplateId: templateId, clientToken: `${id}-start`, tags: { [FAULT_TAG]: id } })),
+      ctx.clients.retry,
+    ),
   );
   const experimentId = started.experiment?.id;
   if (!experimentId) throw new InfrastructureError(`StartExperiment from template ${templateId} returned no experiment id`);
@@ -174,7 +182,7 @@ async function startAndWait(fis: FisClient, ctx: FaultContext, id: string, templ
   if (state.status === 'failed' || state.status === 'cancelled') {
     throw new InfrastructureError(`FIS experiment ${experimentId} ${state.status}: ${state.reason ?? 'no reason given'}`);
   }
-  return { templateId, experimentId, state: state.status };
+  return { calledAt, returnedAt, detail: { templateId, experimentId, state: state.status } };
 }
 
 type FromConfig = Extract<Spec, { template: string }>;

@@ -1,7 +1,7 @@
 import { GetHealthCheckCommand, type HealthCheck, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
-import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
+import { type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
 
 /** The fields the fault changes, as they were before it: restored exactly. */
 export interface HealthCheckPrior {
@@ -104,8 +104,8 @@ export const healthCheckFault: FaultDriver<Spec> = {
       undo: `UpdateHealthCheck ${id} (${spec.region}): back to ${describe(prior)}`,
       async apply(_id, actx) {
         actx.signal?.throwIfAborted();
-        await write(actx, id, prior.healthCheckVersion, faulted);
-        return { healthCheckId: id };
+        const { calledAt, returnedAt } = await timedCall(actx, () => write(actx, id, prior.healthCheckVersion, faulted));
+        return { calledAt, returnedAt, detail: { healthCheckId: id } };
       },
     };
   },

@@ -8,7 +8,7 @@ import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
 import { driverFor } from './drivers.ts';
-import { describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
+import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
 import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger, runOwner } from './ledger.ts';
@@ -49,6 +49,7 @@ export interface AppliedFault {
   id: string;
   spec: FaultSpec;
   target: FaultTarget;
+  /** t_fault: just before the call that made the change (or, when known, when the fault began to act). */
   appliedAt: number;
   detail?: Record<string, string>;
   change: string;
@@ -277,23 +278,29 @@ class Session implements FaultSession {
     ctx.checkpoint('intent-written');
     this.#armDeadline(id, deadline - at);
     this.#startMonitor();
-    let detail: Record<string, string> | undefined;
+    let outcome: ApplyOutcome;
     try {
-      detail = await planned.apply(id, ctx);
+      outcome = await planned.apply(id, ctx);
     } catch (err) {
       this.#append({ kind: 'failed', id, at: this.#iso(), error: (err as Error).message, phase: 'apply' });
       ctx.checkpoint('apply-failed');
       throw err;
     }
     ctx.checkpoint('applied');
-    const appliedAt = ctx.now();
-    this.#append(
-      detail
-        ? { kind: 'applied', id, at: new Date(appliedAt).toISOString(), detail }
-        : { kind: 'applied', id, at: new Date(appliedAt).toISOString() },
-    );
+    const { calledAt, returnedAt, actsAt, detail } = outcome;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    this.#append({
+      kind: 'applied',
+      id,
+      at: this.#iso(),
+      calledAt: iso(calledAt),
+      returnedAt: iso(returnedAt),
+      ...(actsAt === undefined ? {} : { actsAt: iso(actsAt) }),
+      ...(detail ? { detail } : {}),
+    });
     ctx.checkpoint('applied-recorded');
     ctx.log(`applied ${label} (${id}): ${planned.change}`);
+    const appliedAt = actsAt ?? calledAt;
     const applied: AppliedFault = { id, spec, target: planned.target, appliedAt, change: planned.change, undo: planned.undo };
     if (detail) applied.detail = detail;
     return applied;

@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
-import type { FaultContext, FaultDriver, FaultSpec, PlannedFault } from './fault.ts';
+import { type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
 import { drained, shiftedWeights } from './weights.ts';
 
 /** The weighted record set and the weights before the shift, by SetIdentifier: restored exactly. */
@@ -141,8 +141,8 @@ export const weightShiftFault: FaultDriver<Spec> = {
       undo: `ChangeResourceRecordSets ${where.name} ${where.type}: weights back to ${show(prior.weights)}`,
       async apply(_id, actx) {
         actx.signal?.throwIfAborted();
-        await upsertWeights(actx, prior, current, next);
-        return { weights: show(next) };
+        const { calledAt, returnedAt } = await timedCall(actx, () => upsertWeights(actx, prior, current, next));
+        return { calledAt, returnedAt, detail: { weights: show(next) } };
       },
     };
   },

@@ -20,7 +20,21 @@ export type StopSource = 'alarm' | 'error-rate' | 'signal' | 'error' | 'deadline
 
 export type LedgerEntry =
   | { kind: 'intent'; id: string; at: string; fault: FaultTarget; prior: unknown; deadline: string }
-  | { kind: 'applied'; id: string; at: string; detail?: Record<string, string> }
+  /**
+   * `calledAt` is taken just before the call that makes the change (StartExperiment, UpdateHealthCheck,
+   * ChangeResourceRecordSets) and `returnedAt` when it returned: the fault can act from `calledAt` on, whatever `at`
+   * (when the line was written, after any wait for the change to settle) says. `actsAt`, when known, is when the fault
+   * really began to act (FIS: its first action's start). Older ledgers have `at` only.
+   */
+  | {
+      kind: 'applied';
+      id: string;
+      at: string;
+      calledAt?: string;
+      returnedAt?: string;
+      actsAt?: string;
+      detail?: Record<string, string>;
+    }
   | { kind: 'undone'; id: string; at: string; reason: string }
   /** `phase` says whether applying or undoing failed; either way the fault stays open until an `undone`. */
   | { kind: 'failed'; id: string; at: string; error: string; phase?: 'apply' | 'undo' }
@@ -32,7 +46,10 @@ export interface FaultEvent {
   id: string;
   kind: FaultKind;
   region: string;
+  /** t_fault: when the fault could begin to act (`actsAt`, else `calledAt`, else the `applied` line's time). */
   appliedAt: number;
+  /** When the call that applied it returned, if recorded. */
+  returnedAt?: number;
   undoneAt?: number;
   /** Why it was undone (`run finished`, `stop condition: alarm ...`, `restore`, `deadline`). */
   undoneReason?: string;
@@ -46,7 +63,10 @@ export function faultEvents(entries: Iterable<LedgerEntry>): FaultEvent[] {
     if (e.kind === 'intent') intents.set(e.id, e.fault);
     else if (e.kind === 'applied') {
       const fault = intents.get(e.id);
-      if (fault) events.set(e.id, { id: e.id, kind: fault.kind, region: fault.region, appliedAt: Date.parse(e.at) });
+      if (!fault) continue;
+      const event: FaultEvent = { id: e.id, kind: fault.kind, region: fault.region, appliedAt: Date.parse(e.actsAt ?? e.calledAt ?? e.at) };
+      if (e.returnedAt !== undefined) event.returnedAt = Date.parse(e.returnedAt);
+      events.set(e.id, event);
     } else if (e.kind === 'undone') {
       const event = events.get(e.id);
       if (event && event.undoneAt === undefined) {

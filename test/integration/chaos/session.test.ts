@@ -5,6 +5,7 @@ import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { StopConditionBreach, withFaultSession } from '../../../chaos/session.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfig } from '../../../config/schema.ts';
+import { faultEvents } from '../../../core/ledger-entry.ts';
 import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 
@@ -77,6 +78,36 @@ describe('chaos: fault sessions against moto', function () {
     expect(seen.map((x) => x['eu-west-1'])).to.deep.equal([10, 50, 100]);
     expect(seen[2]).to.deep.equal({ 'us-east-1': 0, 'us-west-2': 0, 'eu-west-1': 100 });
     expect(await w.snapshot()).to.deep.equal(before);
+  });
+
+  it('t_fault is the time just before StartExperiment, not when a later poll saw the experiment running', async () => {
+    // moto needs two GetExperiment calls to reach "running": with a 400 ms poll the old `applied` time was ~0.8 s late.
+    const { w, config } = await setup({ poll: { experimentInterval: '400ms', experimentDeadline: '10s', stopDeadline: '10s' } });
+    const clients = chaosClients(config.aws);
+    const call: { sentAt?: number; returnedAt?: number } = {};
+    clients.fis('eu-west-1').middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'StartExperimentCommand') return next(args);
+        call.sentAt = Date.now();
+        const out = await next(args);
+        call.returnedAt = Date.now();
+        return out;
+      },
+      { step: 'initialize', name: 'timeStartExperiment' },
+    );
+    let applied: number | undefined;
+    await withFaultSession({ config, root: w.dir, clients }, async (s) => {
+      applied = (await s.apply({ kind: 'fis-experiment', template: 'stop-tasks' }))?.appliedAt;
+    });
+    const [run] = listRunFolders(w.dir);
+    const [event] = faultEvents(readLedger(run?.path as string));
+    if (call.sentAt === undefined || call.returnedAt === undefined || !event) throw new Error('StartExperiment was never called');
+    expect(event.appliedAt, 'ledger t_fault at or before the StartExperiment request').to.be.at.most(call.sentAt);
+    expect(call.sentAt - event.appliedAt, 'and just before it').to.be.below(50);
+    expect(event.returnedAt, 'the call’s return time is recorded too')
+      .to.be.at.least(call.sentAt)
+      .and.at.most(call.returnedAt + 1);
+    expect(applied, 'what apply returns is the same t_fault').to.equal(event.appliedAt);
   });
 
   it('the dead man’s switch: a fault left open past its deadline is undone by the next session that opens the ledgers', async () => {

@@ -92,6 +92,37 @@ describe('fault ledger', () => {
     ]);
   });
 
+  it('faultEvents takes t_fault from just before the applying call, not from when the applied line was written', () => {
+    const [late, acting, old] = faultEvents([
+      intent('a', '2026-11-23T05:00:00.000Z'),
+      // Written after a poll saw the experiment running, 2 s after the call that started it.
+      {
+        kind: 'applied',
+        id: 'a',
+        at: '2026-11-23T05:00:02.300Z',
+        calledAt: '2026-11-23T05:00:00.100Z',
+        returnedAt: '2026-11-23T05:00:00.250Z',
+      },
+      intent('b', '2026-11-23T05:00:10.000Z'),
+      {
+        kind: 'applied',
+        id: 'b',
+        at: '2026-11-23T05:00:14.000Z',
+        calledAt: '2026-11-23T05:00:10.100Z',
+        returnedAt: '2026-11-23T05:00:10.200Z',
+        actsAt: '2026-11-23T05:00:13.100Z',
+      },
+      intent('c', '2026-11-23T05:00:20.000Z'),
+      { kind: 'applied', id: 'c', at: '2026-11-23T05:00:20.500Z' },
+    ]);
+    expect(late, 'the call time, with its return time').to.deep.include({
+      appliedAt: Date.parse('2026-11-23T05:00:00.100Z'),
+      returnedAt: Date.parse('2026-11-23T05:00:00.250Z'),
+    });
+    expect(acting?.appliedAt, 'when the fault began to act, where known').to.equal(Date.parse('2026-11-23T05:00:13.100Z'));
+    expect(old?.appliedAt, 'a ledger from before call times were recorded').to.equal(Date.parse('2026-11-23T05:00:20.500Z'));
+  });
+
   it('a run lock names its live owner; a dead owner does not count', () => {
     const release = lockRun(dir, process.ppid);
     expect(runOwner(dir)).to.equal(process.ppid);
