@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/load.ts';
 import { freePort } from '../sandbox/ports.ts';
-import { startRegionApp } from '../sandbox/region-app.ts';
+import { startRegionApp } from '../sandbox/region-app/app.ts';
 import type { BenchOutcome } from '../scripts/bench.ts';
 import { buildPlan, type K6RunResult, startK6Run } from '../synthetics/k6.ts';
 

@@ -1,4 +1,4 @@
-import type { FaultSet } from './region-app.ts';
+import type { FaultSet } from './region-app/faults.ts';
 
 // The FIS actions the sandbox executes, and what each does to a region app. Pure: the executor applies the result.
 

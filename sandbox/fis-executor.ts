@@ -1,8 +1,8 @@
 import { type ExperimentTemplate, FisClient, GetExperimentTemplateCommand, ListExperimentsCommand } from '@aws-sdk/client-fis';
-import { clearFault, setFault } from './admin-client.ts';
 import { actionEffect } from './fis-actions.ts';
 import { resolveTarget, type TargetableRegion } from './fis-targets.ts';
 import type { GroundTruthLog } from './ground-truth.ts';
+import { clearFault, setFault } from './region-app/admin-client.ts';
 import { SANDBOX_CREDENTIALS } from './state.ts';
 
 // Executes FIS experiments stored in moto against the sandbox's region apps. It watches with ListExperiments and

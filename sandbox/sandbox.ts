@@ -10,7 +10,7 @@ import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publis
 import { type MotoServer, startMoto } from './moto.ts';
 import { freePort, isAddressInUse } from './ports.ts';
 import { provision, regionTarget } from './provision.ts';
-import { type RegionProcess, spawnRegionApp } from './region-process.ts';
+import { type RegionProcess, spawnRegionApp } from './region-app/process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import {
   DEFAULT_STATE_FILE,

@@ -6,9 +6,9 @@ import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from
 import type { Command } from 'commander';
 import { ConfigError, type ConfigProblem, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
-import { adminState, clearFault, setFault, setVersion } from '../../sandbox/admin-client.ts';
 import { isListening } from '../../sandbox/ports.ts';
-import type { FaultSet } from '../../sandbox/region-app.ts';
+import { adminState, clearFault, setFault, setVersion } from '../../sandbox/region-app/admin-client.ts';
+import type { FaultSet } from '../../sandbox/region-app/faults.ts';
 import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
 

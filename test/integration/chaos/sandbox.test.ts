@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { FisClient, ListExperimentsCommand } from '@aws-sdk/client-fis';
 import { GetHealthCheckCommand, GetHealthCheckStatusCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
-import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
+import { clearFault, setFault } from '../../../sandbox/region-app/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { sandboxRoute53 } from '../../support/aws.ts';
 import { crosswind } from '../../support/cli.ts';

@@ -16,8 +16,8 @@ import {
   TestDNSAnswerCommand,
 } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
-import { clearFault, setFault } from '../../../sandbox/admin-client.ts';
 import { parseGroundTruth } from '../../../sandbox/ground-truth.ts';
+import { clearFault, setFault } from '../../../sandbox/region-app/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { sandboxRoute53 } from '../../support/aws.ts';
 import { until as pollUntil } from '../../support/until.ts';

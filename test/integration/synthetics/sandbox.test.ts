@@ -7,7 +7,7 @@ import { mergeConfigLayer } from '../../../config/layer.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
-import { clearAllFaults, setFault } from '../../../sandbox/admin-client.ts';
+import { clearAllFaults, setFault } from '../../../sandbox/region-app/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxRegionState } from '../../../sandbox/state.ts';

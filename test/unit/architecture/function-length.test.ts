@@ -14,7 +14,6 @@ const PENDING = [
   'pipelines/probe.ts probeCommand',
   'pipelines/rollout.ts rolloutCommand',
   'sandbox/provision.ts provision',
-  'sandbox/region-app.ts startRegionApp',
   'sandbox/route53-api.ts startRoute53Api',
   'sandbox/sandbox.ts launchSandbox',
   'synthetics/build-plan.ts buildPlan',

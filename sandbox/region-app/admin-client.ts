@@ -1,5 +1,6 @@
-import { InfrastructureError } from '../core/errors.ts';
-import type { FaultSet, VersionBehaviour } from './region-app.ts';
+import { InfrastructureError } from '../../core/errors.ts';
+import type { FaultSet } from './faults.ts';
+import type { VersionBehaviour } from './public-api.ts';
 
 // Calls to a region app's admin listener: fault knobs and the deployed version.
 

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { DeadlineError, InfrastructureError } from '../core/errors.ts';
-import type { RegionAppOptions } from './region-app.ts';
-import { stopChild } from './stop-child.ts';
+import { DeadlineError, InfrastructureError } from '../../core/errors.ts';
+import { stopChild } from '../stop-child.ts';
+import type { RegionAppOptions } from './app.ts';
 
-const ENTRY = fileURLToPath(new URL('./region-app-main.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 /** A region app running in its own process. */
 export interface RegionProcess {
@@ -14,7 +14,7 @@ export interface RegionProcess {
 }
 
 /**
- * Spawns one region app (`node --import tsx region-app-main.ts`) and waits for its ready line. Its stdin is a pipe
+ * Spawns one region app (`node --import tsx sandbox/region-app/main.ts`) and waits for its ready line. Its stdin is a pipe
  * from this process, so if this process dies the app notices the end of stdin and exits: no orphans.
  */
 export async function spawnRegionApp(

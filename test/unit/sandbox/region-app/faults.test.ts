@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { combineFaults, newerThan, type StoredRecord } from '../../../sandbox/region-app.ts';
+import { combineFaults, FaultBoard } from '../../../../sandbox/region-app/faults.ts';
 
-describe('region-app: pure parts', () => {
+describe('region-app faults', () => {
   it('combines fault sources: union of dependencies, added latency, worst error rate, any flag', () => {
     expect(combineFaults([])).to.deep.equal({
       dependenciesDown: [],
@@ -27,12 +27,13 @@ describe('region-app: pure parts', () => {
     });
   });
 
-  it('orders writes last-writer-wins, ties broken by region so every replica converges', () => {
-    const rec = (updatedAt: number, origin: string): StoredRecord => ({ id: 'x', value: origin, version: 1, updatedAt, origin });
-    expect(newerThan(rec(2, 'a'), rec(1, 'b'))).to.equal(true);
-    expect(newerThan(rec(1, 'b'), rec(2, 'a'))).to.equal(false);
-    expect(newerThan(rec(1, 'b'), rec(1, 'a'))).to.equal(true);
-    expect(newerThan(rec(1, 'a'), rec(1, 'b'))).to.equal(false);
-    expect(newerThan(rec(1, 'a'), undefined)).to.equal(true);
+  it('keeps each source apart: removing one leaves the others in force', () => {
+    const board = new FaultBoard();
+    board.set('fis:e1:a', { addedLatencyMs: 200 });
+    board.set('manual', { stopped: true, addedLatencyMs: 50 });
+    expect(board.current).to.include({ addedLatencyMs: 250, stopped: true });
+    expect(board.remove('manual')).to.include({ addedLatencyMs: 200, stopped: false });
+    expect(board.bySource()).to.deep.equal({ 'fis:e1:a': { addedLatencyMs: 200 } });
+    expect(board.clear()).to.include({ addedLatencyMs: 0 });
   });
 });

@@ -1,6 +1,6 @@
-// Child-process entry of one region app: `node --import tsx region-app-main.ts '<RegionAppOptions JSON>'`.
+// Child-process entry of one region app: `node --import tsx sandbox/region-app/main.ts '<RegionAppOptions JSON>'`.
 // Prints one JSON line `{"ready":true}` once both listeners accept connections; SIGTERM closes them and exits.
-import { type RegionAppOptions, startRegionApp } from './region-app.ts';
+import { type RegionAppOptions, startRegionApp } from './app.ts';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as RegionAppOptions;
 const app = await startRegionApp({ ...options, log: (line) => process.stderr.write(`[${options.region}] ${line}\n`) });
