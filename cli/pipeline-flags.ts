@@ -44,9 +44,14 @@ export function refuse(problems: ConfigProblem[], source?: string): void {
 }
 
 /** A duration flag (`--hold 1m30s`) in the config's one grammar, or a problem naming the flag; undefined when not given. */
-export function durationFlag(problems: ConfigProblem[], flag: string, value: string | undefined): number | undefined {
+export function durationFlag(
+  problems: ConfigProblem[],
+  flag: string,
+  value: string | undefined,
+  options: { zero?: boolean } = {},
+): number | undefined {
   if (value === undefined) return undefined;
-  const read = readDuration(value);
+  const read = readDuration(value, options);
   if ('ms' in read) return read.ms;
   problems.push({ path: flag, message: `${read.problem}, got ${JSON.stringify(value)}` });
   return undefined;

@@ -1,12 +1,9 @@
 import { z } from 'zod';
+import { arn, awsRegion } from './allowlist.ts';
 import { durationMs } from './duration.ts';
 
 // The chaos section: safety limits, the dead man's switch, FIS experiment templates, stop conditions and polling.
 // Every field has a default so a config without a `chaos` section can still force a health check by hand.
-
-const awsRegion = z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/, { message: 'expected an AWS region name like "us-east-1"' });
-
-const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:/, { message: 'expected an ARN ("arn:aws:...")' });
 
 /** @see https://docs.aws.amazon.com/fis/latest/APIReference/API_CreateExperimentTemplateTargetInput.html */
 export const fisTargetSchema = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awsRegion } from './allowlist.ts';
 import { repeats } from './problems.ts';
 
 // The gates a run is judged by. Gates are data: each kind below is evaluated by a pure function in
@@ -117,8 +118,8 @@ const dimensionsSchema = z.record(z.string().min(1), z.string().min(1));
 export const cloudwatchGateSchema = z.strictObject({
   kind: z.literal('cloudwatch'),
   name: nameField.optional(),
-  /** Region the metric lives in; defaults to the control region. */
-  region: z.string().min(1).optional(),
+  /** Region the metric lives in; defaults to the control region. Must be an allowed region. */
+  region: awsRegion.optional(),
   namespace: z.string().min(1),
   metricName: z.string().min(1),
   dimensions: dimensionsSchema.default({}),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { awsRegion } from './allowlist.ts';
 import { duration, durationMs } from './duration.ts';
 
 // The continuous probe: short k6 cycles from every vantage at every region (short, because a long single k6 run
@@ -18,7 +19,7 @@ export const probeCloudWatchSchema = z.strictObject({
     .refine((s) => !s.startsWith('AWS/'), { message: 'expected a custom namespace (AWS/ is reserved)' })
     .default('Crosswind/Probe'),
   /** Region the metrics are published in; defaults to aws.controlRegion. */
-  region: z.string().min(1).optional(),
+  region: awsRegion.optional(),
   /** Dimension names for the vantage and the region; set either to an empty string to leave that dimension out. */
   vantageDimension: z.string().max(255).default('Vantage'),
   regionDimension: z.string().max(255).default('Region'),

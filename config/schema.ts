@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowedRegions, allowlistProblems, awsRegion } from './allowlist.ts';
 import { chaosSchema } from './chaos-schema.ts';
 import { distributedSchema } from './distributed-schema.ts';
 import { gamedaySchema } from './gameday-schema.ts';
@@ -12,8 +13,6 @@ import { syntheticsSchema } from './synthetics-schema.ts';
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
 
-const AWS_REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
-
 const httpUrl = z.string().refine(
   (s) => {
     try {
@@ -25,8 +24,6 @@ const httpUrl = z.string().refine(
   },
   { message: 'expected an http(s) URL' },
 );
-
-const awsRegion = z.string().regex(AWS_REGION, { message: 'expected an AWS region name like "us-east-1"' });
 
 const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a name of letters, digits, ".", "_" or "-"' });
 
@@ -65,7 +62,10 @@ export const vantageSchema = z.strictObject({
 export const awsSchema = z.strictObject({
   /** Account ids crosswind may act on; any other account is refused before a write. */
   accountIds: z.array(z.string().regex(/^\d{12}$/, { message: 'expected a 12-digit AWS account id' })).min(1),
-  /** Regions crosswind may act on; defaults to the configured regions. */
+  /**
+   * Regions crosswind may act on; defaults to the configured regions and the control region. Every region field
+   * (control region, probe, alarms, gates, experiments, the regions in ARNs) must be in it.
+   */
   allowedRegions: z.array(awsRegion).optional(),
   /** Region for global APIs: Route 53 and its CloudWatch metrics live in us-east-1. */
   controlRegion: awsRegion.default('us-east-1'),
@@ -116,14 +116,7 @@ export const configSchema = coreSchema
     for (const i of repeats(c.regions.map((r) => r.name)).keys()) {
       ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region "${c.regions[i]?.name}" is listed twice` });
     }
-    const allowed = c.aws.allowedRegions;
-    if (allowed) {
-      c.regions.forEach((r, i) => {
-        if (!allowed.includes(r.name)) {
-          ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `"${r.name}" is not in aws.allowedRegions` });
-        }
-      });
-    }
+    for (const p of allowlistProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
     if (c.vantages) {
       for (const i of repeats(c.vantages.map((v) => v.name)).keys()) {
         ctx.addIssue({ code: 'custom', path: ['vantages', i, 'name'], message: `vantage "${c.vantages[i]?.name}" is listed twice` });
@@ -134,7 +127,7 @@ export const configSchema = coreSchema
   })
   .transform((c) => ({
     ...c,
-    aws: { ...c.aws, allowedRegions: c.aws.allowedRegions ?? c.regions.map((r) => r.name) },
+    aws: { ...c.aws, allowedRegions: allowedRegions(c) },
     vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string }],
   }));
 

@@ -34,7 +34,8 @@ async function runFaults(
       faults.push(spec);
     }
   }
-  const holdMs = durationFlag(problems, '--hold', options.hold);
+  // `--hold 0s` applies, then undoes at once (what `chaos run` does by default).
+  const holdMs = durationFlag(problems, '--hold', options.hold, { zero: true });
   const runDir = options.run ? resolveRunDir(options.run) : undefined;
   if (problems.length) throw new ConfigError(problems);
   const log = (line: string) => io.err(line);

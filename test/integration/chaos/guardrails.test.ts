@@ -110,9 +110,11 @@ describe('chaos guardrails against moto', function () {
     await moto.reset();
     world = await createChaosWorld(moto);
     const p = await throughProxy(world);
+    // No experiment templates: their ARNs name account 123456789012, which the config itself would refuse.
     const cfg = {
       ...world.config,
       aws: { ...world.config.aws, accountIds: ['111111111111'], endpoints: { route53: p.url, fis: p.url, cloudwatch: p.url, sts: p.url } },
+      chaos: { ...world.config.chaos, experiments: {} },
     };
     writeFileSync(world.configFile, JSON.stringify(cfg));
     const refused = await crosswind(['chaos', 'invert-health-check', '--region', 'us-east-1', '--yes'], { cwd: world.dir, env: QUIET });
@@ -121,7 +123,7 @@ describe('chaos guardrails against moto', function () {
     expect(p.calls.some((c) => c.operation === 'GetCallerIdentity')).to.equal(true);
     expect(writeCalls(p.calls)).to.deep.equal([]);
 
-    // An experiment template in a region outside aws.allowedRegions.
+    // An experiment template in a region outside aws.allowedRegions: refused by the config, before any call at all.
     const chaos = world.config.chaos as { experiments: Record<string, { region: string }> };
     const latency = chaos.experiments.latency as { region: string };
     const elsewhere = {
@@ -130,10 +132,11 @@ describe('chaos guardrails against moto', function () {
       chaos: { ...chaos, experiments: { elsewhere: { ...latency, region: 'ap-south-1' } } },
     };
     writeFileSync(world.configFile, JSON.stringify(elsewhere));
+    const callsBefore = p.calls.length;
     const outside = await crosswind(['chaos', 'start-experiment', '--template', 'elsewhere', '--yes'], { cwd: world.dir, env: QUIET });
     expect(outside.code).to.equal(2);
-    expect(outside.stderr).to.include('region ap-south-1 is not in aws.allowedRegions (us-east-1, us-west-2, eu-west-1)');
-    expect(writeCalls(p.calls)).to.deep.equal([]);
+    expect(outside.stderr).to.include('error: chaos.experiments.elsewhere.region: "ap-south-1" is not in the allowed regions');
+    expect(p.calls.slice(callsBefore), 'no AWS call, not even STS').to.deep.equal([]);
   });
 
   it('--dry-run prints every change and its undo and calls no write API', async () => {

@@ -61,7 +61,7 @@ describe('config schema', () => {
     });
     expect(problems).to.have.members([
       'regions[1].name: region "us-east-1" is listed twice',
-      'regions[2].name: "eu-west-1" is not in aws.allowedRegions',
+      'regions[2].name: "eu-west-1" is not in aws.allowedRegions (us-east-1)',
       'vantages: expected vantages, or a globalEndpoint to use as the one vantage',
     ]);
   });
