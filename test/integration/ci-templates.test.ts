@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { parse } from 'yaml';
 import { toolchain } from '../../scripts/toolchain.mjs';
+import { cfnLint } from '../support/cfn-lint.ts';
 import { runCommand } from '../support/run-command.ts';
 
 const ci = (name: string) => fileURLToPath(new URL(`../../pipelines/ci/${name}`, import.meta.url));
@@ -14,22 +15,6 @@ const CODEPIPELINE = ci('codepipeline.yml');
 
 // shellcheck and pyflakes are turned off so the verdict does not depend on what else happens to be on PATH.
 const actionlint = (file: string) => runCommand(toolchain().actionlint, ['-shellcheck=', '-pyflakes=', '-no-color', file]);
-// Informational rules too, and a non-zero exit for them: the template must be clean at every level.
-const cfnLint = (file: string) =>
-  runCommand(toolchain().cfnLint, [
-    '--include-checks',
-    'I',
-    '--non-zero-exit-code',
-    'informational',
-    '--format',
-    'parseable',
-    '--regions',
-    'us-east-1',
-    'us-west-2',
-    'eu-west-1',
-    '--',
-    file,
-  ]);
 
 interface Step {
   uses?: string;
