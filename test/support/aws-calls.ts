@@ -149,21 +149,46 @@ const SDK_PACKAGE = /^@aws-sdk\//;
 /** Packages that only describe or sign calls, never make one of their own. */
 const CALLS_NOTHING = new Set(['@aws-sdk/types']);
 
-function sdkImport(file: string, pkg: string, clause: ts.ImportClause | undefined, text: string, facts: SourceFacts) {
-  if (CALLS_NOTHING.has(pkg) || clause?.isTypeOnly) return;
-  const known = pkg in IAM_PREFIX;
-  const names: string[] = [];
+/** The names a file reads from `import * as ns`: its `ns.X` member accesses. */
+const membersOf = (namespace: string, text: string) =>
+  [...text.matchAll(new RegExp(`\\b${namespace}\\.(\\w+)`, 'g'))].map((m) => m[1] as string);
+
+/** The values a static import of an SDK package brings in (type-only ones bring none). */
+function staticImportNames(clause: ts.ImportClause | undefined, text: string): string[] {
+  if (clause?.isTypeOnly) return [];
+  const names: string[] = clause?.name ? ['default'] : [];
   const bindings = clause?.namedBindings;
   if (bindings && ts.isNamedImports(bindings)) {
     for (const el of bindings.elements) if (!el.isTypeOnly) names.push((el.propertyName ?? el.name).text);
-  } else if (bindings && ts.isNamespaceImport(bindings)) {
-    // `import * as fis from ...`: the members the file reads are what it uses.
-    const member = new RegExp(`\\b${bindings.name.text}\\.(\\w+)`, 'g');
-    for (const m of text.matchAll(member)) names.push(m[1] as string);
+  } else if (bindings && ts.isNamespaceImport(bindings)) names.push(...membersOf(bindings.name.text, text));
+  return names;
+}
+
+/**
+ * The values a dynamic `import('@aws-sdk/...')` brings in: the names destructured from it (through `await`, a
+ * conditional or parentheses), a member read straight off it, or the members read off the name it is bound to.
+ * Undefined when the module escapes where this cannot follow it.
+ */
+function dynamicImportNames(call: ts.CallExpression, text: string): string[] | undefined {
+  let child: ts.Node = call;
+  let node = call.parent;
+  while (ts.isAwaitExpression(node) || ts.isParenthesizedExpression(node) || ts.isConditionalExpression(node) || ts.isAsExpression(node)) {
+    child = node;
+    node = node.parent;
   }
-  if (clause?.name) names.push('default');
+  if (ts.isPropertyAccessExpression(node) && node.expression === child) return [node.name.text];
+  if (!ts.isVariableDeclaration(node) || node.initializer !== child) return undefined;
+  if (ts.isIdentifier(node.name)) return membersOf(node.name.text, text);
+  if (ts.isObjectBindingPattern(node.name))
+    return node.name.elements.map((e) => (e.propertyName ?? e.name).getText().replace(/^['"]|['"]$/g, ''));
+  return undefined;
+}
+
+/** Records the operations the values imported from an SDK package send, or why they cannot be read. */
+function sdkImport(file: string, pkg: string, names: readonly string[], facts: SourceFacts) {
+  if (CALLS_NOTHING.has(pkg)) return;
   for (const name of new Set(names)) {
-    if (!known) {
+    if (!(pkg in IAM_PREFIX)) {
       // A package whose prefix is unknown (or a credential provider, a presigner...) could call anything.
       facts.unreadable.push(`${pkg} ${name}: unknown AWS SDK package; add its IAM prefix to IAM_PREFIX in test/support/aws-calls.ts`);
       continue;
@@ -196,7 +221,7 @@ export function sourceFacts(file: string, text: string, root = REPO): SourceFact
       const spec = relativeSpec(node.moduleSpecifier) as string;
       if (spec.startsWith('.')) {
         if (!node.importClause?.isTypeOnly) facts.imports.push(resolveImport(file, spec, root));
-      } else if (SDK_PACKAGE.test(spec)) sdkImport(file, spec, node.importClause, text, facts);
+      } else if (SDK_PACKAGE.test(spec)) sdkImport(file, spec, staticImportNames(node.importClause, text), facts);
     } else if (ts.isExportDeclaration(node)) {
       const spec = relativeSpec(node.moduleSpecifier);
       if (spec?.startsWith('.') && !node.isTypeOnly) facts.imports.push(resolveImport(file, spec, root));
@@ -205,7 +230,11 @@ export function sourceFacts(file: string, text: string, root = REPO): SourceFact
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const spec = relativeSpec(node.arguments[0]);
       if (spec?.startsWith('.')) facts.imports.push(resolveImport(file, spec, root));
-      else if (spec && SDK_PACKAGE.test(spec)) facts.unreadable.push(`${file}: imports ${spec} dynamically; import it statically`);
+      else if (spec && SDK_PACKAGE.test(spec)) {
+        const names = dynamicImportNames(node, text);
+        if (names) sdkImport(file, spec, names, facts);
+        else facts.unreadable.push(`${file}: imports ${spec} dynamically into something it cannot follow; destructure the names it uses`);
+      }
     }
     ts.forEachChild(node, visit);
   };

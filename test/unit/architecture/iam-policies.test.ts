@@ -204,6 +204,13 @@ describe('IAM policies', () => {
             "import * as r53 from '@aws-sdk/client-route-53';",
             "import { helper } from './helper.ts';",
             'export const take = () => [new PutCommand({}), new CreateScheduleCommand({}), new r53.DeleteHealthCheckCommand({}), helper];',
+            // Loaded lazily: destructured through a conditional, read off the module, or off the name it is bound to.
+            'export async function lazy(on: boolean) {',
+            "  const { HeadObjectCommand: Head } = on ? await import('@aws-sdk/client-s3') : { HeadObjectCommand: undefined };",
+            "  const sts = (await import('@aws-sdk/client-sts')).GetCallerIdentityCommand;",
+            "  const cw = await import('@aws-sdk/client-cloudwatch');",
+            '  return [Head, sts, new cw.PutMetricAlarmCommand({})];',
+            '}',
           ].join('\n'),
         );
         write('chaos/helper.ts', "import type { Thing } from './typed-only.ts';\nexport const helper = 1;\n");
@@ -216,26 +223,31 @@ describe('IAM policies', () => {
           'scheduler:CreateSchedule': ['chaos/lease.ts CreateSchedule'],
           [passRole('scheduler.amazonaws.com')]: ['chaos/lease.ts CreateSchedule'],
           'route53:DeleteHealthCheck': ['chaos/lease.ts DeleteHealthCheck'],
+          's3:GetObject': ['chaos/lease.ts HeadObject'],
+          'sts:GetCallerIdentity': ['chaos/lease.ts GetCallerIdentity'],
+          'cloudwatch:PutMetricAlarm': ['chaos/lease.ts PutMetricAlarm'],
         });
       } finally {
         rmSync(root, { recursive: true, force: true });
       }
     });
 
-    it('refuses what it cannot name: aggregated clients, waiters, unknown SDK packages, item-level transactions', () => {
+    it('refuses what it cannot name: aggregated clients, waiters, unknown SDK packages, item-level transactions, escaping modules', () => {
       const facts = sourceFacts(
         'chaos/x.ts',
         [
           "import { Route53, waitUntilResourceRecordSetsChanged } from '@aws-sdk/client-route-53';",
           "import { PutRecordCommand } from '@aws-sdk/client-kinesis';",
           "import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';",
+          "export const later = () => keep(import('@aws-sdk/client-ecs'));",
         ].join('\n'),
       );
-      expect(facts.unreadable).to.have.length(3);
+      expect(facts.unreadable).to.have.length(4);
       expect(facts.unreadable.join('\n'))
         .to.match(/Route53: the aggregated client/)
         .and.match(/waitUntilResourceRecordSetsChanged: a waiter/)
-        .and.match(/client-kinesis PutRecordCommand: unknown AWS SDK package/);
+        .and.match(/client-kinesis PutRecordCommand: unknown AWS SDK package/)
+        .and.match(/imports @aws-sdk\/client-ecs dynamically into something it cannot follow/);
       const root = mkdtempSync(join(tmpdir(), 'crosswind-iam-'));
       try {
         mkdirSync(join(root, 'chaos'));
