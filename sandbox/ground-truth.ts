@@ -19,6 +19,23 @@ export type GroundTruthEntry =
   | { time: number; kind: 'route'; vantage: string; from: string | null; to: string; record: string; allUnhealthy: boolean }
   | {
       time: number;
+      kind: 'dns';
+      /** The vantage the source address belongs to; null for an address no vantage has. */
+      vantage: string | null;
+      source: string;
+      protocol: 'udp' | 'tcp';
+      name: string;
+      type: string;
+      rcode: string;
+      /** The answer section, one `name type data` a record. */
+      answer: string[];
+      /** The region the answer sends the client to, if it names one. */
+      region: string | null;
+      /** The smallest TTL in the answer: how long the client may keep it; null without records. */
+      ttl: number | null;
+    }
+  | {
+      time: number;
       kind: 'fis-action';
       phase: 'start' | 'stop';
       experimentId: string;

@@ -1,6 +1,6 @@
 import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import type { HealthView } from './edge.ts';
 import type { AppMetrics } from './region-app/metrics.ts';
+import type { HealthView } from './route53-engine.ts';
 import { SANDBOX_CREDENTIALS } from './state.ts';
 
 // Publishes what the sandbox observes into moto's CloudWatch under the namespaces AWS itself uses, so CloudWatch gates

@@ -21,6 +21,8 @@ export interface ProvisionRegion {
   name: string;
   port: number;
   arn: string;
+  /** The address the region's load balancer answers at: the A record of its target name. */
+  address: string;
 }
 
 export interface ProvisionResult {
@@ -96,6 +98,8 @@ export async function provision(
       changes.push({ ...base, Name: latencyRecordName, Region: r.name as ResourceRecordSet['Region'] });
       changes.push({ ...base, Name: weightedRecordName, Weight: 100 });
       if (i < 2) changes.push({ ...base, Name: failoverRecordName, Failover: i === 0 ? 'PRIMARY' : 'SECONDARY' });
+      // The region's own name, as a load balancer's: clients that resolve the chain connect to this address.
+      changes.push({ Name: target, Type: 'A', TTL: ttl, ResourceRecords: [{ Value: r.address }] });
       result.regions[r.name] = { healthCheckId, target, experimentTemplates: {}, alarms: [] };
     });
     await control.route53.send(

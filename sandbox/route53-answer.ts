@@ -46,6 +46,10 @@ export interface RecordView {
   type: string;
   /** First resource record value (CNAME target). */
   value: string;
+  /** Every resource record value (an A record set may carry several addresses). */
+  values: string[];
+  /** Seconds a resolver may cache the record; aliases answer with their target's. */
+  ttl: number;
   setIdentifier?: string;
   /** Latency policy: the record's AWS region. */
   region?: string;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import type { Edge } from './edge.ts';
+import type { Route53Engine } from './route53-engine.ts';
 
 // The Route 53 API as the sandbox serves it: GetHealthCheckStatus and TestDNSAnswer answered from what the edge
 // computed (moto has no TestDNSAnswer and always reports health checks healthy); every other operation passes through
@@ -61,7 +61,7 @@ export interface Route53Api {
 export interface Route53ApiOptions {
   port: number;
   motoUrl: string;
-  edge: Edge;
+  engine: Route53Engine;
   /** Called after a StopExperiment passed through (FIS calls share this endpoint), so the heal is immediate. */
   onStopExperiment?: (experimentId: string) => Promise<void> | void;
   /** Called after a DeleteExperimentTemplate passed through. */
@@ -113,7 +113,7 @@ export async function startRoute53Api(options: Route53ApiOptions): Promise<Route
     const url = new URL(req.url ?? '/', 'http://local');
     const status = /^\/2013-04-01\/healthcheck\/([^/]+)\/status$/.exec(url.pathname);
     if (req.method === 'GET' && status) {
-      const view = options.edge.health(decodeURIComponent(status[1] ?? ''));
+      const view = options.engine.health(decodeURIComponent(status[1] ?? ''));
       // Health checks the sandbox does not check (created by a user) fall through to moto, which knows them.
       if (view) {
         const detail = view.lastProbe?.detail ?? 'not checked yet';
@@ -131,13 +131,14 @@ export async function startRoute53Api(options: Route53ApiOptions): Promise<Route
       const recordName = url.searchParams.get('recordname') ?? '';
       const recordType = url.searchParams.get('recordtype') ?? 'CNAME';
       const resolver = url.searchParams.get('edns0clientsubnetip') ?? url.searchParams.get('resolverip') ?? undefined;
-      const { hops } = options.edge.resolve(recordName, resolver);
+      const hops = options.engine.resolve(recordName, options.engine.vantageAt(resolver) ?? options.engine.vantages[0]);
       return xml(
         res,
         testDnsAnswerXml(
           recordName,
           recordType,
-          hops.map((h) => h.record.value),
+          // The chain's records of the asked type: the CNAME hops, or the addresses at its end.
+          hops.filter((h) => h.record.type === recordType).flatMap((h) => h.record.values),
         ),
       );
     }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
-import { Edge } from './edge.ts';
+import { bindDnsSockets, DnsServer } from './dns-server.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { regionTags } from './fis-targets.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
@@ -9,9 +9,10 @@ import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 import { freePort, isAddressInUse } from './ports.ts';
-import { provision, regionTarget } from './provision.ts';
+import { provision, regionTarget, ZONE_NAME } from './provision.ts';
 import { type RegionProcess, spawnRegionApp } from './region-app/process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
+import { Route53Engine } from './route53-engine.ts';
 import {
   DEFAULT_STATE_FILE,
   readSandboxState,
@@ -21,6 +22,7 @@ import {
   type SandboxTiming,
   writeSandboxState,
 } from './state.ts';
+import { VantageProxies } from './vantage-proxy.ts';
 
 export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 
@@ -58,7 +60,10 @@ export interface SandboxHandle {
   state: SandboxState;
   /** Milliseconds from the call to startSandbox until everything answered. */
   readyMs: number;
-  edge: Edge;
+  /** Route 53's data plane: health checks and answers. */
+  engine: Route53Engine;
+  /** The authoritative name server of the hosted zone. */
+  dns: DnsServer;
   fis: FisExecutor;
   /** Stops everything this sandbox started and removes its state file; safe to call twice. */
   stop(): Promise<void>;
@@ -86,7 +91,7 @@ function timingProblems(t: SandboxTiming): string[] {
 }
 
 /**
- * Starts the sandbox: moto, one region app process per region, provisioning into moto, the edge (one listener per
+ * Starts the sandbox: moto, one region app process per region, provisioning into moto, the Route 53 engine, the DNS server, the vantage proxies (one listener per
  * vantage), the Route 53 API, and the FIS executor, all on free loopback ports; writes the state file.
  */
 export async function startSandbox(options: StartSandboxOptions = {}): Promise<SandboxHandle> {
@@ -175,6 +180,7 @@ async function launchSandbox({
       regions: await Promise.all(regions.map(async () => ({ public: await port(), admin: await port() }))),
       vantages: await Promise.all(vantageSpecs.map(() => port())),
       api: await port(),
+      dns: await port(),
     };
     const appInfo = regions.map((name, i) => {
       const p = ports.regions[i] ?? { public: 0, admin: 0 };
@@ -215,46 +221,61 @@ async function launchSandbox({
 
     const provisioned = await provision(
       moto.url,
-      appInfo.map((a) => ({ name: a.name, port: a.port, arn: a.arn })),
+      appInfo.map((a) => ({ name: a.name, port: a.port, arn: a.arn, address: '127.0.0.1' })),
       { failureThreshold: timing.failureThreshold, ttlSeconds: Math.ceil(timing.dnsTtlMs / 1000) },
     );
     log(`provisioned hosted zone ${provisioned.hostedZoneId} after ${Date.now() - started} ms`);
 
     const vantages = vantageSpecs.map((v, i) => {
       const row = latencyRow(v, regions);
+      const resolverIp = `127.0.100.${i + 1}`;
       return {
         name: v.name,
         port: ports.vantages[i] ?? 0,
         latencyMs: row.latencyMs,
         nearestRegion: row.nearestRegion,
-        resolverIp: `127.0.100.${i + 1}`,
+        resolverIp,
+        addresses: [resolverIp],
       };
     });
-    const edgeRegions = appInfo.map((a) => ({
+    const engineRegions = appInfo.map((a) => ({
       name: a.name,
       endpoint: a.endpoint,
       healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
       target: regionTarget(a.name),
     }));
-    const edge = new Edge({
+    const engine = new Route53Engine({
       motoUrl: moto.url,
       hostedZoneId: provisioned.hostedZoneId,
-      recordName: provisioned.recordName,
-      regions: edgeRegions,
+      regions: engineRegions,
       vantages,
       timing,
       groundTruth,
       log,
     });
-    cleanups.push(() => edge.stop());
-    await edge.start();
+    cleanups.push(() => engine.stop());
+    await engine.start();
+    const dns = new DnsServer({ engine, zone: ZONE_NAME, sockets: await bindDnsSockets('127.0.0.1', ports.dns), groundTruth, log });
+    dns.start();
+    cleanups.push(() => dns.stop());
+    const proxies = new VantageProxies({
+      engine,
+      recordName: provisioned.recordName,
+      regions: appInfo,
+      vantages,
+      dnsTtlMs: timing.dnsTtlMs,
+      groundTruth,
+      log,
+    });
+    cleanups.push(() => proxies.stop());
+    await proxies.start();
 
     const fis = new FisExecutor({ motoUrl: moto.url, regions: appInfo, groundTruth, log, pollMs: options.fisPollMs ?? 200 });
     cleanups.push(() => fis.stop());
     const api: Route53Api = await startRoute53Api({
       port: ports.api,
       motoUrl: moto.url,
-      edge,
+      engine,
       onStopExperiment: (id) => fis.experimentStopped(id),
       onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
     });
@@ -264,8 +285,8 @@ async function launchSandbox({
     if (metricsIntervalMs > 0) {
       const metrics = new MetricsPublisher({
         motoUrl: moto.url,
-        regions: edgeRegions.map((r, i) => ({ ...r, adminUrl: appInfo[i]?.adminUrl ?? '' })),
-        health: (id) => edge.health(id),
+        regions: engineRegions.map((r, i) => ({ ...r, adminUrl: appInfo[i]?.adminUrl ?? '' })),
+        health: (id) => engine.health(id),
         intervalMs: metricsIntervalMs,
         log,
       });
@@ -313,10 +334,11 @@ async function launchSandbox({
         latencyMs: v.latencyMs,
         resolverIp: v.resolverIp,
       })),
+      dns: { host: dns.address.host, port: dns.address.port },
       groundTruthLog: groundTruthPath,
       metrics: { intervalMs: metricsIntervalMs, tableName: TABLE_NAME },
       timing,
-      ports: [moto.port, api.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
+      ports: [moto.port, api.port, dns.address.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
     };
     if (stateFile) {
       await writeSandboxState(state, stateFile);
@@ -330,7 +352,8 @@ async function launchSandbox({
     return {
       state,
       readyMs,
-      edge,
+      engine,
+      dns,
       fis,
       stop() {
         stopping ??= (async () => {

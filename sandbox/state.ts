@@ -58,7 +58,7 @@ export interface SandboxVantageState {
   nearestRegion: string;
   /** One-way network latency from this vantage to each region, in ms; the edge adds it as delay. */
   latencyMs: Record<string, number>;
-  /** The resolver IP `TestDNSAnswer` maps to this vantage (a label only: nothing is sent there). */
+  /** The resolver address of this vantage: DNS queries from it (and TestDNSAnswer's ResolverIP) are answered for it. */
   resolverIp: string;
 }
 
@@ -87,7 +87,9 @@ export interface SandboxState {
   };
   regions: SandboxRegionState[];
   vantages: SandboxVantageState[];
-  /** JSONL: every health change, routing change and FIS action start/stop, with ms timestamps. */
+  /** The hosted zone's authoritative name server (UDP and TCP). */
+  dns: { host: string; port: number };
+  /** JSONL: every health change, DNS answer, routing change and FIS action start/stop, with ms timestamps. */
   groundTruthLog: string;
   /**
    * Metrics the sandbox publishes into moto's CloudWatch (high resolution): `AWS/ApplicationELB` per region

@@ -18,6 +18,8 @@ const latency: RecordView[] = [
     name: 'latency.app.z.',
     type: 'CNAME',
     value: 'us-east-1.regions.z',
+    values: ['us-east-1.regions.z'],
+    ttl: 60,
     setIdentifier: 'us-east-1',
     region: 'us-east-1',
     healthCheckId: 'hc-e',
@@ -26,6 +28,8 @@ const latency: RecordView[] = [
     name: 'latency.app.z.',
     type: 'CNAME',
     value: 'us-west-2.regions.z',
+    values: ['us-west-2.regions.z'],
+    ttl: 60,
     setIdentifier: 'us-west-2',
     region: 'us-west-2',
     healthCheckId: 'hc-w',
@@ -34,6 +38,8 @@ const latency: RecordView[] = [
     name: 'latency.app.z.',
     type: 'CNAME',
     value: 'eu-west-1.regions.z',
+    values: ['eu-west-1.regions.z'],
+    ttl: 60,
     setIdentifier: 'eu-west-1',
     region: 'eu-west-1',
     healthCheckId: 'hc-eu',
@@ -99,9 +105,9 @@ describe('route53-answer: choosing records', () => {
 
   it('weighted: picks in proportion to weight among healthy records; zero weight only as a last resort', () => {
     const weighted: RecordView[] = [
-      { name: 'w.', type: 'CNAME', value: 'a', setIdentifier: 'a', weight: 90, healthCheckId: 'hc-a' },
-      { name: 'w.', type: 'CNAME', value: 'b', setIdentifier: 'b', weight: 10, healthCheckId: 'hc-b' },
-      { name: 'w.', type: 'CNAME', value: 'c', setIdentifier: 'c', weight: 0, healthCheckId: 'hc-c' },
+      { name: 'w.', type: 'CNAME', value: 'a', values: ['a'], ttl: 60, setIdentifier: 'a', weight: 90, healthCheckId: 'hc-a' },
+      { name: 'w.', type: 'CNAME', value: 'b', values: ['b'], ttl: 60, setIdentifier: 'b', weight: 10, healthCheckId: 'hc-b' },
+      { name: 'w.', type: 'CNAME', value: 'c', values: ['c'], ttl: 60, setIdentifier: 'c', weight: 0, healthCheckId: 'hc-c' },
     ];
     expect(chooseRecord(weighted, ctx([], {}, 0.5))?.record.value).to.equal('a');
     expect(chooseRecord(weighted, ctx([], {}, 0.95))?.record.value).to.equal('b');
@@ -114,8 +120,8 @@ describe('route53-answer: choosing records', () => {
 
   it('weighted: all-zero weights share evenly', () => {
     const zero: RecordView[] = [
-      { name: 'w.', type: 'CNAME', value: 'a', weight: 0, setIdentifier: 'a' },
-      { name: 'w.', type: 'CNAME', value: 'b', weight: 0, setIdentifier: 'b' },
+      { name: 'w.', type: 'CNAME', value: 'a', values: ['a'], ttl: 60, weight: 0, setIdentifier: 'a' },
+      { name: 'w.', type: 'CNAME', value: 'b', values: ['b'], ttl: 60, weight: 0, setIdentifier: 'b' },
     ];
     expect(chooseRecord(zero, ctx([], {}, 0.25))?.record.value).to.equal('a');
     expect(chooseRecord(zero, ctx([], {}, 0.75))?.record.value).to.equal('b');
@@ -123,8 +129,8 @@ describe('route53-answer: choosing records', () => {
 
   it('failover: primary while healthy, then secondary, then primary when both are unhealthy', () => {
     const failover: RecordView[] = [
-      { name: 'f.', type: 'CNAME', value: 'p', setIdentifier: 'p', failover: 'PRIMARY', healthCheckId: 'hc-p' },
-      { name: 'f.', type: 'CNAME', value: 's', setIdentifier: 's', failover: 'SECONDARY', healthCheckId: 'hc-s' },
+      { name: 'f.', type: 'CNAME', value: 'p', values: ['p'], ttl: 60, setIdentifier: 'p', failover: 'PRIMARY', healthCheckId: 'hc-p' },
+      { name: 'f.', type: 'CNAME', value: 's', values: ['s'], ttl: 60, setIdentifier: 's', failover: 'SECONDARY', healthCheckId: 'hc-s' },
     ];
     expect(chooseRecord(failover, ctx())?.record.value).to.equal('p');
     expect(chooseRecord(failover, ctx(['hc-p']))?.record.value).to.equal('s');
@@ -134,12 +140,15 @@ describe('route53-answer: choosing records', () => {
   });
 
   it('a record without a health check counts as healthy', () => {
-    const r: RecordView[] = [{ name: 'x.', type: 'CNAME', value: 'v', region: 'us-east-1', setIdentifier: 'e' }];
+    const r: RecordView[] = [{ name: 'x.', type: 'CNAME', value: 'v', values: ['v'], ttl: 60, region: 'us-east-1', setIdentifier: 'e' }];
     expect(chooseRecord(r, ctx(['anything']))?.allUnhealthy).to.equal(false);
   });
 
   it('resolves in-zone CNAME chains case-insensitively, and returns nothing for an unknown name', () => {
-    const records: RecordView[] = [{ name: 'App.Z.', type: 'CNAME', value: 'latency.app.z' }, ...latency];
+    const records: RecordView[] = [
+      { name: 'App.Z.', type: 'CNAME', value: 'latency.app.z', values: ['latency.app.z'], ttl: 60 },
+      ...latency,
+    ];
     const hops = resolveName(records, 'app.z', ctx([], fromEu));
     expect(hops.map((h) => h.policy)).to.deep.equal(['simple', 'latency']);
     expect(hops.at(-1)?.record.value).to.equal('eu-west-1.regions.z');
@@ -148,8 +157,8 @@ describe('route53-answer: choosing records', () => {
 
   it('stops following a CNAME loop after a bounded number of hops', () => {
     const loop: RecordView[] = [
-      { name: 'a.', type: 'CNAME', value: 'b.' },
-      { name: 'b.', type: 'CNAME', value: 'a.' },
+      { name: 'a.', type: 'CNAME', value: 'b.', values: ['b.'], ttl: 60 },
+      { name: 'b.', type: 'CNAME', value: 'a.', values: ['a.'], ttl: 60 },
     ];
     expect(resolveName(loop, 'a.', ctx(), 5)).to.have.length(5);
   });

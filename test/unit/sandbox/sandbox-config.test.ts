@@ -52,6 +52,7 @@ const STATE: SandboxState = {
     { name: 'vantage-eu', endpoint: 'http://127.0.0.1:8001', nearestRegion: 'eu-west-1', latencyMs: {}, resolverIp: '127.0.100.1' },
     { name: 'vantage-us-east', endpoint: 'http://127.0.0.1:8000', nearestRegion: 'us-east-1', latencyMs: {}, resolverIp: '127.0.100.2' },
   ],
+  dns: { host: '127.0.0.1', port: 5353 },
   groundTruthLog: '/tmp/gt.jsonl',
   metrics: { intervalMs: 0, tableName: 't' },
   timing: { healthIntervalMs: 1000, failureThreshold: 3, healthTimeoutMs: 800, dnsTtlMs: 1500, replicationLagMs: 500 },
