@@ -1,6 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { FisClient } from '@aws-sdk/client-fis';
-import { Route53Client } from '@aws-sdk/client-route-53';
+import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import type { MotoServer } from '../../sandbox/moto.ts';
 import type { SandboxState } from '../../sandbox/state.ts';
 
@@ -20,4 +20,21 @@ export function motoClients(moto: Pick<MotoServer, 'url'>, region = 'us-east-1')
 /** A real Route 53 client pointed at a running sandbox's edge, with the sandbox's credentials. */
 export function sandboxRoute53(aws: SandboxState['aws']): Route53Client {
   return new Route53Client({ region: 'us-east-1', endpoint: aws.endpoints.route53, credentials: { ...aws.credentials }, maxAttempts: 2 });
+}
+
+/** UPSERTs the sandbox's global name as a CNAME to one of its routed record sets (latency, weighted, failover). */
+export function pointGlobalName(route53: Route53Client, state: Pick<SandboxState, 'route53'>, target: string, ttl: number) {
+  return route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: state.route53.hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: { Name: state.route53.recordName, Type: 'CNAME', TTL: ttl, ResourceRecords: [{ Value: target }] },
+          },
+        ],
+      },
+    }),
+  );
 }

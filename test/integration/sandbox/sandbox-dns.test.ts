@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import type { SandboxVantageState } from '../../../sandbox/state.ts';
-import { sandboxRoute53 } from '../../support/aws.ts';
+import { pointGlobalName, sandboxRoute53 } from '../../support/aws.ts';
 import { type DigAnswer, dig } from '../../support/dig.ts';
 import { until } from '../../support/until.ts';
 
@@ -26,20 +26,7 @@ describe('sandbox: the DNS server answers the hosted zone with Route 53 semantic
   const ask = (v: SandboxVantageState, protocol: 'udp' | 'tcp' = 'udp') =>
     dig(sandbox.state.route53.recordName, 'A', { server: sandbox.state.dns, from: v.resolverIp, protocol });
   const regionOf = (a: DigAnswer) => a.answers.find((r) => r.type === 'CNAME' && r.data.endsWith(`.regions.${zone}`))?.data.split('.')[0];
-  const pointGlobalNameAt = (target: string) =>
-    route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: sandbox.state.route53.hostedZoneId,
-        ChangeBatch: {
-          Changes: [
-            {
-              Action: 'UPSERT',
-              ResourceRecordSet: { Name: sandbox.state.route53.recordName, Type: 'CNAME', TTL: 3, ResourceRecords: [{ Value: target }] },
-            },
-          ],
-        },
-      }),
-    );
+  const pointGlobalNameAt = (target: string) => pointGlobalName(route53, sandbox.state, target, 3);
 
   before(async () => {
     const dir = join(tmpdir(), `crosswind-dns-${process.pid}-${Date.now()}`);

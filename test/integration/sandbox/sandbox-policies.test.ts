@@ -19,7 +19,7 @@ import { expect } from 'chai';
 import { parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import { clearFault, setFault } from '../../../sandbox/region-app/admin-client.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
-import { sandboxRoute53 } from '../../support/aws.ts';
+import { pointGlobalName, sandboxRoute53 } from '../../support/aws.ts';
 import { until as pollUntil } from '../../support/until.ts';
 
 const TIMING = { healthIntervalMs: 300, failureThreshold: 2, healthTimeoutMs: 250, dnsTtlMs: 500, replicationLagMs: 300 };
@@ -51,20 +51,7 @@ describe('sandbox: weighted and failover records, FIS durations', function () {
     for (const v of sandbox.state.vantages) if ((await servedBy(v.endpoint)) !== region) return false;
     return true;
   };
-  const pointGlobalNameAt = (target: string) =>
-    route53.send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: sandbox.state.route53.hostedZoneId,
-        ChangeBatch: {
-          Changes: [
-            {
-              Action: 'UPSERT',
-              ResourceRecordSet: { Name: sandbox.state.route53.recordName, Type: 'CNAME', TTL: 1, ResourceRecords: [{ Value: target }] },
-            },
-          ],
-        },
-      }),
-    );
+  const pointGlobalNameAt = (target: string) => pointGlobalName(route53, sandbox.state, target, 1);
 
   it('follows weights changed through the SDK (weight 0 drains a region)', async () => {
     const names = sandbox.state.route53;
