@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { describeOutcome, spawnChild } from '../core/child-process.ts';
 import { DeadlineError, InfrastructureError } from '../core/errors.ts';
 import { toolchain } from '../scripts/toolchain.mjs';
 import { freePort } from './ports.ts';
-import { stopChild } from './stop-child.ts';
 
 /** A moto server: the real AWS API emulator, one loopback port for Route 53, FIS, CloudWatch and STS. */
 export interface MotoServer {
@@ -32,26 +31,24 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
   const { motoServer } = toolchain();
   const port = options.port ?? (await freePort());
   const deadlineMs = options.deadlineMs ?? 20_000;
-  const child = spawn(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const child = spawnChild(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
+    keepLines: 50,
+    killAfterMs: 3000,
+    onLine: (line) => {
+      if (line) options.log?.(line);
+    },
   });
-  const output: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      output.push(line);
-      if (output.length > 50) output.shift();
-      options.log?.(line);
-    }
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => stopChild(child);
+  const stop = async () => {
+    child.stop();
+    await child.done;
+  };
   const started = Date.now();
   for (;;) {
-    if (child.exitCode !== null) {
-      throw new InfrastructureError(`moto_server exited with ${child.exitCode} before answering:\n${output.join('\n')}`);
+    if (child.exited) {
+      const o = await child.done;
+      throw new InfrastructureError(`${describeOutcome('moto_server', o)} before answering:\n${o.output.join('\n')}`);
     }
     try {
       const res = await fetch(`${url}/moto-api/data.json`);

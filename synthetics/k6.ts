@@ -1,10 +1,10 @@
 // The Node side of the synthetics: writes the run plan, runs the pinned k6 on a scenario with NDJSON output and an
 // exported summary, streams the points while k6 runs, forwards Ctrl-C and SIGTERM, and says how the run ended.
-import { type ChildProcess, spawn as nodeSpawn, type SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ChildOutcome, type SpawnFn, spawnChild } from '../core/child-process.ts';
 import { InfrastructureError } from '../core/errors.ts';
 import type { K6Point } from '../core/k6-output.ts';
 import { toolchain } from '../scripts/toolchain.mjs';
@@ -17,7 +17,7 @@ export type { K6RunFiles, K6RunKind, K6RunResult, K6Summary } from './k6-result.
 export type { RunPlan, ScenarioName } from './plan.ts';
 
 /** How the launcher starts a process; `child_process.spawn` by default, replaceable in tests. */
-export type SpawnLike = (command: string, args: string[], options: SpawnOptions) => ChildProcess;
+export type SpawnLike = SpawnFn;
 
 /** Where process signals come from; `process` by default. */
 export interface SignalSource {
@@ -115,79 +115,56 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
   await writeFile(files.plan, `${JSON.stringify(options.plan, null, 2)}\n`);
   const k6 = options.k6Path ?? toolchain().k6;
   const script = options.script ?? scenarioScript(options.plan.scenario);
-  const spawn = options.spawn ?? nodeSpawn;
   const signals = options.signals === undefined ? process : options.signals;
   const log = createWriteStream(files.log);
-  const started = Date.now();
-
-  // Its own process group: a terminal's Ctrl-C reaches only us, and we forward it once (a second SIGINT makes k6
-  // stop hard, without its summary).
-  const child = spawn(k6, k6Args(files, script), {
-    env: { ...process.env, ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-
-  let exited = false;
-  let stopRequested = false;
-  let killTimer: NodeJS.Timeout | undefined;
   let stderrTail = '';
-  child.stdout?.on('data', (d: Buffer) => log.write(d));
-  child.stderr?.on('data', (d: Buffer) => {
-    log.write(d);
-    stderrTail = (stderrTail + d.toString()).slice(-STDERR_TAIL);
-  });
 
-  const stop = (signal: NodeJS.Signals = 'SIGINT') => {
-    if (exited) return;
-    stopRequested = true;
-    child.kill(signal);
-    killTimer ??= setTimeout(() => {
-      if (!exited) child.kill('SIGKILL');
-    }, options.killAfterMs ?? 15_000);
-  };
-  const forwarders = FORWARDED.map((sig) => [sig, () => stop(sig)] as const);
+  // Its own process group, bound to crosswind's life: a terminal's Ctrl-C reaches only us, and we forward it once (a
+  // second SIGINT makes k6 stop hard, without its summary); if crosswind dies, k6 dies with it.
+  const child = spawnChild(k6, k6Args(files, script), {
+    env: { ...process.env, ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
+    stopSignal: 'SIGINT',
+    killAfterMs: options.killAfterMs ?? 15_000,
+    signal: options.signal,
+    keepLines: 0,
+    onData(chunk, stream) {
+      log.write(chunk);
+      if (stream === 'stderr') stderrTail = (stderrTail + chunk.toString()).slice(-STDERR_TAIL);
+    },
+    ...(options.spawn ? { spawn: options.spawn } : {}),
+  });
+  const forwarders = FORWARDED.map((sig) => [sig, () => child.stop(sig)] as const);
   for (const [sig, fn] of forwarders) signals?.on(sig, fn);
-  const onAbort = () => stop('SIGINT');
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, rejectExit) => {
-    child.once('error', (err) => {
-      exited = true;
-      rejectExit(new InfrastructureError(`cannot start k6 (${k6}): ${err.message}`, { cause: err }));
-    });
-    child.once('close', (code, signal) => {
-      exited = true;
-      resolveExit({ code, signal });
-    });
-  });
-  const cleanup = () => {
-    clearTimeout(killTimer);
+  const exit = child.done.then((o) => {
     for (const [sig, fn] of forwarders) signals?.off(sig, fn);
-    options.signal?.removeEventListener('abort', onAbort);
-  };
-
-  const done = exit.then(
-    async ({ code, signal }) => {
-      cleanup();
-      await new Promise<void>((r) => log.end(r));
-      const summary = await readSummary(files.summary);
-      const base = { exitCode: code, signal, files, durationMs: Date.now() - started, stderrTail, ...(summary ? { summary } : {}) };
-      return k6RunResult(base, stopRequested);
-    },
-    (err: unknown) => {
-      cleanup();
-      log.end();
-      throw err;
-    },
-  );
+    return o;
+  });
+  const done = exit.then((o) => k6Outcome(o, { k6, files, log, stderrTail: () => stderrTail }));
   // A caller that only iterates the points must not see an unhandled rejection; `done` still rejects for them.
   done.catch(() => {});
 
   const points: AsyncIterable<K6Point> = {
     [Symbol.asyncIterator]: () =>
-      tailPoints(files.ndjson, { finished: () => exited, exited: exit, pollIntervalMs: options.pollIntervalMs }),
+      tailPoints(files.ndjson, { finished: () => child.exited, exited: exit, pollIntervalMs: options.pollIntervalMs }),
   };
-  return { points, done, files, stop: () => stop('SIGINT') };
+  return { points, done, files, stop: () => child.stop('SIGINT') };
+}
+
+/** How a k6 process ended, as a run result; a k6 that never started is an infrastructure error. */
+async function k6Outcome(
+  o: ChildOutcome,
+  c: { k6: string; files: K6RunFiles; log: ReturnType<typeof createWriteStream>; stderrTail: () => string },
+): Promise<K6RunResult> {
+  await new Promise<void>((r) => c.log.end(r));
+  if (o.startError) throw new InfrastructureError(`cannot start k6 (${c.k6}): ${o.startError.message}`, { cause: o.startError });
+  const summary = await readSummary(c.files.summary);
+  const base = {
+    exitCode: o.code,
+    signal: o.signal,
+    files: c.files,
+    durationMs: o.durationMs,
+    stderrTail: c.stderrTail(),
+    ...(summary ? { summary } : {}),
+  };
+  return k6RunResult(base, o.stopped);
 }

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describeOutcome, runChild } from '../../core/child-process.ts';
 import { InfrastructureError } from '../../core/errors.ts';
 import { PLAN_ENV } from '../../synthetics/plan.ts';
 
@@ -18,24 +18,13 @@ export async function k6Archive(options: { k6: string; script: string; plan: unk
     const out = join(dir, 'archive.tar');
     await writeFile(planFile, JSON.stringify(options.plan));
     const env = { ...process.env, [PLAN_ENV]: planFile, K6_NO_USAGE_REPORT: 'true' };
-    const output = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
-      const child = spawn(options.k6, ['archive', '--quiet', '-e', `${PLAN_ENV}=${planFile}`, '-O', out, options.script], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let text = '';
-      child.stdout.on('data', (d) => {
-        text += d;
-      });
-      child.stderr.on('data', (d) => {
-        text += d;
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, text }));
+    const outcome = await runChild(options.k6, ['archive', '--quiet', '-e', `${PLAN_ENV}=${planFile}`, '-O', out, options.script], {
+      env,
+      timeoutMs: 120_000,
     });
-    if (output.code !== 0)
+    if (outcome.code !== 0)
       throw new InfrastructureError(
-        `k6 archive ${options.script} exited ${output.code}: ${output.text.trim().split('\n').slice(-5).join('\n')}`,
+        `k6 archive ${options.script}: ${describeOutcome('k6', outcome)}: ${outcome.output.slice(-5).join('\n')}`,
       );
     return new Uint8Array(await readFile(out));
   } finally {

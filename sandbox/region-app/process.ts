@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { describeOutcome, spawnChild } from '../../core/child-process.ts';
 import { DeadlineError, InfrastructureError } from '../../core/errors.ts';
-import { stopChild } from '../stop-child.ts';
 import type { RegionAppOptions } from './app.ts';
 
 const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -14,43 +13,45 @@ export interface RegionProcess {
 }
 
 /**
- * Spawns one region app (`node --import tsx sandbox/region-app/main.ts`) and waits for its ready line. Its stdin is a pipe
- * from this process, so if this process dies the app notices the end of stdin and exits: no orphans.
+ * Spawns one region app (`node --import tsx sandbox/region-app/main.ts`) and waits for its ready line. Like every
+ * child it dies with this process (core/child-process.ts); its stdin is a pipe from this process too, so it also
+ * leaves cleanly when that pipe ends.
  */
 export async function spawnRegionApp(
   options: Omit<RegionAppOptions, 'log'>,
   { deadlineMs = 20_000, log }: { deadlineMs?: number; log?: (line: string) => void } = {},
 ): Promise<RegionProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, JSON.stringify(options)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env },
+  let ready: () => void = () => {};
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
   });
-  const output: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n').filter(Boolean)) {
-      output.push(line);
-      if (output.length > 50) output.shift();
-      log?.(line);
-    }
+  const child = spawnChild(process.execPath, ['--import', 'tsx', ENTRY, JSON.stringify(options)], {
+    stdin: 'pipe',
+    keepLines: 50,
+    killAfterMs: 3000,
+    onLine(line, stream) {
+      if (stream === 'stdout' && line.includes('"ready":true')) ready();
+      else if (stream === 'stderr' && line) log?.(line);
+    },
   });
-  const stop = () => stopChild(child);
-  await new Promise<void>((resolve, reject) => {
-    let buffer = '';
+  const stop = async () => {
+    child.stop();
+    await child.done;
+  };
+  const timeout = new Promise<never>((_, reject) => {
     const timer = setTimeout(() => {
       void stop();
       reject(new DeadlineError(`region app ${options.region}`, deadlineMs));
     }, deadlineMs);
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      if (buffer.includes('"ready":true')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
+    void isReady.then(() => clearTimeout(timer));
+    void child.done.then((o) => {
       clearTimeout(timer);
-      reject(new InfrastructureError(`region app ${options.region} exited with ${code} before it was ready:\n${output.join('\n')}`));
+      reject(
+        new InfrastructureError(`region app ${options.region}: ${describeOutcome('it', o)} before it was ready:\n${o.output.join('\n')}`),
+      );
     });
   });
+  await Promise.race([isReady, timeout]);
+  timeout.catch(() => {});
   return { region: options.region, pid: child.pid ?? 0, stop };
 }

@@ -1,11 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type Child, spawnChild } from '../../core/child-process.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
 
 /** A `crosswind` child process whose stderr can be waited on, line by line, and that can be signalled. */
 export interface CliChild {
-  child: ChildProcess;
+  child: Child;
   stderr(): string;
   stdout(): string;
   /** Resolves with the first stderr line matching, or rejects after `timeoutMs`. */
@@ -14,11 +14,6 @@ export interface CliChild {
 }
 
 export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }): CliChild {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: options.cwd,
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   let err = '';
   let out = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -31,16 +26,19 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
       }
     }
   };
-  child.stderr?.on('data', (d) => {
-    err += d;
-    check();
+  const child = spawnChild(process.execPath, [BIN, ...args], {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    keepLines: 0,
+    onData(d, stream) {
+      if (stream === 'stdout') out += d;
+      else {
+        err += d;
+        check();
+      }
+    },
   });
-  child.stdout?.on('data', (d) => {
-    out += d;
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
+  const exited = child.done.then((o) => ({ code: o.code, signal: o.signal }));
   return {
     child,
     stderr: () => err,

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { runChild } from '../../core/child-process.ts';
 
 /** What a finished command left: its exit code and its stdout and stderr, interleaved as they arrived. */
 export interface CommandOutcome {
@@ -10,17 +10,20 @@ export interface CommandOutcome {
  * Runs `cmd` to completion with no stdin; `env` is added to this process's environment. Rejects only when the
  * command cannot be started, so a test can assert on a non-zero exit with the output as its message.
  */
-export function runCommand(cmd: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CommandOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => {
+export async function runCommand(
+  cmd: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandOutcome> {
+  let output = '';
+  const o = await runChild(cmd, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    keepLines: 0,
+    onData: (d) => {
       output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+    },
   });
+  if (o.startError) throw o.startError;
+  return { code: o.code, output };
 }

@@ -71,7 +71,7 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
       const child = spawnCli(args, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINT_PAUSE: String(point.n) } });
       const line = await child.waitFor(/^checkpoint \d+ .*\(paused\)$/);
       expect(line).to.equal(`checkpoint ${point.n} ${point.name} (paused)`);
-      child.child.kill('SIGKILL');
+      child.child.signal('SIGKILL');
       const exit = await child.exited;
       expect(exit.signal).to.equal('SIGKILL');
 
@@ -114,12 +114,12 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     const { world: w, before } = await fresh();
     const child = spawnCli(SEQUENCE, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINT_PAUSE: '14' } });
     await child.waitFor(/holding \(paused\)$/);
-    child.child.kill('SIGKILL');
+    child.child.signal('SIGKILL');
     await child.exited;
     // Kill the restore while it undoes the second fault (after the experiment was stopped and recorded).
     const restore = spawnCli(['restore'], { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINT_PAUSE: '4' } });
     expect(await restore.waitFor(/\(paused\)$/)).to.equal('checkpoint 4 restore-undoing (paused)');
-    restore.child.kill('SIGKILL');
+    restore.child.signal('SIGKILL');
     await restore.exited;
     expect(await w.snapshot()).to.not.deep.equal(before);
     const finished = await crosswind(['restore'], { cwd: w.dir, env: QUIET });
@@ -133,7 +133,7 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
       const child = spawnCli(SEQUENCE, { cwd: w.dir, env: { ...QUIET, CROSSWIND_CHECKPOINTS: '1' } });
       await child.waitFor(/^checkpoint \d+ holding$/);
       expect(await w.snapshot()).to.not.deep.equal(before);
-      child.child.kill(signal);
+      child.child.signal(signal);
       const exit = await child.exited;
       expect(exit.code, child.stderr()).to.equal(4);
       // Restored by the process itself, before it exited: no restore run here.
@@ -174,10 +174,10 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
       await child.waitFor(/^checkpoint \d+ holding$/);
       // AWS turns slow: the undo the first SIGINT starts hangs on its first call.
       proxy.delayMs = 60_000;
-      child.child.kill('SIGINT');
+      child.child.signal('SIGINT');
       await child.waitFor(/^checkpoint \d+ undoing$/);
       const second = Date.now();
-      child.child.kill('SIGINT');
+      child.child.signal('SIGINT');
       const exit = await child.exited;
       expect(Date.now() - second, 'exits at once').to.be.below(5_000);
       expect(exit.code).to.equal(130);

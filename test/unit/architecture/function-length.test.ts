@@ -17,7 +17,6 @@ const PENDING = [
   'sandbox/route53-api.ts startRoute53Api',
   'sandbox/sandbox.ts launchSandbox',
   'synthetics/build-plan.ts buildPlan',
-  'synthetics/k6.ts startK6Run',
   'validations/gates/failover.ts judgeTimeline',
   'validations/series.ts slidingPercentile',
 ];
