@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
-import { ConfigError } from '../../../core/errors.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 const valid = {
   project: 'shop',
@@ -13,16 +13,6 @@ const valid = {
 };
 
 const ALLOWED = 'aws.allowedRegions (us-east-1, eu-west-1)';
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    resolveConfig(raw);
-    return [];
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-}
 
 const experiment = (over: Record<string, unknown> = {}) => ({
   region: 'us-east-1',

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { durationFlag } from '../../../cli/pipeline-flags.ts';
 import { isoDuration, parseDuration, readDuration } from '../../../config/duration.ts';
 import { resolveConfig } from '../../../config/load.ts';
-import { ConfigError, type ConfigProblem } from '../../../core/errors.ts';
+import type { ConfigProblem } from '../../../core/errors.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 const valid = {
   project: 'shop',
@@ -25,16 +26,6 @@ function withField(path: string, value: unknown): Record<string, unknown> {
   });
   node[keys[keys.length - 1] as string] = value;
   return raw;
-}
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    resolveConfig(raw);
-    return [];
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
 }
 
 /** Every duration field of the schema (a phase stands in for each kind of timed phase). */

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
 import { formatPath } from '../../../config/problems.ts';
 import { redact } from '../../../config/redact.ts';
-import { ConfigError } from '../../../core/errors.ts';
+import { problemsOf } from '../../support/config-problems.ts';
 
 const valid = {
   project: 'shop',
@@ -13,16 +13,6 @@ const valid = {
   ],
   globalEndpoint: 'https://api.example.com',
 };
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    resolveConfig(raw);
-  } catch (err) {
-    expect(err).to.be.instanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('config schema', () => {
   it('fills defaults once: servedBy header, allowed regions, a vantage at the global endpoint', () => {
