@@ -39,6 +39,9 @@ Exit codes:
   return program;
 }
 
+/** Problems printed for one bad config; the rest are counted, so a huge bad file cannot flood the terminal. */
+export const MAX_PROBLEMS = 50;
+
 /** Maps anything thrown to the exit-code table; the only place that decides how crosswind exits. */
 export function exitCodeFor(err: unknown, io: CliIo): number {
   if (err instanceof CommanderError) {
@@ -46,7 +49,9 @@ export function exitCodeFor(err: unknown, io: CliIo): number {
     return err.exitCode === 0 ? ExitCode.approved : ExitCode.usage;
   }
   if (err instanceof ConfigError) {
-    for (const p of err.problems) io.err(`error: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    for (const p of err.problems.slice(0, MAX_PROBLEMS)) io.err(`error: ${p.path ? `${p.path}: ` : ''}${p.message}`);
+    const more = err.problems.length - MAX_PROBLEMS;
+    if (more > 0) io.err(`error: ... and ${more} more problem${more === 1 ? '' : 's'} (${err.problems.length} in all)`);
     if (err.source) io.err(`(in ${err.source})`);
     return err.exitCode;
   }

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
+import { importConfigModule } from './import-config.ts';
 import { applyConfigLayer } from './layer.ts';
 import { toProblems } from './problems.ts';
 import { type CrosswindConfig, configSchema } from './schema.ts';
@@ -44,31 +44,40 @@ export function findConfigFile(path: string | undefined, cwd = process.cwd(), en
   throw new ConfigError([{ path: '--config', message: `no ${CONFIG_FILES.join(', ')} in ${cwd}; pass --config <file>` }]);
 }
 
-/**
- * Imports a config module. TypeScript goes through tsx's `tsImport`, loaded only then: it compiles just that file
- * and what it imports (crosswind itself stays plain JavaScript), on every Node line crosswind supports (Node's own
- * type stripping is on by default only from 22.18, and refuses enums, parameter properties and extensionless
- * imports that users' editors accept).
- */
-async function importConfigModule(file: string): Promise<{ default?: unknown }> {
-  const url = pathToFileURL(file).href;
-  if (!['.ts', '.mts'].includes(extname(file))) return (await import(url)) as { default?: unknown };
-  const { tsImport } = await import('tsx/esm/api');
-  const mod = (await tsImport(url, import.meta.url)) as { default?: { __esModule?: boolean; default?: unknown } };
-  // Outside a `"type": "module"` project tsx compiles the file to CommonJS: its `export default` is then a property
-  // of the module object that Node's import hands back as the default.
-  return mod.default?.__esModule === true ? { default: mod.default.default } : mod;
+/** Config files larger than this are refused unread: a config is a page of settings, not data. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+const READ_ERRORS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no such file',
+  ELOOP: 'too many symbolic links',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/** Checks that the file is a readable regular file of at most MAX_CONFIG_BYTES, before anything reads it. */
+async function checkConfigFile(file: string): Promise<void> {
+  const problem = (message: string) => new ConfigError([{ path: '', message }], file);
+  let info: Awaited<ReturnType<typeof stat>>;
+  try {
+    info = await stat(file);
+    await access(file, constants.R_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw problem(`cannot read ${file}: ${(code && READ_ERRORS[code]) ?? (err as Error).message}${code ? ` (${code})` : ''}`);
+  }
+  if (info.isDirectory()) throw problem(`${file} is a directory; expected a config file (${CONFIG_FILES.join(', ')})`);
+  if (!info.isFile()) throw problem(`${file} is not a regular file`);
+  if (info.size > MAX_CONFIG_BYTES) {
+    throw problem(`${file} is ${(info.size / 1024 / 1024).toFixed(1)} MB; a config file may be at most 1 MB`);
+  }
 }
 
 /** Reads a config file's raw data: TS/JS through import (its default export), YAML and JSON as text. */
 export async function readConfigFile(file: string): Promise<unknown> {
+  await checkConfigFile(file);
   const ext = extname(file);
-  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) {
-    const mod = await importConfigModule(file);
-    if (mod.default === undefined)
-      throw new ConfigError([{ path: '', message: 'expected a default export (export default defineConfig({...}))' }], file);
-    return mod.default;
-  }
+  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return importConfigModule(file);
   const text = await readFile(file, 'utf8');
   try {
     return ext === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { runChild } from '../../core/child-process.ts';
 
@@ -13,7 +14,13 @@ export interface CliResult {
 /** Runs the `crosswind` executable as a user would, in its own process. */
 export async function crosswind(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    /** Run as this user (e.g. one that cannot read a file). */
+    user?: { uid: number; gid: number };
+  } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -24,6 +31,7 @@ export async function crosswind(
     timeoutMs,
     stopSignal: 'SIGKILL',
     keepLines: 0,
+    ...(options.user ? { spawn: (cmd, argv, o) => spawn(cmd, argv, { ...o, ...options.user }) } : {}),
     onData(d, stream) {
       if (stream === 'stdout') stdout += d;
       else stderr += d;
