@@ -1,10 +1,9 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfrastructureError } from '../core/errors.ts';
 import type { LedgerEntry } from '../core/ledger-entry.ts';
 
 export const LEDGER_FILE = 'ledger.jsonl';
-const LOCK_FILE = 'ledger.lock';
 
 export type IntentEntry = Extract<LedgerEntry, { kind: 'intent' }>;
 export type AppliedEntry = Extract<LedgerEntry, { kind: 'applied' }>;
@@ -139,37 +138,4 @@ function syncDir(dir: string): void {
   } catch {
     // Some file systems refuse fsync on a directory; the file's own fsync still holds its contents.
   }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Marks a run as owned by a live process, so `restore` and the dead man's switch leave a running session's faults
- * to that session. A lock whose process is gone (killed, crashed) is ignored. Returns the release function.
- */
-export function lockRun(runDir: string, pid: number = process.pid): () => void {
-  const file = join(runDir, LOCK_FILE);
-  writeFileSync(file, `${pid}\n`);
-  return () => {
-    try {
-      if (readFileSync(file, 'utf8').trim() === String(pid)) rmSync(file);
-    } catch {
-      // already gone
-    }
-  };
-}
-
-/** The pid of the live process that owns a run, if any. */
-export function runOwner(runDir: string): number | undefined {
-  const file = join(runDir, LOCK_FILE);
-  if (!existsSync(file)) return undefined;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
 }

@@ -7,8 +7,9 @@ import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';
 import type { FaultContext } from './fault.ts';
-import { FaultLedger, type OpenFault, openFaults, overdueFaults, readLedger, runOwner } from './ledger.ts';
+import { FaultLedger, type OpenFault, openFaults, overdueFaults, readLedger } from './ledger.ts';
 import { listRunFolders, RUNS_DIR } from './run-folder.ts';
+import { runOwner } from './run-lock.ts';
 
 export interface RestoreOptions {
   config: CrosswindConfig;
@@ -31,7 +32,7 @@ export interface RestoreSummary {
   undone: { runDir: string; id: string; kind: string; region: string; result: string }[];
   failed: { runDir: string; id: string; kind: string; region: string; error: string }[];
   /** Runs a live crosswind process owns, left to it. */
-  skipped: { runDir: string; pid: number }[];
+  skipped: { runDir: string; pid: number; host: string }[];
 }
 
 /** One open fault and the run it belongs to. */
@@ -46,9 +47,9 @@ export function collectOpenFaults(runDirs: string[]): { faults: LocatedFault[]; 
   for (const runDir of runDirs) {
     const open = openFaults(readLedger(runDir));
     if (open.length === 0) continue;
-    const pid = runOwner(runDir);
-    if (pid !== undefined) {
-      skipped.push({ runDir, pid });
+    const owner = runOwner(runDir);
+    if (owner !== undefined) {
+      skipped.push({ runDir, ...owner });
       continue;
     }
     faults.push(...open.map((f) => ({ ...f, runDir })));
@@ -72,7 +73,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   const faults = options.overdueOnly ? (overdueFaults(all, now()) as LocatedFault[]) : all;
   for (const s of skipped)
     log(
-      `restore: ${s.runDir} is owned by running process ${s.pid}; it restores its own faults (stop it, or kill it and run crosswind restore)`,
+      `restore: ${s.runDir} is owned by running process ${s.pid} on ${s.host}; it restores its own faults (stop it, or kill it and run crosswind restore)`,
     );
   const summary: RestoreSummary = { undone: [], failed: [], skipped };
   const ctx: FaultContext = {
@@ -128,7 +129,7 @@ export function describeOpenFaults(faults: LocatedFault[], skipped: RestoreSumma
     const state = f.applied ? `applied ${f.applied.at}` : 'intent written, maybe applied';
     return `would undo ${fault.kind} ${fault.region} (${f.intent.id} in ${f.runDir}; ${state}; deadline ${f.intent.deadline}): put back ${JSON.stringify(f.intent.prior)}`;
   });
-  for (const s of skipped) lines.push(`would leave ${s.runDir} to its running process ${s.pid}`);
+  for (const s of skipped) lines.push(`would leave ${s.runDir} to its running process ${s.pid} on ${s.host}`);
   return lines;
 }
 

@@ -11,9 +11,10 @@ import { driverFor } from './drivers.ts';
 import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
-import { FaultLedger, lockRun, type OpenFault, openFaults, readLedger, runOwner } from './ledger.ts';
+import { FaultLedger, type OpenFault, openFaults, readLedger } from './ledger.ts';
 import { restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
+import { lockRun, runOwner } from './run-lock.ts';
 import { installSignalHandlers } from './signals.ts';
 import {
   type AlarmReader,
@@ -34,7 +35,7 @@ export class StopConditionBreach extends CrosswindError {
   }
 }
 
-/** SIGINT/SIGTERM (or an uncaught error) ended the run after restoring; no verdict, so exit 4. */
+/** SIGINT/SIGTERM/SIGHUP (or an uncaught error) ended the run after restoring; no verdict, so exit 4. */
 export class InterruptedError extends CrosswindError {
   readonly exitCode = ExitCode.inconclusive;
 }
@@ -79,7 +80,7 @@ export interface FaultSessionOptions {
   checkpoint?: Checkpoint;
   now?: () => number;
   sleep?: (ms: number) => Promise<unknown>;
-  /** Install SIGINT/SIGTERM/uncaught-error handlers that restore before exiting (the CLI does; tests in-process do not). */
+  /** Install SIGINT/SIGTERM/SIGHUP/uncaught-error handlers that restore before exiting (the CLI does; tests in-process do not). */
   handleSignals?: boolean;
   /** Leave applied faults open when the body returns normally (a fault applied by hand); errors and signals still undo. */
   keepFaults?: boolean;
@@ -172,7 +173,8 @@ class Session implements FaultSession {
     if (this.dryRun) return;
     if (this.#o.runDir) {
       const owner = runOwner(this.#o.runDir);
-      if (owner !== undefined) throw new ConfigError([{ path: '--run', message: `${this.#o.runDir} belongs to running process ${owner}` }]);
+      if (owner !== undefined)
+        throw new ConfigError([{ path: '--run', message: `${this.#o.runDir} belongs to running process ${owner.pid} on ${owner.host}` }]);
     }
     this.#created = this.#o.runDir === undefined;
     const runDir =
@@ -427,7 +429,7 @@ class Session implements FaultSession {
 
 /**
  * Runs `body` with a fault session, and whatever happens, leaves nothing faulted behind: when the body returns, its
- * faults are undone (unless `keepFaults`); when it throws, when a stop condition fires, on SIGINT/SIGTERM or an
+ * faults are undone (unless `keepFaults`); when it throws, when a stop condition fires, on SIGINT/SIGTERM/SIGHUP or an
  * uncaught error, the run is stopped, experiments stopped and faults undone before the error is rethrown. A second
  * SIGINT exits at once and leaves the ledger for `crosswind restore`. Faults of earlier runs past their deadline are
  * undone first (the dead man's switch).

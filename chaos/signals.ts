@@ -1,6 +1,9 @@
 import { ExitCode } from '../core/errors.ts';
 import type { StopSource } from '../core/ledger-entry.ts';
 
+/** The signals that stop a run and undo its faults: Ctrl-C, a polite kill, and a hang-up. */
+export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** What the handlers stop: a fault session (or anything that can undo its faults and say where its ledger is). */
 export interface Stoppable {
   readonly runDir: string | undefined;
@@ -8,8 +11,9 @@ export interface Stoppable {
 }
 
 /**
- * SIGINT/SIGTERM stop the run (experiments stopped, faults undone), then the process exits non-zero (the run's own
- * error, or 4 if it hangs); a second signal exits at once (130) and leaves the ledger for `crosswind restore`.
+ * SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session) stop the run (experiments stopped, faults undone),
+ * then the process exits non-zero (the run's own error, or 4 if it hangs); a second signal exits at once (130) and
+ * leaves the ledger for `crosswind restore`.
  * Uncaught errors and unhandled rejections restore, then exit 3. Returns the function that removes the handlers.
  */
 export function installSignalHandlers(
@@ -40,13 +44,11 @@ export function installSignalHandlers(
       .catch(() => {})
       .finally(() => exit(ExitCode.infrastructure));
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
   return () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     process.off('uncaughtException', onFatal);
     process.off('unhandledRejection', onFatal);
   };

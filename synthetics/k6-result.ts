@@ -40,7 +40,7 @@ export type K6RunResult = K6RunBase &
     | { kind: 'thresholds-failed'; failedThresholds: string[] }
     /** Exit 108: the script called test.abort() (or a threshold with abortOnFail fired). */
     | { kind: 'aborted'; message: string }
-    /** Stopped from outside: a forwarded SIGINT/SIGTERM, the caller's AbortSignal, or exit 105. */
+    /** Stopped from outside: a forwarded SIGINT/SIGTERM/SIGHUP, the caller's AbortSignal, or exit 105. */
     | { kind: 'interrupted' }
     /** Exit 104 or 107: the script or its options are wrong; nothing useful ran. */
     | { kind: 'script-error'; message: string }

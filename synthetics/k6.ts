@@ -44,7 +44,7 @@ export interface StartK6RunOptions {
   /** How often the live stream looks for new points. Default 100 ms. */
   pollIntervalMs?: number;
   spawn?: SpawnLike;
-  /** Signals forwarded to k6 while it runs (SIGINT, SIGTERM); `null` forwards none. Default `process`. */
+  /** Signals forwarded to k6 while it runs (SIGINT, SIGTERM, SIGHUP); `null` forwards none. Default `process`. */
   signals?: SignalSource | null;
 }
 
@@ -62,7 +62,7 @@ export interface K6Run {
 }
 
 const SCENARIOS_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const STDERR_TAIL = 8192;
 
 /** The script of a scenario. */
@@ -133,7 +133,8 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
     },
     ...(options.spawn ? { spawn: options.spawn } : {}),
   });
-  const forwarders = FORWARDED.map((sig) => [sig, () => child.stop(sig)] as const);
+  // k6 stops gracefully on SIGINT and SIGTERM; a hang-up reaches it as SIGINT.
+  const forwarders = FORWARDED.map((sig) => [sig, () => child.stop(sig === 'SIGHUP' ? 'SIGINT' : sig)] as const);
   for (const [sig, fn] of forwarders) signals?.on(sig, fn);
   const exit = child.done.then((o) => {
     for (const [sig, fn] of forwarders) signals?.off(sig, fn);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
-import { defaultConfirm } from '../../chaos/confirm.ts';
+import { consentProblem, defaultConfirm } from '../../chaos/confirm.ts';
 import { type FaultSpec, parseFaultSpec, specProblems } from '../../chaos/fault.ts';
 import { resolveRunDir } from '../../chaos/restore.ts';
 import { withFaultSession } from '../../chaos/session.ts';
@@ -37,6 +37,8 @@ async function runFaults(
   // `--hold 0s` applies, then undoes at once (what `chaos run` does by default).
   const holdMs = durationFlag(problems, '--hold', options.hold, { zero: true });
   const runDir = options.run ? resolveRunDir(options.run) : undefined;
+  const consent = consentProblem({ yes: options.yes, dryRun: options.dryRun });
+  if (consent) problems.push(consent);
   if (problems.length) throw new ConfigError(problems);
   const log = (line: string) => io.err(line);
   const confirm = defaultConfirm({ yes: options.yes });
@@ -77,7 +79,7 @@ function common(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--dry-run', 'print every change and its undo; call no write API')
-    .option('-y, --yes', 'apply without asking (also when CI=true or stdin is not a terminal)')
+    .option('-y, --yes', 'apply without asking (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
     .option('--hold <duration>', 'keep the faults applied this long (e.g. 30s, 2m) with stop conditions watched, then undo them')
     .option('--run <dir>', 'append to an existing run folder (e.g. the next step of a weight canary)');
 }

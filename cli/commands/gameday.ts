@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { consentProblem } from '../../chaos/confirm.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { buildGamedayPlan, gamedayProblems, renderGamedayPlan } from '../../pipelines/gameday-plan.ts';
@@ -20,7 +21,7 @@ export function register(program: Command, io: CliIo): void {
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--target <region>', 'the region to take out (default: gameday.targetRegion, else the first region)')
     .option('--dry-run', 'print the drill and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
     .option('--no-progress', 'no live progress line')
     .action(async (flags: GamedayFlags) => {
       const problems: ConfigProblem[] = [];
@@ -33,6 +34,8 @@ export function register(program: Command, io: CliIo): void {
         });
       }
       problems.push(...gamedayProblems(config.gameday, regions));
+      const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
+      if (consent) problems.push(consent);
       refuse(problems, file);
       const plan = buildGamedayPlan(config.gameday, regions, flags.target);
       if (flags.dryRun) {

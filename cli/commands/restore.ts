@@ -38,7 +38,7 @@ export function register(program: Command, io: CliIo): void {
       assertRestored(summary);
       if (summary.skipped.length) {
         throw new InfrastructureError(
-          `${summary.skipped.length} run(s) owned by a running crosswind process were left to it: ${summary.skipped.map((s) => `${s.runDir} (pid ${s.pid})`).join(', ')}`,
+          `${summary.skipped.length} run(s) owned by a running crosswind process were left to it: ${summary.skipped.map((s) => `${s.runDir} (pid ${s.pid} on ${s.host})`).join(', ')}`,
         );
       }
     });

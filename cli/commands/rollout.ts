@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
+import { consentProblem } from '../../chaos/confirm.ts';
 import { awsClientOptions } from '../../config/aws.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
@@ -44,7 +45,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--from-wave <n>', 'resume at wave n (1-based); earlier waves are taken as deployed')
     .option('--to-wave <n>', 'stop, approved, after wave n (one wave a CI job: --from-wave n --to-wave n)')
     .option('--dry-run', 'print the plan and change nothing')
-    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
     .action(async (flags: RolloutFlags) => {
       const problems: ConfigProblem[] = [];
       if (!VERSION.test(flags.version))
@@ -91,6 +92,8 @@ export function register(program: Command, io: CliIo): void {
           message: 'required by rollout.weightSteps (the weighted record set the DNS canary shifts)',
         });
       }
+      const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
+      if (consent) problems.push(consent);
       refuse(problems, file);
       let rollout = config.rollout;
       if (rollout.order === 'lowest-traffic-first' && rollout.trafficMetric) {

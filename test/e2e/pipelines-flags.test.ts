@@ -46,7 +46,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
   const errors = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('error: '));
 
   it('rollout: every problem of flags and config at once', async () => {
-    const r = await crosswind(['rollout', '--version', 'bad version!', '--from-wave', '0'], { cwd: dir });
+    const r = await crosswind(['rollout', '--version', 'bad version!', '--from-wave', '0', '--yes'], { cwd: dir });
     expect(r.code, r.stderr).to.equal(2);
     expect(errors(r.stderr)).to.deep.equal([
       'error: --version: expected a version of letters, digits, ".", "_", "+", ":" or "-", got "bad version!"',
@@ -67,7 +67,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
   });
 
   it('gameday: an unknown target, from the flag and from the config', async () => {
-    const r = await crosswind(['gameday', '--target', 'mars-1'], { cwd: dir });
+    const r = await crosswind(['gameday', '--target', 'mars-1', '--yes'], { cwd: dir });
     expect(r.code, r.stderr).to.equal(2);
     expect(errors(r.stderr)).to.deep.equal([
       'error: --target: expected one of the configured regions (us-east-1, eu-west-1), got "mars-1"',

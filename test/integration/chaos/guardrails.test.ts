@@ -172,7 +172,7 @@ describe('chaos guardrails against moto', function () {
     world = await createChaosWorld(moto);
     const p = await throughProxy(world);
     const r = await crosswind(
-      ['chaos', 'run', '--fault', 'shift-weight:ap-south-1:150', '--fault', 'fis-experiment:nope', '--hold', 'soon'],
+      ['chaos', 'run', '--fault', 'shift-weight:ap-south-1:150', '--fault', 'fis-experiment:nope', '--hold', 'soon', '--yes'],
       {
         cwd: world.dir,
         env: QUIET,

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { FaultLedger, ledgerFile, lockRun, openFaults, overdueFaults, parseLedger, readLedger, runOwner } from '../../../chaos/ledger.ts';
+import { FaultLedger, ledgerFile, openFaults, overdueFaults, parseLedger, readLedger } from '../../../chaos/ledger.ts';
 import { faultEvents, type LedgerEntry } from '../../../core/ledger-entry.ts';
 
 const intent = (id: string, at: string, deadline = '2026-11-23T06:00:00.000Z'): LedgerEntry => ({
@@ -121,14 +121,5 @@ describe('fault ledger', () => {
     });
     expect(acting?.appliedAt, 'when the fault began to act, where known').to.equal(Date.parse('2026-11-23T05:00:13.100Z'));
     expect(old?.appliedAt, 'a ledger from before call times were recorded').to.equal(Date.parse('2026-11-23T05:00:20.500Z'));
-  });
-
-  it('a run lock names its live owner; a dead owner does not count', () => {
-    const release = lockRun(dir, process.ppid);
-    expect(runOwner(dir)).to.equal(process.ppid);
-    release();
-    expect(runOwner(dir)).to.equal(undefined);
-    lockRun(dir, 2 ** 22 + 12345);
-    expect(runOwner(dir)).to.equal(undefined);
   });
 });
