@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { redactSecrets } from '../config/redact.ts';
 import { InfrastructureError } from '../core/errors.ts';
 import type { LedgerEntry } from '../core/ledger-entry.ts';
 
@@ -112,7 +113,9 @@ export class FaultLedger {
   /** Appends one entry and fsyncs; returns only once the line is durable. */
   append(entry: LedgerEntry): void {
     if (this.#fd === undefined) throw new InfrastructureError(`ledger ${this.file} is closed`);
-    writeSync(this.#fd, `${JSON.stringify(entry)}\n`);
+    // Error texts and reasons come from AWS, hooks and users: masked like any output (the prior state is kept as is).
+    const line = JSON.stringify(entry, (k, v) => ((k === 'error' || k === 'reason') && typeof v === 'string' ? redactSecrets(v) : v));
+    writeSync(this.#fd, `${line}\n`);
     fsyncSync(this.#fd);
     this.#entries.push(entry);
   }

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from './config-error.ts';
+import { redactSecrets } from './redact.ts';
 
 /** A config module that has not finished loading by then is stopped: a loop or a wait that never ends. */
 export const CONFIG_LOAD_TIMEOUT_MS = 10_000;
@@ -60,7 +61,7 @@ function run(file: string, timeoutMs: number): Promise<Outcome> {
     // What the config prints goes to crosswind's stderr, never into its stdout (which may be a resolved config).
     stdout: true,
   });
-  worker.stdout.on('data', (d: Buffer) => process.stderr.write(d));
+  worker.stdout.on('data', (d: Buffer) => process.stderr.write(redactSecrets(d.toString())));
   let timer: NodeJS.Timeout | undefined;
   return new Promise<Outcome>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);

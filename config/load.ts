@@ -6,6 +6,7 @@ import { ConfigError } from './config-error.ts';
 import { importConfigModule } from './import-config.ts';
 import { applyConfigLayer } from './layer.ts';
 import { toProblems } from './problems.ts';
+import { rememberSecrets, secretValues } from './redact.ts';
 import { type CrosswindConfig, configSchema } from './schema.ts';
 
 /** Looked for in this order when no `--config` is given. */
@@ -93,6 +94,8 @@ export async function loadConfig(
   const file = findConfigFile(options.path, options.cwd, options.env);
   // A config that names a running sandbox gets its dynamic endpoints filled in from the sandbox's layer.
   const raw = await applyConfigLayer(await readConfigFile(file), options.cwd ?? process.cwd());
+  // Known before anything can print them: a problem, a log line or a run file then masks them wherever they appear.
+  rememberSecrets(secretValues(raw));
   try {
     return { config: resolveConfig(raw, file), file };
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './config-error.ts';
+import { isSecretPath, looksSecret } from './redact.ts';
 
 /** Each index whose value appeared earlier in the list, mapped to the index of that first appearance. */
 export function repeats(values: readonly string[]): Map<number, number> {
@@ -22,11 +23,13 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }, '');
 }
 
-function describe(value: unknown): string {
+/** What was found, for a message: short, and never a secret (by its field's name, or by its shape). */
+function describe(value: unknown, path: ReadonlyArray<PropertyKey>): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
+  if (isSecretPath(path) || looksSecret(value)) return `a ${typeof value} (not shown: it may be a secret)`;
   const text = JSON.stringify(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
@@ -46,17 +49,20 @@ export function toProblems(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigProbl
       case 'invalid_type':
         problems.push({
           path,
-          message: input === undefined ? `required (expected ${issue.expected})` : `expected ${issue.expected}, got ${describe(input)}`,
+          message:
+            input === undefined
+              ? `required (expected ${issue.expected})`
+              : `expected ${issue.expected}, got ${describe(input, issue.path)}`,
         });
         break;
       case 'invalid_value':
         problems.push({
           path,
-          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(input)}`,
+          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(input, issue.path)}`,
         });
         break;
       default: {
-        const found = input === undefined || typeof input === 'object' ? '' : `, got ${describe(input)}`;
+        const found = input === undefined || typeof input === 'object' ? '' : `, got ${describe(input, issue.path)}`;
         problems.push({ path, message: `${issue.message}${found}` });
       }
     }

@@ -4,6 +4,7 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
+import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
@@ -38,7 +39,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const startedAt = Date.now();
   const progress = progressPrinter({
     regions,
-    write: (s) => process.stderr.write(s),
+    write: (s) => process.stderr.write(redactSecrets(s)),
     tty: process.stderr.isTTY === true,
     quiet: !c.progress,
   });

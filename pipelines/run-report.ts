@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { formatValue } from '../validations/gates/gate-result.ts';
@@ -70,7 +71,7 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
     verdict: f.judgement.verdict.kind,
     ...f.extra,
   };
-  await writeFile(join(f.runDir, 'run.json'), `${JSON.stringify(info, null, 2)}\n`);
+  await writeFile(join(f.runDir, 'run.json'), redactSecrets(`${JSON.stringify(info, null, 2)}\n`));
   // The validations reporters: verdict.json (schema v1), junit.xml, summary.md.
   const { files } = await writeGateReports(f.judgement, runFolderReports(f.runDir), { ...f.document, title: f.title });
   // The HTML report is a convenience on top of the verdict files: a failure to draw it never changes the verdict.

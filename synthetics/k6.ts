@@ -4,6 +4,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isSecretVariable } from '../config/redact.ts';
 import { type ChildOutcome, type SpawnFn, spawnChild } from '../core/child-process.ts';
 import { InfrastructureError } from '../core/errors.ts';
 import type { K6Point } from '../core/k6-output.ts';
@@ -99,6 +100,10 @@ async function readSummary(file: string): Promise<K6Summary | undefined> {
   }
 }
 
+function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !isSecretVariable(k)));
+}
+
 /**
  * Starts k6 on a scenario with its plan. Returns at once: the points stream live, `done` settles when k6 exits.
  * @example
@@ -122,7 +127,8 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
   // Its own process group, bound to crosswind's life: a terminal's Ctrl-C reaches only us, and we forward it once (a
   // second SIGINT makes k6 stop hard, without its summary); if crosswind dies, k6 dies with it.
   const child = spawnChild(k6, k6Args(files, script), {
-    env: { ...process.env, ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
+    // k6 sends synthetic traffic and needs no credential: the AWS keys and other secrets stay out of its reach.
+    env: { ...withoutSecrets(process.env), ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
     stopSignal: 'SIGINT',
     killAfterMs: options.killAfterMs ?? 15_000,
     signal: options.signal,

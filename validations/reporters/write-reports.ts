@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { redactSecrets } from '../../config/redact.ts';
 import type { Judgement } from '../verdict.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
@@ -18,7 +19,7 @@ export function runFolderReports(runDir: string): Required<ReportPaths> {
 
 async function write(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  await writeFile(path, text);
+  await writeFile(path, redactSecrets(text));
 }
 
 /**
