@@ -1,4 +1,5 @@
 import { CloudWatchClient, type MetricDatum, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { scrapeMetrics } from './region-app/admin-client.ts';
 import type { AppMetrics } from './region-app/metrics.ts';
 import type { HealthView } from './route53-engine.ts';
 import { SANDBOX_CREDENTIALS } from './state.ts';
@@ -132,8 +133,7 @@ export class MetricsPublisher {
           if (view) control.push(...healthCheckMetricData(view, at));
           let scraped: AppMetrics;
           try {
-            const res = await fetch(`${r.adminUrl}/admin/metrics`, { method: 'POST', signal: AbortSignal.timeout(1000) });
-            scraped = (await res.json()) as AppMetrics;
+            scraped = (await scrapeMetrics(r.adminUrl)) as AppMetrics;
           } catch {
             return;
           }

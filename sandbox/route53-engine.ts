@@ -183,6 +183,11 @@ export class Route53Engine {
     return this.options.regions.find((r) => normalizeName(r.target) === target)?.name;
   }
 
+  /** The health check id of a region ('' for a region it does not know). */
+  regionHealthCheck(region: string): string {
+    return this.options.regions.find((r) => r.name === region)?.healthCheckId ?? '';
+  }
+
   /** What the engine computed for one health check, for GetHealthCheckStatus; undefined for an id it does not check. */
   health(healthCheckId: string): HealthView | undefined {
     const region = this.options.regions.find((r) => r.healthCheckId === healthCheckId);

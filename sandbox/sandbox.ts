@@ -1,15 +1,16 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
-import { bindDnsSockets, DnsServer } from './dns-server.ts';
+import { bindDnsSockets, DnsServer, type DnsSockets } from './dns-server.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { regionTags } from './fis-targets.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
+import { startNetnsAgent } from './netns-agent.ts';
 import { freePort, isAddressInUse } from './ports.ts';
-import { provision, regionTarget, ZONE_NAME } from './provision.ts';
+import { type ProvisionResult, provision, regionTarget, ZONE_NAME } from './provision.ts';
 import { type RegionProcess, spawnRegionApp } from './region-app/process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import { Route53Engine } from './route53-engine.ts';
@@ -23,6 +24,7 @@ import {
   writeSandboxState,
 } from './state.ts';
 import { VantageProxies } from './vantage-proxy.ts';
+import { type Layout, prepareLayout, type WorldChoice } from './world.ts';
 
 export const DEFAULT_REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'];
 
@@ -52,6 +54,11 @@ export interface StartSandboxOptions {
   fisPollMs?: number;
   /** How often load balancer, Route 53 and table metrics are published to moto's CloudWatch, in ms; 0 publishes none. */
   metricsIntervalMs?: number;
+  /**
+   * `netns`: a network namespace per region and vantage (Linux, root); `loopback`: everything on 127.0.0.1, vantages
+   * as HTTP proxies; `auto`: namespaces where they can be made. Default `loopback`; `crosswind sandbox up` says `auto`.
+   */
+  world?: WorldChoice;
   /** Where the loopback ports come from; default {@link freePort}. Tests hand out a taken port to see the retry. */
   portSource?: () => Promise<number>;
 }
@@ -154,192 +161,198 @@ interface Launch {
   options: StartSandboxOptions;
 }
 
-/** One attempt at starting everything; whatever it started is stopped again if a step fails. */
-async function launchSandbox({
-  started,
-  log,
-  regions,
-  timing,
-  vantageSpecs,
-  stateFile,
-  groundTruthPath,
-  options,
-}: Launch): Promise<SandboxHandle> {
-  await rm(groundTruthPath, { force: true });
-  const groundTruth = new GroundTruthLog(groundTruthPath);
+/** Everything started so far, undone in reverse order. */
+type Cleanups = (() => Promise<void>)[];
 
-  // Everything below is undone in reverse order if a later step fails.
-  const cleanups: (() => Promise<void>)[] = [];
-  const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => {});
-    cleanups.length = 0;
-  };
-  try {
-    const port = options.portSource ?? freePort;
-    const ports = {
-      regions: await Promise.all(regions.map(async () => ({ public: await port(), admin: await port() }))),
-      vantages: await Promise.all(vantageSpecs.map(() => port())),
-      api: await port(),
-      dns: await port(),
-    };
-    const appInfo = regions.map((name, i) => {
-      const p = ports.regions[i] ?? { public: 0, admin: 0 };
-      return {
-        name,
-        port: p.public,
-        adminPort: p.admin,
-        endpoint: `http://127.0.0.1:${p.public}`,
-        adminUrl: `http://127.0.0.1:${p.admin}`,
-        arn: `arn:aws:ecs:${name}:${SANDBOX_ACCOUNT_ID}:task/crosswind-sandbox/${name.replaceAll('-', '')}app0001`,
-        tags: regionTags(name),
-      };
-    });
+/** moto and the region apps, started in parallel: they are the slow part (interpreters). */
+async function startProcesses(
+  layout: Layout,
+  launch: Launch,
+  port: () => Promise<number>,
+  requestLogs: Record<string, string>,
+  cleanups: Cleanups,
+) {
+  const { log, timing, options } = launch;
+  log(`starting moto and ${layout.regions.length} region apps (${layout.world} world)`);
+  const latencyBySource: Record<string, Record<string, number>> = {};
+  const vantageBySource: Record<string, string> = {};
+  for (const v of layout.vantages) {
+    if (!v.address) continue;
+    vantageBySource[v.address] = v.name;
+    for (const [region, ms] of Object.entries(v.latencyMs)) latencyBySource[region] = { ...latencyBySource[region], [v.address]: ms };
+  }
+  const motoPromise = startMoto({ port: await port() });
+  const appPromises = layout.regions.map((a) =>
+    spawnRegionApp(
+      {
+        region: a.name,
+        version: options.version ?? '1.0.0',
+        host: a.address,
+        publicPort: a.port,
+        adminSocket: a.adminSocket,
+        peers: layout.regions.filter((b) => b.name !== a.name).map((b) => ({ region: b.name, adminUrl: b.adminUrl })),
+        replicationLagMs: timing.replicationLagMs,
+        latencyBySource: latencyBySource[a.name] ?? {},
+        vantageBySource,
+        requestLog: requestLogs[a.name] ?? '',
+        ...(a.network ? { network: a.network } : {}),
+      },
+      { log, ...(a.netns ? { netns: a.netns } : {}) },
+    ),
+  );
+  const settled = await Promise.allSettled([motoPromise, ...appPromises]);
+  for (const s of settled) if (s.status === 'fulfilled') cleanups.push(() => s.value.stop());
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+  const moto = (settled[0] as PromiseFulfilledResult<MotoServer>).value;
+  const apps = settled.slice(1).map((s) => (s as PromiseFulfilledResult<RegionProcess>).value);
+  return { moto, apps };
+}
 
-    // moto and the region apps start in parallel: they are the slow part (two interpreters).
-    log(`starting moto and ${regions.length} region apps`);
-    const motoPromise = startMoto({ port: await port() });
-    const appPromises = appInfo.map((a) =>
-      spawnRegionApp(
-        {
-          region: a.name,
-          version: options.version ?? '1.0.0',
-          publicPort: a.port,
-          adminPort: a.adminPort,
-          peers: appInfo.filter((b) => b.name !== a.name).map((b) => ({ region: b.name, adminUrl: b.adminUrl })),
-          replicationLagMs: timing.replicationLagMs,
-        },
-        { log },
-      ),
-    );
-    const settled = await Promise.allSettled([motoPromise, ...appPromises]);
-    for (const s of settled) if (s.status === 'fulfilled') cleanups.push(() => s.value.stop());
-    const failed = settled.find((s) => s.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
-    const moto = (settled[0] as PromiseFulfilledResult<MotoServer>).value;
-    const apps = settled.slice(1).map((s) => (s as PromiseFulfilledResult<RegionProcess>).value);
-    log(`moto at ${moto.url}; region apps up after ${Date.now() - started} ms`);
-
-    const provisioned = await provision(
-      moto.url,
-      appInfo.map((a) => ({ name: a.name, port: a.port, arn: a.arn, address: '127.0.0.1' })),
-      { failureThreshold: timing.failureThreshold, ttlSeconds: Math.ceil(timing.dnsTtlMs / 1000) },
-    );
-    log(`provisioned hosted zone ${provisioned.hostedZoneId} after ${Date.now() - started} ms`);
-
-    const vantages = vantageSpecs.map((v, i) => {
-      const row = latencyRow(v, regions);
-      const resolverIp = `127.0.100.${i + 1}`;
-      return {
-        name: v.name,
-        port: ports.vantages[i] ?? 0,
-        latencyMs: row.latencyMs,
-        nearestRegion: row.nearestRegion,
-        resolverIp,
-        addresses: [resolverIp],
-      };
-    });
-    const engineRegions = appInfo.map((a) => ({
+/**
+ * Route 53's data plane: the engine (health checkers probing from their own namespace in the netns world), the name
+ * server (on the hub's resolver address, or loopback), and the loopback world's vantage proxies.
+ */
+async function startDataPlane(
+  layout: Layout,
+  launch: Launch,
+  moto: MotoServer,
+  provisioned: ProvisionResult,
+  groundTruth: GroundTruthLog,
+  port: () => Promise<number>,
+  cleanups: Cleanups,
+) {
+  const { log, timing } = launch;
+  const checker = layout.plan?.places.find((p) => p.kind === 'checker');
+  const agent = checker ? await startNetnsAgent(checker.netns) : undefined;
+  if (agent) cleanups.push(() => agent.stop());
+  const engine = new Route53Engine({
+    motoUrl: moto.url,
+    hostedZoneId: provisioned.hostedZoneId,
+    regions: layout.regions.map((a) => ({
       name: a.name,
       endpoint: a.endpoint,
       healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
       target: regionTarget(a.name),
-    }));
-    const engine = new Route53Engine({
-      motoUrl: moto.url,
-      hostedZoneId: provisioned.hostedZoneId,
-      regions: engineRegions,
-      vantages,
-      timing,
-      groundTruth,
-      log,
-    });
-    cleanups.push(() => engine.stop());
-    await engine.start();
-    const dns = new DnsServer({ engine, zone: ZONE_NAME, sockets: await bindDnsSockets('127.0.0.1', ports.dns), groundTruth, log });
-    dns.start();
-    cleanups.push(() => dns.stop());
+    })),
+    vantages: layout.vantages.map((v) => ({ name: v.name, addresses: [v.resolverIp], latencyMs: v.latencyMs })),
+    timing,
+    groundTruth,
+    log,
+    ...(agent ? { probe: (region, timeoutMs) => agent.probe(region.endpoint, timeoutMs) } : {}),
+  });
+  cleanups.push(() => engine.stop());
+  await engine.start();
+  let sockets: DnsSockets;
+  if (layout.plan) {
+    const hubAgent = await startNetnsAgent(layout.plan.hub);
+    sockets = await hubAgent.bindDns(layout.plan.dnsAddress, 53).finally(() => hubAgent.stop());
+  } else sockets = await bindDnsSockets('127.0.0.1', await port());
+  const dns = new DnsServer({ engine, zone: ZONE_NAME, sockets, groundTruth, log });
+  dns.start();
+  cleanups.push(() => dns.stop());
+  const proxied = layout.vantages.flatMap((v) =>
+    v.port === undefined ? [] : [{ name: v.name, addresses: [v.resolverIp], latencyMs: v.latencyMs, port: v.port }],
+  );
+  if (proxied.length > 0) {
     const proxies = new VantageProxies({
       engine,
       recordName: provisioned.recordName,
-      regions: appInfo,
-      vantages,
+      regions: layout.regions,
+      vantages: proxied,
       dnsTtlMs: timing.dnsTtlMs,
       groundTruth,
       log,
     });
     cleanups.push(() => proxies.stop());
     await proxies.start();
+  }
+  return { engine, dns };
+}
 
-    const fis = new FisExecutor({ motoUrl: moto.url, regions: appInfo, groundTruth, log, pollMs: options.fisPollMs ?? 200 });
-    cleanups.push(() => fis.stop());
-    const api: Route53Api = await startRoute53Api({
-      port: ports.api,
+/** The FIS executor, the Route 53 API in front of moto, and the metrics publisher. */
+async function startControlPlane(
+  layout: Layout,
+  launch: Launch,
+  moto: MotoServer,
+  engine: Route53Engine,
+  groundTruth: GroundTruthLog,
+  port: () => Promise<number>,
+  cleanups: Cleanups,
+) {
+  const { log, options } = launch;
+  const executorRegions = layout.regions.map((a) => ({
+    name: a.name,
+    adminUrl: a.adminUrl,
+    arn: regionArn(a.name),
+    tags: regionTags(a.name),
+  }));
+  const fis = new FisExecutor({ motoUrl: moto.url, regions: executorRegions, groundTruth, log, pollMs: options.fisPollMs ?? 200 });
+  cleanups.push(() => fis.stop());
+  const api: Route53Api = await startRoute53Api({
+    port: await port(),
+    motoUrl: moto.url,
+    engine,
+    onStopExperiment: (id) => fis.experimentStopped(id),
+    onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
+  });
+  cleanups.push(() => api.stop());
+  fis.start();
+  const metricsIntervalMs = options.metricsIntervalMs ?? 2000;
+  if (metricsIntervalMs > 0) {
+    const metrics = new MetricsPublisher({
       motoUrl: moto.url,
-      engine,
-      onStopExperiment: (id) => fis.experimentStopped(id),
-      onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
+      regions: layout.regions.map((a) => ({ name: a.name, adminUrl: a.adminUrl, healthCheckId: engine.regionHealthCheck(a.name) })),
+      health: (id) => engine.health(id),
+      intervalMs: metricsIntervalMs,
+      log,
     });
-    cleanups.push(() => api.stop());
-    fis.start();
-    const metricsIntervalMs = options.metricsIntervalMs ?? 2000;
-    if (metricsIntervalMs > 0) {
-      const metrics = new MetricsPublisher({
-        motoUrl: moto.url,
-        regions: engineRegions.map((r, i) => ({ ...r, adminUrl: appInfo[i]?.adminUrl ?? '' })),
-        health: (id) => engine.health(id),
-        intervalMs: metricsIntervalMs,
-        log,
-      });
-      cleanups.push(() => metrics.stop());
-      metrics.start();
-    }
+    cleanups.push(() => metrics.stop());
+    metrics.start();
+  }
+  return { fis, api, metricsIntervalMs };
+}
 
-    const state: SandboxState = {
-      version: 1,
-      startedAt: started,
-      supervisorPid: process.pid,
-      moto: { url: moto.url, pid: moto.pid },
-      aws: {
-        accountId: SANDBOX_ACCOUNT_ID,
-        controlRegion: 'us-east-1',
-        credentials: { ...SANDBOX_CREDENTIALS },
-        endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url },
-      },
-      route53: {
-        hostedZoneId: provisioned.hostedZoneId,
-        zoneName: 'sandbox.crosswind.test',
-        recordName: provisioned.recordName,
-        latencyRecordName: provisioned.latencyRecordName,
-        weightedRecordName: provisioned.weightedRecordName,
-        failoverRecordName: provisioned.failoverRecordName,
-      },
-      regions: appInfo.map((a, i) => ({
-        name: a.name,
-        endpoint: a.endpoint,
-        adminUrl: a.adminUrl,
-        pid: apps[i]?.pid ?? 0,
-        arn: a.arn,
-        tags: a.tags,
-        healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
-        setIdentifier: a.name,
-        target: regionTarget(a.name),
-        experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
-        alarms: provisioned.regions[a.name]?.alarms ?? [],
-        loadBalancer: loadBalancerName(a.name),
-      })),
-      vantages: vantages.map((v) => ({
-        name: v.name,
-        endpoint: `http://127.0.0.1:${v.port}`,
-        nearestRegion: v.nearestRegion,
-        latencyMs: v.latencyMs,
-        resolverIp: v.resolverIp,
-      })),
-      dns: { host: dns.address.host, port: dns.address.port },
-      groundTruthLog: groundTruthPath,
-      metrics: { intervalMs: metricsIntervalMs, tableName: TABLE_NAME },
-      timing,
-      ports: [moto.port, api.port, dns.address.port, ...appInfo.flatMap((a) => [a.port, a.adminPort]), ...vantages.map((v) => v.port)],
-    };
+/** The FIS target ARN that names a region app (an ECS task ARN). */
+function regionArn(region: string): string {
+  return `arn:aws:ecs:${region}:${SANDBOX_ACCOUNT_ID}:task/crosswind-sandbox/${region.replaceAll('-', '')}app0001`;
+}
+
+/** One attempt at starting everything; whatever it started is stopped again if a step fails. */
+async function launchSandbox(launch: Launch): Promise<SandboxHandle> {
+  const { started, log, regions, timing, vantageSpecs, stateFile, groundTruthPath, options } = launch;
+  await rm(groundTruthPath, { force: true });
+  const groundTruth = new GroundTruthLog(groundTruthPath);
+  const requestLogs = Object.fromEntries(regions.map((r) => [r, join(dirname(groundTruthPath), `requests-${r}.jsonl`)]));
+  for (const file of Object.values(requestLogs)) await rm(file, { force: true });
+  const cleanups: Cleanups = [];
+  const cleanup = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    cleanups.length = 0;
+  };
+  try {
+    const port = options.portSource ?? freePort;
+    const layout = await prepareLayout({
+      choice: options.world ?? 'loopback',
+      stateFile,
+      regions,
+      vantages: vantageSpecs,
+      recordName: `app.${ZONE_NAME}`,
+      port,
+      log,
+    });
+    cleanups.push(() => layout.teardown());
+    const { moto, apps } = await startProcesses(layout, launch, port, requestLogs, cleanups);
+    log(`moto at ${moto.url}; region apps up after ${Date.now() - started} ms`);
+    const provisioned = await provision(
+      moto.url,
+      layout.regions.map((a) => ({ name: a.name, port: a.port, arn: regionArn(a.name), address: a.address })),
+      { failureThreshold: timing.failureThreshold, ttlSeconds: Math.ceil(timing.dnsTtlMs / 1000) },
+    );
+    log(`provisioned hosted zone ${provisioned.hostedZoneId} after ${Date.now() - started} ms`);
+    const { engine, dns } = await startDataPlane(layout, launch, moto, provisioned, groundTruth, port, cleanups);
+    const { fis, api, metricsIntervalMs } = await startControlPlane(layout, launch, moto, engine, groundTruth, port, cleanups);
+    const state = sandboxState({ launch, layout, moto, api, dns, apps, provisioned, requestLogs, metricsIntervalMs });
     if (stateFile) {
       await writeSandboxState(state, stateFile);
       cleanups.push(() => rm(stateFile, { force: true }));
@@ -347,7 +360,6 @@ async function launchSandbox({
     const readyMs = Date.now() - started;
     groundTruth.write({ time: Date.now(), kind: 'sandbox', phase: 'ready', detail: `ready in ${readyMs} ms` });
     log(`sandbox ready in ${readyMs} ms`);
-
     let stopping: Promise<void> | undefined;
     return {
       state,
@@ -367,4 +379,81 @@ async function launchSandbox({
     await cleanup();
     throw err;
   }
+}
+
+interface StateParts {
+  launch: Launch;
+  layout: Layout;
+  moto: MotoServer;
+  api: Route53Api;
+  dns: DnsServer;
+  apps: RegionProcess[];
+  provisioned: ProvisionResult;
+  requestLogs: Record<string, string>;
+  metricsIntervalMs: number;
+}
+
+/** The state file's content: what other processes need to use this sandbox. */
+function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, requestLogs, metricsIntervalMs }: StateParts): SandboxState {
+  return {
+    version: 1,
+    startedAt: launch.started,
+    supervisorPid: process.pid,
+    world: layout.world,
+    moto: { url: moto.url, pid: moto.pid },
+    aws: {
+      accountId: SANDBOX_ACCOUNT_ID,
+      controlRegion: 'us-east-1',
+      credentials: { ...SANDBOX_CREDENTIALS },
+      endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url },
+    },
+    route53: {
+      hostedZoneId: provisioned.hostedZoneId,
+      zoneName: ZONE_NAME,
+      recordName: provisioned.recordName,
+      latencyRecordName: provisioned.latencyRecordName,
+      weightedRecordName: provisioned.weightedRecordName,
+      failoverRecordName: provisioned.failoverRecordName,
+    },
+    regions: layout.regions.map((a, i) => ({
+      name: a.name,
+      endpoint: a.endpoint,
+      adminUrl: a.adminUrl,
+      pid: apps[i]?.pid ?? 0,
+      arn: regionArn(a.name),
+      tags: regionTags(a.name),
+      healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
+      setIdentifier: a.name,
+      target: regionTarget(a.name),
+      address: a.address,
+      ...(a.netns ? { netns: a.netns } : {}),
+      requestLog: requestLogs[a.name] ?? '',
+      experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
+      alarms: provisioned.regions[a.name]?.alarms ?? [],
+      loadBalancer: loadBalancerName(a.name),
+    })),
+    vantages: layout.vantages.map((v) => ({
+      name: v.name,
+      endpoint: v.endpoint,
+      nearestRegion: v.nearestRegion,
+      latencyMs: v.latencyMs,
+      resolverIp: v.resolverIp,
+      ...(v.netns ? { netns: v.netns, address: v.address ?? '', subnetId: v.subnetId ?? '' } : {}),
+    })),
+    dns: { host: dns.address.host, port: dns.address.port },
+    runtimeDir: layout.runtimeDir,
+    ...(layout.plan
+      ? { network: { id: layout.id, hub: layout.plan.hub, namespaces: [layout.plan.hub, ...layout.plan.places.map((p) => p.netns)] } }
+      : {}),
+    groundTruthLog: launch.groundTruthPath,
+    metrics: { intervalMs: metricsIntervalMs, tableName: TABLE_NAME },
+    timing: launch.timing,
+    ports: [
+      moto.port,
+      api.port,
+      ...(layout.plan ? [] : [dns.address.port]),
+      ...layout.regions.flatMap((a) => (a.netns ? [] : [a.port])),
+      ...layout.vantages.flatMap((v) => (v.port === undefined ? [] : [v.port])),
+    ],
+  };
 }

@@ -33,6 +33,12 @@ export interface SandboxRegionState {
   /** The region app's admin URL: fault knobs and version. */
   adminUrl: string;
   pid: number;
+  /** The address its load balancer answers at (the A record of `target`). */
+  address: string;
+  /** The network namespace it runs in (netns world). */
+  netns?: string;
+  /** JSONL: every request it answered (time, client address and vantage, User-Agent, path, status). */
+  requestLog: string;
   /** The FIS target ARN that names this region app (an ECS task ARN). */
   arn: string;
   /** The tags the region app carries, for FIS targets by `resourceTags` (`crosswind:region` names the region). */
@@ -52,12 +58,21 @@ export interface SandboxRegionState {
 
 export interface SandboxVantageState {
   name: string;
-  /** The edge listener clients at this vantage send requests to. */
+  /**
+   * Where clients at this vantage send requests: the global name (netns world; run them inside `netns`, where it
+   * resolves through the sandbox's name server), or this vantage's HTTP proxy on loopback.
+   */
   endpoint: string;
   /** The region with the lowest latency from here. */
   nearestRegion: string;
   /** One-way network latency from this vantage to each region, in ms; the edge adds it as delay. */
   latencyMs: Record<string, number>;
+  /** The network namespace clients at this vantage run in (`ip netns exec <netns> ...`); netns world only. */
+  netns?: string;
+  /** Its own address in that namespace. */
+  address?: string;
+  /** An EC2-style id of its subnet: an ECS RunTask naming this subnet runs its task here. */
+  subnetId?: string;
   /** The resolver address of this vantage: DNS queries from it (and TestDNSAnswer's ResolverIP) are answered for it. */
   resolverIp: string;
 }
@@ -68,6 +83,8 @@ export interface SandboxState {
   startedAt: number;
   /** The process that owns every other one; `crosswind sandbox down` signals it. */
   supervisorPid: number;
+  /** `netns`: namespaces per region and vantage; `loopback`: 127.0.0.1 and vantage proxies (sandbox/README.md). */
+  world: 'netns' | 'loopback';
   moto: { url: string; pid: number };
   /** AWS endpoints crosswind uses: Route 53 goes through the edge's API (health status, TestDNSAnswer), the rest to moto. */
   aws: {
@@ -87,6 +104,10 @@ export interface SandboxState {
   };
   regions: SandboxRegionState[];
   vantages: SandboxVantageState[];
+  /** Where the region apps' admin sockets are; removed with the sandbox. */
+  runtimeDir: string;
+  /** The namespaces this sandbox made (netns world): `sandbox down` removes them if the supervisor could not. */
+  network?: { id: string; hub: string; namespaces: string[] };
   /** The hosted zone's authoritative name server (UDP and TCP). */
   dns: { host: string; port: number };
   /** JSONL: every health change, DNS answer, routing change and FIS action start/stop, with ms timestamps. */

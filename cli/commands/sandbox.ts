@@ -6,11 +6,13 @@ import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from
 import type { Command } from 'commander';
 import { ConfigError, type ConfigProblem, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { removeNetwork } from '../../sandbox/netns.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import { adminState, clearFault, setFault, setVersion } from '../../sandbox/region-app/admin-client.ts';
 import type { FaultSet } from '../../sandbox/region-app/faults.ts';
 import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
+import type { WorldChoice } from '../../sandbox/world.ts';
 
 function list(value: string): string[] {
   return value
@@ -58,14 +60,16 @@ export function table(rows: string[][]): string {
 /** The endpoints table `sandbox up` prints. */
 export function endpointsTable(state: SandboxState): string {
   const regions = table([
-    ['REGION', 'ENDPOINT', 'ADMIN', 'HEALTH CHECK', 'FIS TARGET ARN'],
-    ...state.regions.map((r) => [r.name, r.endpoint, r.adminUrl, r.healthCheckId, r.arn]),
+    ['REGION', 'ENDPOINT', 'NAMESPACE', 'HEALTH CHECK', 'FIS TARGET ARN'],
+    ...state.regions.map((r) => [r.name, r.endpoint, r.netns ?? '-', r.healthCheckId, r.arn]),
   ]);
   const vantages = table([
-    ['VANTAGE', 'ENDPOINT', 'NEAREST', 'LATENCY (ms)'],
+    ['VANTAGE', 'ENDPOINT', 'NAMESPACE', 'ADDRESS', 'NEAREST', 'LATENCY (ms)'],
     ...state.vantages.map((v) => [
       v.name,
       v.endpoint,
+      v.netns ?? '-',
+      v.address ?? v.resolverIp,
       v.nearestRegion,
       Object.entries(v.latencyMs)
         .map(([r, ms]) => `${r}=${ms}`)
@@ -80,7 +84,11 @@ export function endpointsTable(state: SandboxState): string {
     ['sts', state.aws.endpoints.sts],
     ['moto', state.moto.url],
   ]);
-  return `${regions}\n\n${vantages}\n\n${aws}\n\nhosted zone ${state.route53.hostedZoneId}, global name ${state.route53.recordName}\nground truth: ${state.groundTruthLog}`;
+  const world =
+    state.world === 'netns'
+      ? `network namespaces (run a client at a vantage with: ip netns exec <namespace> <command>); name server ${state.dns.host}`
+      : `loopback (vantages are HTTP proxies); name server ${state.dns.host}:${state.dns.port}`;
+  return `${regions}\n\n${vantages}\n\n${aws}\n\nworld: ${world}\nhosted zone ${state.route53.hostedZoneId}, global name ${state.route53.recordName}\nground truth: ${state.groundTruthLog}`;
 }
 
 function regionOf(state: SandboxState, name: string) {
@@ -123,6 +131,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--dns-ttl-ms <ms>', 'how long each vantage caches its answer')
     .option('--replication-lag-ms <ms>', 'cross-region replication delay')
     .option('--app-version <version>', 'version the region apps start with', '1.0.0')
+    .option('--world <world>', 'netns (a network namespace per region and vantage; Linux, root), loopback, or auto', 'auto')
     .action(
       async (o: {
         regions: string;
@@ -133,8 +142,11 @@ export function register(program: Command, io: CliIo): void {
         dnsTtlMs?: string;
         replicationLagMs?: string;
         appVersion: string;
+        world: string;
       }) => {
         const problems: ConfigProblem[] = [];
+        if (!['netns', 'loopback', 'auto'].includes(o.world))
+          problems.push({ path: '--world', message: `expected netns, loopback or auto, got "${o.world}"` });
         const timing = {
           healthIntervalMs: number('--health-interval-ms', o.healthIntervalMs, problems, { min: 50 }),
           failureThreshold: number('--failure-threshold', o.failureThreshold, problems, { min: 1, max: 10 }),
@@ -160,6 +172,7 @@ export function register(program: Command, io: CliIo): void {
           stateFile,
           timing: Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)),
           version: o.appVersion,
+          world: o.world as WorldChoice,
           log: (line) => io.err(line),
         });
         io.out(endpointsTable(handle.state));
@@ -207,12 +220,17 @@ export function register(program: Command, io: CliIo): void {
         left = await waitGone(state, 5000);
       }
       await rm(stateFile, { force: true });
+      // A supervisor that was killed could not remove its namespaces: they go here, by the instance's own names.
+      const namespaces = state.network ? await removeNetwork(state.network.id) : [];
+      await rm(state.runtimeDir, { recursive: true, force: true });
       if (left.pids.length > 0 || left.ports.length > 0) {
         throw new InfrastructureError(
           `sandbox not fully stopped: processes ${left.pids.join(', ') || 'none'}, ports ${left.ports.join(', ') || 'none'}`,
         );
       }
-      io.err(`sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free`);
+      io.err(
+        `sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free${namespaces.length > 0 ? `, ${namespaces.length} namespaces left by the supervisor removed` : ''}`,
+      );
     });
 
   sandbox

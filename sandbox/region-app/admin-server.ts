@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FaultBoard, FaultSet } from './faults.ts';
@@ -83,8 +84,10 @@ function deploy(ctx: AdminContext, b: Partial<VersionBehaviour>, send: Send): vo
   send(200, behaviour);
 }
 
-/** Starts the admin listener; `stop` closes it and every connection. */
-export async function startAdminServer(ctx: AdminContext, host: string, port: number): Promise<{ stop(): Promise<void> }> {
+/** Starts the admin listener on a Unix domain socket; `stop` closes it and every connection. */
+export async function startAdminServer(ctx: AdminContext, socketPath: string): Promise<{ stop(): Promise<void> }> {
+  // A socket file a killed app left behind would make listen fail; nothing else binds this path.
+  await rm(socketPath, { force: true });
   const server: Server = createServer(
     guarded(
       (req, res) => handleAdminRequest(ctx, req, res),
@@ -98,7 +101,7 @@ export async function startAdminServer(ctx: AdminContext, host: string, port: nu
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve());
+    server.listen(socketPath, () => resolve());
   });
   return {
     async stop() {

@@ -1,3 +1,4 @@
+import { setReachable } from '../netns.ts';
 import { startAdminServer } from './admin-server.ts';
 import { type EffectiveFaults, FaultBoard } from './faults.ts';
 import { MetricsCounter } from './metrics.ts';
@@ -11,12 +12,26 @@ import { type Peer, ReplicatedStore } from './store.ts';
 export interface RegionAppOptions {
   region: string;
   version: string;
+  /** The public listener's address: 127.0.0.1, or the region's own address in its namespace. */
   host?: string;
   publicPort: number;
-  adminPort: number;
+  /** The admin listener's Unix domain socket. */
+  adminSocket: string;
   /** The other regions' admin URLs; replication is delivered there (the data store outlives the compute). */
   peers: Peer[];
   replicationLagMs: number;
+  /** One-way network latency from each client address (a vantage's), added to every answer to it. */
+  latencyBySource?: Record<string, number>;
+  /** The vantage each client address belongs to, for the request log. */
+  vantageBySource?: Record<string, string>;
+  /** JSONL file: one line per request this app answered (the region's own request log). */
+  requestLog?: string;
+  /**
+   * Where the region's network can be cut: its address and the hub namespace that routes to it. With it, an
+   * `unreachable` fault drops packets at the hub (clients see connect timeouts); without it the public listener
+   * holds requests unanswered instead.
+   */
+  network?: { hub: string; address: string };
   log?: (line: string) => void;
 }
 
@@ -39,7 +54,17 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
   });
   let behaviour: VersionBehaviour = { version: options.version };
   const api = { region: options.region, store, faults: () => faults.current, behaviour: () => behaviour };
-  const publicServer = new PublicServer({ host, port: options.publicPort, api, metrics });
+  const publicServer = new PublicServer({
+    host,
+    port: options.publicPort,
+    api,
+    metrics,
+    latencyBySource: options.latencyBySource ?? {},
+    vantageBySource: options.vantageBySource ?? {},
+    ...(options.requestLog ? { requestLog: options.requestLog } : {}),
+    holdWhenUnreachable: options.network === undefined,
+  });
+  let reachable = true;
   const admin = await startAdminServer(
     {
       region: options.region,
@@ -52,13 +77,17 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       },
       async faultsChanged() {
         store.setPaused(faults.current.replicationPaused);
+        const network = options.network;
+        if (network && reachable === faults.current.unreachable) {
+          reachable = !faults.current.unreachable;
+          await setReachable(network.hub, network.address, reachable);
+        }
         await publicServer.applyFaults(faults.current);
       },
       publicListening: () => publicServer.listening,
       log,
     },
-    host,
-    options.adminPort,
+    options.adminSocket,
   );
   await publicServer.open();
   return {
@@ -67,6 +96,7 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       store.stop();
       await publicServer.close(true);
       await admin.stop();
+      if (options.network && !reachable) await setReachable(options.network.hub, options.network.address, true);
     },
   };
 }

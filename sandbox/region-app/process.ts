@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describeOutcome, spawnChild } from '../../core/child-process.ts';
 import { DeadlineError, InfrastructureError } from '../../core/errors.ts';
+import { inNetns } from '../netns.ts';
 import type { RegionAppOptions } from './app.ts';
 
 const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -19,13 +20,16 @@ export interface RegionProcess {
  */
 export async function spawnRegionApp(
   options: Omit<RegionAppOptions, 'log'>,
-  { deadlineMs = 20_000, log }: { deadlineMs?: number; log?: (line: string) => void } = {},
+  { deadlineMs = 20_000, log, netns }: { deadlineMs?: number; log?: (line: string) => void; netns?: string } = {},
 ): Promise<RegionProcess> {
+  const args = ['--import', 'tsx', ENTRY, JSON.stringify(options)];
+  // Inside its region's namespace when there is one: its public address lives there.
+  const cmd = netns ? inNetns(netns, process.execPath, args) : { command: process.execPath, args };
   let ready: () => void = () => {};
   const isReady = new Promise<void>((resolve) => {
     ready = resolve;
   });
-  const child = spawnChild(process.execPath, ['--import', 'tsx', ENTRY, JSON.stringify(options)], {
+  const child = spawnChild(cmd.command, cmd.args, {
     stdin: 'pipe',
     keepLines: 50,
     killAfterMs: 3000,

@@ -1,3 +1,4 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EffectiveFaults } from './faults.ts';
@@ -14,6 +15,29 @@ export interface PublicServerOptions {
   port: number;
   api: ApiContext;
   metrics: MetricsCounter;
+  /** Added before answering a client at this address: the vantage's network latency to the region. */
+  latencyBySource: Record<string, number>;
+  vantageBySource: Record<string, string>;
+  /** JSONL file of every answered request. */
+  requestLog?: string;
+  /** Hold requests unanswered while `unreachable` (when the network itself cannot be cut). */
+  holdWhenUnreachable: boolean;
+}
+
+/** One line of a region's request log: which client address reached this region, when, and what it got. */
+export interface RequestLogLine {
+  /** When the request arrived, ms since the epoch. */
+  time: number;
+  kind: 'request';
+  region: string;
+  source: string;
+  /** The vantage the source address belongs to, or the one a vantage proxy named; null otherwise. */
+  vantage: string | null;
+  /** The client's User-Agent (crosswind's k6 runs name their client profile there). */
+  client: string;
+  method: string;
+  path: string;
+  status: number;
 }
 
 export class PublicServer {
@@ -21,8 +45,11 @@ export class PublicServer {
   private readonly sockets = new Set<Socket>();
   private readonly held = new Set<Socket>();
   private closing = false;
+  private readonly log: WriteStream | undefined;
 
-  constructor(private readonly options: PublicServerOptions) {}
+  constructor(private readonly options: PublicServerOptions) {
+    this.log = options.requestLog ? createWriteStream(options.requestLog, { flags: 'a' }) : undefined;
+  }
 
   /** True while the listener accepts connections. */
   get listening(): boolean {
@@ -69,9 +96,26 @@ export class PublicServer {
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
       this.held.clear();
+      if (final) this.log?.end();
       if (!server) return resolve();
       server.close(() => resolve());
     });
+  }
+
+  private logRequest(req: IncomingMessage, status: number, source: string, time: number): void {
+    const header = req.headers['x-crosswind-vantage'];
+    const line: RequestLogLine = {
+      time,
+      kind: 'request',
+      region: this.options.api.region,
+      source,
+      vantage: this.options.vantageBySource[source] ?? (typeof header === 'string' ? header : null),
+      client: req.headers['user-agent'] ?? '',
+      method: req.method ?? '',
+      path: req.url ?? '',
+      status,
+    };
+    this.log?.write(`${JSON.stringify(line)}\n`);
   }
 
   private stamp() {
@@ -80,14 +124,17 @@ export class PublicServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const received = Date.now();
+    const source = (req.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
     if (!req.url?.startsWith('/health')) res.on('finish', () => this.options.metrics.response(res.statusCode, Date.now() - received));
+    if (this.log) res.on('finish', () => this.logRequest(req, res.statusCode, source, received));
     const faults = this.options.api.faults();
-    if (faults.unreachable) {
+    if (faults.unreachable && this.options.holdWhenUnreachable) {
       // A black hole: the connection stays open and nothing comes back, as when the network drops packets.
       this.held.add(req.socket);
       return;
     }
-    const delay = faults.addedLatencyMs + (this.options.api.behaviour().addedLatencyMs ?? 0);
+    const network = this.options.latencyBySource[source] ?? 0;
+    const delay = network + faults.addedLatencyMs + (this.options.api.behaviour().addedLatencyMs ?? 0);
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     await handleApiRequest(this.options.api, req, res);
   }

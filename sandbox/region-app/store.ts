@@ -1,3 +1,5 @@
+import { replicate } from './admin-client.ts';
+
 // The region app's data: items and sessions, replicated asynchronously to the other regions with last-writer-wins,
 // like a DynamoDB global table. Replication is delivered to the peers' admin listeners (the data store outlives the
 // compute: a stopped app still receives), after a configurable lag; it can be paused and resumed.
@@ -35,7 +37,7 @@ export interface ReplicatedStoreOptions {
   replicationLagMs: number;
   /** Called with the replication latency of every record from another region applied here. */
   onReplicated?: (latencyMs: number) => void;
-  /** Default: POST to the peer's `/internal/replicate`. */
+  /** Default: POST to the peer's `/internal/replicate` over its admin socket. */
   deliver?: Deliver;
 }
 
@@ -47,15 +49,8 @@ interface Outgoing {
 }
 
 /** Delivers one record to a peer's admin listener. */
-export const deliverOverHttp: Deliver = async (peer, table, record) => {
-  const res = await fetch(`${peer.adminUrl}/internal/replicate`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ table, record }),
-    signal: AbortSignal.timeout(2000),
-  });
-  await res.arrayBuffer();
-  if (!res.ok) throw new Error(`status ${res.status}`);
+export const deliverToAdmin: Deliver = async (peer, table, record) => {
+  await replicate(peer.adminUrl, table, record);
 };
 
 /** One region's replica of every table, with its outgoing and (while paused) incoming replication queues. */
@@ -123,7 +118,7 @@ export class ReplicatedStore {
     const now = Date.now();
     const due = this.outbox.filter((m) => m.dueAt <= now);
     this.outbox = this.outbox.filter((m) => m.dueAt > now);
-    const deliver = this.options.deliver ?? deliverOverHttp;
+    const deliver = this.options.deliver ?? deliverToAdmin;
     Promise.all(
       due.map(async (m) => {
         try {

@@ -21,7 +21,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('crosswind sandbox up / deploy / down', function () {
+describe('crosswind sandbox up / deploy / down (loopback world)', function () {
   this.timeout(90_000);
   let dir: string;
   let up: ChildProcess | undefined;
@@ -40,7 +40,7 @@ describe('crosswind sandbox up / deploy / down', function () {
   it('starts in the foreground, prints the endpoints, deploys a version, sets faults, and `down` leaves no process and no bound port', async () => {
     const stateFile = join(dir, 'state.json');
     const started = Date.now();
-    up = spawn(process.execPath, [BIN, 'sandbox', 'up', '--state', stateFile, '--health-interval-ms', '300'], {
+    up = spawn(process.execPath, [BIN, 'sandbox', 'up', '--world', 'loopback', '--state', stateFile, '--health-interval-ms', '300'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -53,7 +53,7 @@ describe('crosswind sandbox up / deploy / down', function () {
       if (Date.now() - started > 30_000) throw new Error('sandbox up did not become ready in 30 s');
       await sleep(50);
     }
-    expect(stdout).to.match(/VANTAGE\s+ENDPOINT\s+NEAREST/);
+    expect(stdout).to.match(/VANTAGE\s+ENDPOINT\s+NAMESPACE\s+ADDRESS\s+NEAREST/);
     state = await readSandboxState(stateFile);
     expect(state.supervisorPid).to.equal(up.pid);
 

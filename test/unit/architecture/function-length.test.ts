@@ -15,7 +15,6 @@ const PENDING = [
   'pipelines/rollout.ts rolloutCommand',
   'sandbox/provision.ts provision',
   'sandbox/route53-api.ts startRoute53Api',
-  'sandbox/sandbox.ts launchSandbox',
   'synthetics/build-plan.ts buildPlan',
   'validations/gates/failover.ts judgeTimeline',
   'validations/series.ts slidingPercentile',

@@ -1,0 +1,83 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { Server } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { DeadlineError, InfrastructureError } from '../core/errors.ts';
+import type { DnsSockets } from './dns-server.ts';
+import { inNetns } from './netns.ts';
+import type { ProbeResult } from './route53-engine.ts';
+import { stopChild } from './stop-child.ts';
+
+const ENTRY = fileURLToPath(new URL('./netns-agent-main.ts', import.meta.url));
+
+/** A process inside one namespace, doing what must be done from there. */
+export interface NetnsAgent {
+  /** Binds UDP and TCP on an address of the namespace and hands both sockets to this process. */
+  bindDns(host: string, port: number): Promise<DnsSockets>;
+  /** GETs a region app's /health from the namespace. */
+  probe(endpoint: string, timeoutMs: number): Promise<ProbeResult>;
+  stop(): Promise<void>;
+}
+
+type Reply = { id: number; part?: 'tcp' | 'udp'; result?: ProbeResult; error?: string; ready?: boolean };
+
+/** Starts an agent in `netns` and waits until it is ready. */
+export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promise<NetnsAgent> {
+  const cmd = inNetns(netns, process.execPath, ['--import', 'tsx', ENTRY]);
+  const child: ChildProcess = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-2000);
+  });
+  const waiting = new Map<number, (reply: Reply, handle: unknown) => void>();
+  child.on('message', (reply: Reply, handle: unknown) => waiting.get(reply.id)?.(reply, handle));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineError(`namespace agent in ${netns}`, deadlineMs)), deadlineMs);
+    child.on('message', (m: Reply) => {
+      if (m.ready) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new InfrastructureError(`namespace agent in ${netns} exited with ${code}: ${stderr}`));
+    });
+  });
+  let next = 1;
+  const ask = (request: Record<string, unknown>, parts: number) =>
+    new Promise<{ replies: Reply[]; handles: unknown[] }>((resolve, reject) => {
+      const id = next++;
+      const replies: Reply[] = [];
+      const handles: unknown[] = [];
+      waiting.set(id, (reply, handle) => {
+        if (reply.error !== undefined) {
+          waiting.delete(id);
+          reject(new InfrastructureError(`namespace agent in ${netns}: ${reply.error}`));
+          return;
+        }
+        replies.push(reply);
+        handles.push(handle);
+        if (replies.length === parts) {
+          waiting.delete(id);
+          resolve({ replies, handles });
+        }
+      });
+      child.send({ ...request, id });
+    });
+  return {
+    async bindDns(host, port) {
+      const { replies, handles } = await ask({ op: 'bind', host, port }, 2);
+      const of = (part: 'tcp' | 'udp') => handles[replies.findIndex((r) => r.part === part)];
+      return { tcp: of('tcp') as Server, udp: of('udp') as UdpSocket };
+    },
+    async probe(endpoint, timeoutMs) {
+      const { replies } = await ask({ op: 'probe', endpoint, timeoutMs }, 1);
+      return replies[0]?.result ?? { time: Date.now(), ok: false, detail: 'no answer from the namespace agent' };
+    },
+    async stop() {
+      if (child.connected) child.disconnect();
+      await stopChild(child, 2000);
+    },
+  };
+}

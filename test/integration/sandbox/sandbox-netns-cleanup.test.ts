@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { NETNS_ETC } from '../../../sandbox/netns.ts';
+import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
+import { crosswind } from '../../support/cli.ts';
+import { namespaces } from '../../support/netns.ts';
+
+const BIN = fileURLToPath(new URL('../../../cli/bin.mjs', import.meta.url));
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `crosswind sandbox up` in the foreground; resolves once it printed that it is ready. */
+async function up(stateFile: string): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'sandbox', 'up', '--world', 'netns', '--state', stateFile, '--health-interval-ms', '300'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => {
+    output += d;
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const started = Date.now();
+  while (!output.includes('sandbox ready in')) {
+    if (child.exitCode !== null) throw new Error(`sandbox up exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() - started > 40_000) throw new Error(`sandbox up was not ready in 40 s:\n${output}`);
+    await sleep(50);
+  }
+  return { child, output: () => output };
+}
+
+describe('crosswind sandbox (namespace world): nothing left behind, even by a killed sandbox', function () {
+  this.timeout(120_000);
+  let dir: string;
+  const started: ChildProcess[] = [];
+  const states: SandboxState[] = [];
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'crosswind-netns-cli-'));
+  });
+  after(async () => {
+    // End what this test started, by id, if an assertion stopped it early (moto does not watch its parent).
+    for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
+    for (const s of states) for (const pid of [s.moto.pid, ...s.regions.map((r) => r.pid)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a SIGKILLed sandbox leaves its namespaces; the next `up` removes them, and `down` leaves none', async () => {
+    const stateFile = join(dir, 'state.json');
+    const first = await up(stateFile);
+    started.push(first.child);
+    const state = await readSandboxState(stateFile);
+    states.push(state);
+    const prefix = `cw${state.network?.id}`;
+    expect(first.output()).to.match(/world: network namespaces/);
+    expect(
+      (await namespaces()).filter((n) => n.startsWith(prefix)),
+      'made at up',
+    ).to.have.length(state.network?.namespaces.length ?? -1);
+
+    first.child.kill('SIGKILL');
+    await new Promise((resolve) => first.child.once('exit', resolve));
+    expect((await namespaces()).filter((n) => n.startsWith(prefix)).length, 'a killed supervisor cannot clean up').to.be.greaterThan(0);
+    process.kill(state.moto.pid, 'SIGKILL');
+
+    const second = await up(stateFile);
+    started.push(second.child);
+    states.push(await readSandboxState(stateFile));
+    expect(second.output()).to.match(/removed \d+ namespaces an earlier sandbox left/);
+
+    const down = await crosswind(['sandbox', 'down', '--state', stateFile]);
+    expect(down.code, down.stderr).to.equal(0);
+    expect(
+      (await namespaces()).filter((n) => n.startsWith(prefix)),
+      'after down',
+    ).to.deep.equal([]);
+    for (const n of state.network?.namespaces ?? []) expect(existsSync(join(NETNS_ETC, n)), `${NETNS_ETC}/${n}`).to.equal(false);
+  });
+
+  it('`down` removes the namespaces of a sandbox whose supervisor was killed', async () => {
+    const stateFile = join(dir, 'killed.json');
+    const sandbox = await up(stateFile);
+    started.push(sandbox.child);
+    const state = await readSandboxState(stateFile);
+    states.push(state);
+    sandbox.child.kill('SIGKILL');
+    await new Promise((resolve) => sandbox.child.once('exit', resolve));
+    const down = await crosswind(['sandbox', 'down', '--state', stateFile]);
+    expect(down.code, down.stderr).to.equal(0);
+    expect(down.stderr).to.match(/namespaces left by the supervisor removed/);
+    expect((await namespaces()).filter((n) => n.startsWith(`cw${state.network?.id}`))).to.deep.equal([]);
+  });
+});
