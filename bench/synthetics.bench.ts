@@ -60,7 +60,7 @@ const app = await startRegionApp({
   region: 'us-east-1',
   version: 'bench',
   publicPort,
-  adminPort: await freePort(),
+  adminSocket: join(tmpdir(), `cw-bench-${process.pid}.sock`),
   peers: [],
   replicationLagMs: 0,
 });
