@@ -6,7 +6,6 @@ import { DeadlineError, InfrastructureError } from '../core/errors.ts';
 import type { DnsSockets } from './dns-server.ts';
 import { inNetns } from './netns.ts';
 import type { ProbeResult } from './route53-engine.ts';
-import { stopChild } from './stop-child.ts';
 
 const ENTRY = fileURLToPath(new URL('./netns-agent-main.ts', import.meta.url));
 
@@ -21,7 +20,10 @@ export interface NetnsAgent {
 
 type Reply = { id: number; part?: 'tcp' | 'udp'; result?: ProbeResult; error?: string; ready?: boolean };
 
-/** Starts an agent in `netns` and waits until it is ready. */
+/**
+ * Starts an agent in `netns` and waits until it is ready. It talks over an IPC channel (the sockets it binds travel
+ * on it), which core/child-process.ts does not offer; it leaves when that channel closes, so it dies with this process.
+ */
 export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promise<NetnsAgent> {
   const cmd = inNetns(netns, process.execPath, ['--import', 'tsx', ENTRY]);
   const child: ChildProcess = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
@@ -76,8 +78,13 @@ export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promi
       return replies[0]?.result ?? { time: Date.now(), ok: false, detail: 'no answer from the namespace agent' };
     },
     async stop() {
+      // Closing the channel is how it is told to leave (and how it notices this process is gone).
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       if (child.connected) child.disconnect();
-      await stopChild(child, 2000);
+      const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }
