@@ -21,29 +21,78 @@ export function ledgerFile(runDir: string): string {
   return join(runDir, LEDGER_FILE);
 }
 
-/**
- * Pure: parses ledger text. A process killed mid-write can leave a torn last line; it is skipped, because its
- * entry was never acknowledged (the change it announced was not made before the fsync returned).
- */
-export function parseLedger(text: string, source = 'ledger'): LedgerEntry[] {
-  const lines = text.split('\n');
-  const entries: LedgerEntry[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      entries.push(JSON.parse(line) as LedgerEntry);
-    } catch (err) {
-      const isLast = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!isLast) throw new InfrastructureError(`${source}:${i + 1}: unreadable ledger line`, { cause: err });
-    }
-  });
-  return entries;
+/** A ledger line that could not be read: skipped, and reported with where it is. */
+export interface DamagedLine {
+  /** The ledger it is in (a file path). */
+  file: string;
+  /** 1-based; 0 when the whole ledger could not be read. */
+  line: number;
+  reason: string;
 }
 
-/** Reads a run folder's ledger; an absent ledger is an empty one. */
-export function readLedger(runDir: string): LedgerEntry[] {
+/** A ledger as read: the entries it could read, and the lines it could not. */
+export interface LedgerRead {
+  entries: LedgerEntry[];
+  damaged: DamagedLine[];
+}
+
+const KINDS = new Set(['intent', 'applied', 'undone', 'failed', 'stop']);
+
+/** Pure: why a parsed line is not a ledger entry, or undefined when it is one. */
+function entryProblem(v: unknown): string | undefined {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return `not a ledger entry (${JSON.stringify(v)?.slice(0, 40)})`;
+  const e = v as Record<string, unknown>;
+  if (typeof e.kind !== 'string' || !KINDS.has(e.kind)) return `unknown kind ${JSON.stringify(e.kind)}`;
+  if (typeof e.id !== 'string' || typeof e.at !== 'string') return `${e.kind} without an id and a time`;
+  if (e.kind === 'intent') {
+    const f = e.fault as Record<string, unknown> | undefined;
+    if (typeof f !== 'object' || f === null || typeof f.kind !== 'string' || typeof f.region !== 'string' || typeof e.deadline !== 'string')
+      return 'intent without its fault and deadline';
+  }
+  return undefined;
+}
+
+/**
+ * Pure: parses ledger text. A line that is not a ledger entry is skipped and reported with its line number, so one
+ * damaged line costs what it held and nothing more. A process killed mid-write can leave a torn last line (no newline
+ * after it): it is skipped silently, because its entry was never acknowledged (the change it announced was not made
+ * before the fsync returned).
+ */
+export function parseLedger(text: string, file = 'ledger'): LedgerRead {
+  const lines = text.split('\n');
+  const read: LedgerRead = { entries: [], damaged: [] };
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let problem: string | undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+      problem = entryProblem(value);
+    } catch {
+      // The last line without a newline after it is a torn write, never acknowledged.
+      if (i === lines.length - 1) return;
+      problem = 'not JSON';
+    }
+    if (problem) read.damaged.push({ file, line: i + 1, reason: problem });
+    else read.entries.push(value as LedgerEntry);
+  });
+  return read;
+}
+
+/** Reads a run folder's ledger; an absent ledger is an empty one, an unreadable one is reported, never thrown. */
+export function inspectLedger(runDir: string): LedgerRead {
   const file = ledgerFile(runDir);
-  return existsSync(file) ? parseLedger(readFileSync(file, 'utf8'), file) : [];
+  if (!existsSync(file)) return { entries: [], damaged: [] };
+  try {
+    return parseLedger(readFileSync(file, 'utf8'), file);
+  } catch (err) {
+    return { entries: [], damaged: [{ file, line: 0, reason: `cannot read the ledger: ${(err as Error).message}` }] };
+  }
+}
+
+/** The readable entries of a run folder's ledger (damaged lines skipped; {@link inspectLedger} says which). */
+export function readLedger(runDir: string): LedgerEntry[] {
+  return inspectLedger(runDir).entries;
 }
 
 /** Pure: the faults still open (intent without undone), in the order their intents were written. */
@@ -92,7 +141,7 @@ export class FaultLedger {
     const file = ledgerFile(runDir);
     const existed = existsSync(file);
     const bytes = existed ? readFileSync(file) : Buffer.alloc(0);
-    const entries = parseLedger(bytes.toString('utf8'), file);
+    const { entries } = parseLedger(bytes.toString('utf8'), file);
     if (bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) {
       // A torn last line (a crash mid-write) was never acknowledged: cut it off so the next entry starts clean.
       truncateSync(file, bytes.lastIndexOf(0x0a) + 1);

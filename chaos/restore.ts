@@ -3,11 +3,12 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
+import type { LedgerEntry } from '../core/ledger-entry.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';
 import type { FaultContext } from './fault.ts';
-import { FaultLedger, type OpenFault, openFaults, overdueFaults, readLedger } from './ledger.ts';
+import { type DamagedLine, FaultLedger, inspectLedger, type OpenFault, openFaults, overdueFaults } from './ledger.ts';
 import { listRunFolders, RUNS_DIR } from './run-folder.ts';
 import { runOwner } from './run-lock.ts';
 
@@ -33,6 +34,10 @@ export interface RestoreSummary {
   failed: { runDir: string; id: string; kind: string; region: string; error: string }[];
   /** Runs a live crosswind process owns, left to it. */
   skipped: { runDir: string; pid: number; host: string }[];
+  /** Ledger lines that could not be read: skipped, so what they held is unknown. */
+  damaged: DamagedLine[];
+  /** Ledgers that refused the `undone` lines (read-only, immutable, full): their faults were undone all the same. */
+  unrecorded: { runDir: string; error: string }[];
 }
 
 /** One open fault and the run it belongs to. */
@@ -40,23 +45,34 @@ export interface LocatedFault extends OpenFault {
   runDir: string;
 }
 
-/** Open faults of the given runs (runs owned by a live process reported apart), newest intent first. */
-export function collectOpenFaults(runDirs: string[]): { faults: LocatedFault[]; skipped: RestoreSummary['skipped'] } {
-  const faults: LocatedFault[] = [];
-  const skipped: RestoreSummary['skipped'] = [];
+/** What the ledgers of some runs hold open: faults to undo, runs left to their live owner, lines that could not be read. */
+export interface OpenFaultsFound {
+  faults: LocatedFault[];
+  skipped: RestoreSummary['skipped'];
+  damaged: DamagedLine[];
+}
+
+/**
+ * Open faults of the given runs (runs owned by a live process reported apart), newest intent first. A damaged or
+ * unreadable ledger never stops the others: its bad lines are reported and the rest of it is read.
+ */
+export function collectOpenFaults(runDirs: string[]): OpenFaultsFound {
+  const found: OpenFaultsFound = { faults: [], skipped: [], damaged: [] };
   for (const runDir of runDirs) {
-    const open = openFaults(readLedger(runDir));
+    const read = inspectLedger(runDir);
+    found.damaged.push(...read.damaged);
+    const open = openFaults(read.entries);
     if (open.length === 0) continue;
     const owner = runOwner(runDir);
     if (owner !== undefined) {
-      skipped.push({ runDir, ...owner });
+      found.skipped.push({ runDir, ...owner });
       continue;
     }
-    faults.push(...open.map((f) => ({ ...f, runDir })));
+    found.faults.push(...open.map((f) => ({ ...f, runDir })));
   }
   // Newest first: stacked faults on one resource (a canary's steps) unwind in reverse.
-  faults.sort((a, b) => Date.parse(b.intent.at) - Date.parse(a.intent.at));
-  return { faults, skipped };
+  found.faults.sort((a, b) => Date.parse(b.intent.at) - Date.parse(a.intent.at));
+  return found;
 }
 
 /**
@@ -69,13 +85,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
   const root = options.root ?? process.cwd();
   const runDirs = options.runDirs ?? listRunFolders(root).map((r) => r.path);
   const now = options.now ?? Date.now;
-  const { faults: all, skipped } = collectOpenFaults(runDirs);
+  const { faults: all, skipped, damaged } = collectOpenFaults(runDirs);
   const faults = options.overdueOnly ? (overdueFaults(all, now()) as LocatedFault[]) : all;
+  for (const d of damaged) log(`restore: ${describeDamage(d)}`);
   for (const s of skipped)
     log(
       `restore: ${s.runDir} is owned by running process ${s.pid} on ${s.host}; it restores its own faults (stop it, or kill it and run crosswind restore)`,
     );
-  const summary: RestoreSummary = { undone: [], failed: [], skipped };
+  const summary: RestoreSummary = { undone: [], failed: [], skipped, damaged, unrecorded: [] };
   const ctx: FaultContext = {
     config: options.config,
     clients: options.clients,
@@ -84,61 +101,101 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
   };
-  const ledgers = new Map<string, FaultLedger>();
-  const ledgerOf = (dir: string) => {
-    let l = ledgers.get(dir);
-    if (!l) {
-      l = FaultLedger.open(dir);
-      ledgers.set(dir, l);
-    }
-    return l;
-  };
+  const records = recordKeeper(summary, log);
   try {
     for (const f of faults) {
       const what = { runDir: f.runDir, id: f.intent.id, kind: f.intent.fault.kind, region: f.intent.fault.region };
+      const at = () => new Date(now()).toISOString();
       ctx.checkpoint('restore-undoing');
       try {
         const result = await driverFor(f.intent.fault.kind).undo(f, ctx);
         ctx.checkpoint('restore-undone');
-        ledgerOf(f.runDir).append({
-          kind: 'undone',
-          id: f.intent.id,
-          at: new Date(now()).toISOString(),
-          reason: `${options.reason ?? 'restore'}: ${result}`,
-        });
+        records.append(f.runDir, { kind: 'undone', id: f.intent.id, at: at(), reason: `${options.reason ?? 'restore'}: ${result}` });
         summary.undone.push({ ...what, result });
         log(`restore: ${what.kind} ${what.region} (${what.id}): ${result}`);
       } catch (err) {
         const error = (err as Error).message;
-        ledgerOf(f.runDir).append({ kind: 'failed', id: f.intent.id, at: new Date(now()).toISOString(), error, phase: 'undo' });
+        records.append(f.runDir, { kind: 'failed', id: f.intent.id, at: at(), error, phase: 'undo' });
         summary.failed.push({ ...what, error });
         log(`restore: FAILED to undo ${what.kind} ${what.region} (${what.id}): ${error}`);
       }
     }
   } finally {
-    for (const l of ledgers.values()) l.close();
+    records.close();
   }
   return summary;
 }
 
+/**
+ * Appends restore's entries to each run's ledger. A ledger that cannot be written (read-only, immutable, a full disk)
+ * is reported once and the undoing goes on: the world is put back even when the record of it cannot be.
+ */
+function recordKeeper(summary: RestoreSummary, log: (line: string) => void) {
+  const ledgers = new Map<string, FaultLedger | Error>();
+  const fail = (runDir: string, err: unknown) => {
+    const error = (err as Error).message;
+    ledgers.set(runDir, err as Error);
+    summary.unrecorded.push({ runDir, error });
+    log(`restore: cannot write the ledger of ${runDir} (${error}); undoing its faults anyway, but it will still list them as open`);
+  };
+  return {
+    append(runDir: string, entry: LedgerEntry) {
+      let l = ledgers.get(runDir);
+      if (l instanceof Error) return;
+      try {
+        if (!l) {
+          l = FaultLedger.open(runDir);
+          ledgers.set(runDir, l);
+        }
+        l.append(entry);
+      } catch (err) {
+        fail(runDir, err);
+      }
+    },
+    close() {
+      for (const l of ledgers.values()) if (!(l instanceof Error)) l.close();
+    },
+  };
+}
+
+/** Pure: one line about a damaged ledger line, naming where it is. */
+export function describeDamage(d: DamagedLine): string {
+  return d.line === 0 ? `${d.file}: ${d.reason}` : `${d.file}:${d.line}: damaged ledger line skipped (${d.reason})`;
+}
+
 /** Pure: what a restore would do, one line per open fault (newest first), for `crosswind restore --dry-run`. */
-export function describeOpenFaults(faults: LocatedFault[], skipped: RestoreSummary['skipped']): string[] {
-  if (faults.length === 0 && skipped.length === 0) return ['restore --dry-run: nothing open'];
+export function describeOpenFaults(found: OpenFaultsFound): string[] {
+  const { faults, skipped, damaged } = found;
+  if (faults.length === 0 && skipped.length === 0 && damaged.length === 0) return ['restore --dry-run: nothing open'];
   const lines = faults.map((f) => {
     const { fault } = f.intent;
     const state = f.applied ? `applied ${f.applied.at}` : 'intent written, maybe applied';
     return `would undo ${fault.kind} ${fault.region} (${f.intent.id} in ${f.runDir}; ${state}; deadline ${f.intent.deadline}): put back ${JSON.stringify(f.intent.prior)}`;
   });
   for (const s of skipped) lines.push(`would leave ${s.runDir} to its running process ${s.pid} on ${s.host}`);
+  for (const d of damaged) lines.push(describeDamage(d));
   return lines;
 }
 
-/** Throws when a restore left faults open, naming them, so the command exits non-zero. */
+/** Pure: what a restore left open or unknown, one line each; empty when nothing is. */
+export function openAfterRestore(summary: RestoreSummary): string[] {
+  return [
+    ...summary.failed.map((f) => `${f.kind} ${f.region} (${f.id} in ${f.runDir}) could not be undone: ${f.error}`),
+    ...summary.skipped.map((s) => `${s.runDir} was left to its running process ${s.pid} on ${s.host}`),
+    ...summary.damaged.map((d) => `${describeDamage(d)}: what it recorded is unknown`),
+    ...summary.unrecorded.map((u) => `${u.runDir}: its faults were undone but its ledger could not record it (${u.error})`),
+  ];
+}
+
+/**
+ * Throws when a restore left anything open or unknown (an undo that failed, a run left to its owner, a damaged ledger
+ * line, a ledger that could not be written), naming each, so the command exits 3; returns only when nothing is.
+ */
 export function assertRestored(summary: RestoreSummary): void {
-  if (summary.failed.length > 0) {
+  const open = openAfterRestore(summary);
+  if (open.length > 0) {
     throw new InfrastructureError(
-      `${summary.failed.length} fault(s) could not be undone and stay open in the ledger; fix the cause and run crosswind restore again:\n` +
-        summary.failed.map((f) => `  ${f.kind} ${f.region} (${f.id} in ${f.runDir}): ${f.error}`).join('\n'),
+      `restore left ${open.length} thing(s) open or unknown; fix the cause and run crosswind restore again:\n${open.map((l) => `  ${l}`).join('\n')}`,
     );
   }
 }

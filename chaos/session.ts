@@ -11,8 +11,8 @@ import { driverFor } from './drivers.ts';
 import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
-import { FaultLedger, type OpenFault, openFaults, readLedger } from './ledger.ts';
-import { restore } from './restore.ts';
+import { FaultLedger, inspectLedger, type OpenFault, openFaults } from './ledger.ts';
+import { describeDamage, restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
 import { lockRun, runOwner } from './run-lock.ts';
 import { installSignalHandlers } from './signals.ts';
@@ -214,13 +214,24 @@ class Session implements FaultSession {
     return this.#ledger?.openFaults() ?? [];
   }
 
+  #warned = new Set<string>();
+  #warnOnce(line: string) {
+    if (this.#warned.has(line)) return;
+    this.#warned.add(line);
+    this.#ctx.log(`warning: ${line}`);
+  }
+
   /** Open faults in every run of the project (this one included), for the guardrails. */
   #allOpen(): OpenFaultRef[] {
     const dirs = new Set(listRunFolders(this.#root).map((r) => r.path));
     if (this.runDir) dirs.delete(this.runDir);
     const refs: OpenFaultRef[] = [];
-    for (const dir of dirs)
-      for (const f of openFaults(readLedger(dir))) refs.push({ runDir: dir, id: f.intent.id, target: f.intent.fault });
+    for (const dir of dirs) {
+      // A damaged ledger of another run never blocks this one: its readable lines count, its bad ones are reported.
+      const read = inspectLedger(dir);
+      for (const d of read.damaged) this.#warnOnce(describeDamage(d));
+      for (const f of openFaults(read.entries)) refs.push({ runDir: dir, id: f.intent.id, target: f.intent.fault });
+    }
     for (const f of this.openFaults()) refs.push({ runDir: this.runDir as string, id: f.intent.id, target: f.intent.fault });
     return refs;
   }

@@ -84,7 +84,7 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
         // A dry run lists the three open faults and what it would put back, and changes nothing.
         const dry = await crosswind(['restore', '--dry-run'], { cwd: w.dir, env: QUIET });
         expect(dry.code, dry.stderr).to.equal(0);
-        expect(JSON.parse(dry.stdout)).to.deep.equal({ open: 3, skipped: 0 });
+        expect(JSON.parse(dry.stdout)).to.deep.equal({ open: 3, skipped: 0, damaged: 0 });
         expect(dry.stderr.split('\n').filter((l) => l.startsWith('would undo '))).to.have.length(3);
         expect(dry.stderr).to.match(/would undo invert-health-check us-east-1 .*put back \{.*"inverted":false/i);
         expect(await w.snapshot()).to.deep.equal(during);

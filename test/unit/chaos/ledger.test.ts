@@ -46,8 +46,26 @@ describe('fault ledger', () => {
     expect(readLedger(dir).map((e) => e.kind)).to.deep.equal(['intent', 'undone']);
   });
 
-  it('refuses a ledger damaged in the middle rather than guess', () => {
-    expect(() => parseLedger('{"kind":"intent"}\nnot json\n{"kind":"undone"}\n')).to.throw(/:2: unreadable ledger line/);
+  it('skips and reports damaged lines with their line number, and reads the rest', () => {
+    const good = intent('a', '2026-11-23T05:00:00.000Z');
+    const text = [
+      JSON.stringify(good),
+      'not json',
+      'null',
+      '{"kind":"intent","id":"b","at":"x"}',
+      '{"kind":"undone","id":"a","at":"y","reason":"r"}',
+      '',
+    ].join('\n');
+    const read = parseLedger(text, 'runs/x/ledger.jsonl');
+    expect(read.entries.map((e) => `${e.kind} ${e.id}`)).to.deep.equal(['intent a', 'undone a']);
+    expect(read.damaged).to.deep.equal([
+      { file: 'runs/x/ledger.jsonl', line: 2, reason: 'not JSON' },
+      { file: 'runs/x/ledger.jsonl', line: 3, reason: 'not a ledger entry (null)' },
+      { file: 'runs/x/ledger.jsonl', line: 4, reason: 'intent without its fault and deadline' },
+    ]);
+    // A damaged last line with its newline was written whole: reported. Without one it is a torn write: skipped.
+    expect(parseLedger('{"kind":\n').damaged).to.have.length(1);
+    expect(parseLedger(`${JSON.stringify(good)}\n{"kind":`).damaged).to.deep.equal([]);
   });
 
   it('open faults are intents without undone, in order; failed keeps them open', () => {
