@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { startSandbox } from '../sandbox/sandbox.ts';
 import type { BenchOutcome } from '../scripts/bench.ts';
 
-const BIN = fileURLToPath(new URL('../cli/bin.mjs', import.meta.url));
+// The built CLI: `npm run bench` builds it first.
+const BIN = fileURLToPath(new URL('../dist/cli/bin.js', import.meta.url));
 const CYCLES = 12;
 
 function rssMb(pid: number): number | undefined {

@@ -1,29 +1,89 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, CrosswindError, ExitCode } from '../core/errors.ts';
 import { type CliIo, processIo } from '../core/io.ts';
-import * as chaos from './commands/chaos.ts';
-import * as configCheck from './commands/config-check.ts';
-import * as gameday from './commands/gameday.ts';
-import * as gate from './commands/gate.ts';
-import * as k6Operator from './commands/k6-operator.ts';
-import * as probe from './commands/probe.ts';
-import * as report from './commands/report.ts';
-import * as restore from './commands/restore.ts';
-import * as rollout from './commands/rollout.ts';
-import * as sandbox from './commands/sandbox.ts';
-import * as synthetics from './commands/synthetics.ts';
+import { packageRoot } from '../core/package-root.ts';
 
-/** Every command module, in the order `--help` lists them. */
-const COMMANDS = [configCheck, sandbox, synthetics, chaos, restore, gate, gameday, rollout, probe, report, k6Operator];
+/** A command module: adds its options, subcommands and action to the command main.ts created for it. */
+interface CommandModule {
+  register(command: Command, io: CliIo): void;
+}
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+/**
+ * Every command, in the order `--help` lists them. Only the module of the command being run is imported, so
+ * `crosswind --help` loads no command and `crosswind config check` loads only the config.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; description: string; load: () => Promise<CommandModule> }> = [
+  { name: 'config', description: 'inspect the configuration', load: () => import('./commands/config-check.ts') },
+  {
+    name: 'sandbox',
+    description: 'the local multi-region world: moto, region apps, a Route 53-semantics edge, FIS effects',
+    load: () => import('./commands/sandbox.ts'),
+  },
+  { name: 'synthetics', description: 'synthetic traffic with k6', load: () => import('./commands/synthetics.ts') },
+  {
+    name: 'chaos',
+    description: 'apply faults by hand through the fault ledger (undo with crosswind restore)',
+    load: () => import('./commands/chaos.ts'),
+  },
+  {
+    name: 'restore',
+    description: 'undo every open fault in the ledgers by putting back the prior state; harmless with nothing open',
+    load: () => import('./commands/restore.ts'),
+  },
+  {
+    name: 'gate',
+    description: 'judge k6 output (and the faults of a run) against the gates: exit 0 approve, 1 rollback, 4 inconclusive',
+    load: () => import('./commands/gate.ts'),
+  },
+  {
+    name: 'gameday',
+    description: 'run the game day drill: baseline traffic, inject faults, watch the failover, check survivors, restore, verify rebalance',
+    load: () => import('./commands/gameday.ts'),
+  },
+  {
+    name: 'rollout',
+    description:
+      'deploy a version region by region: deploy hook, DNS weight steps, synthetic traffic, gates, bake; roll back and halt on failure',
+    load: () => import('./commands/rollout.ts'),
+  },
+  {
+    name: 'probe',
+    description:
+      'short k6 cycles of global traffic from every vantage, judged by sliding-window gates; results per vantage and serving region to CloudWatch',
+    load: () => import('./commands/probe.ts'),
+  },
+  {
+    name: 'report',
+    description: 'write the HTML report of a run folder (.crosswind/runs/<run>): verdict, gates, per-vantage timelines',
+    load: () => import('./commands/report.ts'),
+  },
+  {
+    name: 'k6-operator',
+    description: 'write a k6-operator TestRun manifest (ConfigMap with the archived scenario and plan, parallelism N)',
+    load: () => import('./commands/k6-operator.ts'),
+  },
+];
 
-/** The `crosswind` program; every command is a thin module that parses flags and calls the roles. */
-export function buildProgram(io: CliIo = processIo): Command {
+/** The command argv asks for (`crosswind help X` asks for X's help); undefined for the program's own flags. */
+export function requestedCommand(args: readonly string[]): string | undefined {
+  const operands = args.filter((a) => !a.startsWith('-'));
+  return operands[0] === 'help' ? operands[1] : operands[0];
+}
+
+/**
+ * The `crosswind` program; every command is a thin module that parses flags and calls the roles. Every command is
+ * listed; the one `argv` runs (`requestedCommand`) is loaded in full.
+ */
+export async function buildProgram(io: CliIo = processIo, argv: readonly string[] = []): Promise<Command> {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   const program = new Command('crosswind')
     .description('Synthetic traffic, chaos and gates for multi-region, active-active applications on AWS.')
     .version(pkg.version, '-v, --version')
+    // `sandbox deploy --version V` names the app version; positional options keep the program's own -v/--version
+    // (print crosswind's version) from swallowing it, and change nothing for options given after their command.
+    .enablePositionalOptions()
     .showHelpAfterError('(run crosswind --help for usage)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
@@ -35,7 +95,11 @@ Exit codes:
   2  bad configuration/usage   3  infrastructure error
   4  inconclusive`,
     );
-  for (const command of COMMANDS) command.register(program, io);
+  const wanted = requestedCommand(argv);
+  for (const entry of COMMANDS) {
+    const command = program.command(entry.name).description(entry.description);
+    if (entry.name === wanted) (await entry.load()).register(command, io);
+  }
   return program;
 }
 
@@ -64,22 +128,12 @@ export function exitCodeFor(err: unknown, io: CliIo): number {
   return ExitCode.infrastructure;
 }
 
+/** Runs the CLI on `argv` (node, script, args...) and returns the exit code; never throws. */
 export async function main(argv: string[] = process.argv, io: CliIo = processIo): Promise<number> {
   try {
-    await buildProgram(io).parseAsync(argv);
+    await (await buildProgram(io, argv.slice(2))).parseAsync(argv);
     return ExitCode.approved;
   } catch (err) {
     return exitCodeFor(err, io);
   }
-}
-
-if (process.argv[1] && /[\\/](bin\.mjs|main\.ts)$/.test(process.argv[1])) {
-  main().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.exitCode = exitCodeFor(err, processIo);
-    },
-  );
 }

@@ -26,6 +26,8 @@ export interface GamedayCommand {
   progress: boolean;
   /** Project root for `.crosswind/runs`; default the current directory. */
   root?: string;
+  /** The k6 executable, found and version-checked by the CLI (`--k6`, CROSSWIND_K6, PATH); default: found here. */
+  k6?: string;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
                 thresholds: {},
               }),
               runDir,
+              k6Path: c.k6,
               name: 'global-traffic',
               // The fault session owns the signals: it restores first, then the drill stops the traffic.
               signals: null,
@@ -99,6 +102,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             const run = await startK6Run({
               plan: buildPlan(config, { scenario: 'regional-probe', regions: survivors, durationMs, thresholds: {} }),
               runDir,
+              k6Path: c.k6,
               name: 'functional-checks',
               signal: session.signal,
               signals: null,

@@ -18,6 +18,8 @@ export interface ProbeCommand {
   config: CrosswindConfig;
   io: CliIo;
   root?: string;
+  /** The k6 executable, found and version-checked by the CLI (`--k6`, CROSSWIND_K6, PATH); default: found here. */
+  k6?: string;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
         const k6 = await startK6Run({
           plan: buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: probe.rate, thresholds: {} }),
           runDir: run.path,
+          k6Path: c.k6,
           name: `cycle-${index}`,
           signal: ac.signal,
           signals: null,

@@ -22,6 +22,8 @@ export interface RolloutCommand {
   previousVersion?: string;
   yes: boolean;
   root?: string;
+  /** The k6 executable, found and version-checked by the CLI (`--k6`, CROSSWIND_K6, PATH); default: found here. */
+  k6?: string;
 }
 
 /** Pure: the rollout's result as a verdict. */
@@ -86,6 +88,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
               thresholds: {},
             }),
             runDir,
+            k6Path: c.k6,
             name: `wave-${region}-${phase.replace(/[^A-Za-z0-9]+/g, '-')}-${runs}`,
             signal: session.signal,
             signals: null,

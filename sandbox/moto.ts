@@ -1,7 +1,9 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOutcome, spawnChild } from '../core/child-process.ts';
 import { DeadlineError, InfrastructureError } from '../core/errors.ts';
-import { toolchain } from '../scripts/toolchain.mjs';
 import { freePort } from './ports.ts';
 
 /** A moto server: the real AWS API emulator, one loopback port for Route 53, FIS, CloudWatch and STS. */
@@ -22,13 +24,45 @@ export interface StartMotoOptions {
   log?: (line: string) => void;
 }
 
+/** Names the moto_server executable the sandbox runs. */
+export const MOTO_ENV = 'CROSSWIND_MOTO';
+
+/** The moto the test bootstrap caches (`<cache>/moto-<version>/bin/moto_server`), newest version first. */
+function bootstrapMoto(env: NodeJS.ProcessEnv): string | undefined {
+  const cache = env.CROSSWIND_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'crosswind');
+  if (!existsSync(cache)) return undefined;
+  const venvs = readdirSync(cache)
+    .filter((d) => d.startsWith('moto-'))
+    .sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  return venvs.map((d) => join(cache, d, 'bin', 'moto_server')).find((f) => existsSync(f));
+}
+
 /**
- * Starts moto_server on 127.0.0.1 and waits until it answers. Throws if the bootstrap has not installed moto, so a
- * test that needs moto fails rather than skips.
+ * moto_server: CROSSWIND_MOTO, else on PATH, else the one the bootstrap cached. Throws an InfrastructureError saying
+ * what to install when there is none, so a test that needs moto fails rather than skips.
+ */
+export function motoServerPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env[MOTO_ENV]) return env[MOTO_ENV];
+  const onPath = (env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((dir) => join(dir, 'moto_server'))
+    .find((f) => existsSync(f));
+  const found = onPath ?? bootstrapMoto(env);
+  if (!found) {
+    throw new InfrastructureError(
+      `moto_server not found: the sandbox runs moto as its AWS control plane; pip install 'moto[server]' (or npm run bootstrap in a clone), then put moto_server on PATH or set ${MOTO_ENV}`,
+    );
+  }
+  return found;
+}
+
+/**
+ * Starts moto_server on 127.0.0.1 and waits until it answers.
  * @see https://docs.getmoto.org/en/latest/docs/server_mode.html
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
-  const { motoServer } = toolchain();
+  const motoServer = motoServerPath();
   const port = options.port ?? (await freePort());
   const deadlineMs = options.deadlineMs ?? 20_000;
   const child = spawnChild(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {

@@ -1,13 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Server } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { DeadlineError, InfrastructureError } from '../core/errors.ts';
 import type { DnsSockets } from './dns-server.ts';
 import { inNetns } from './netns.ts';
+import { nodeEntryArgs } from './node-entry.ts';
 import type { ProbeResult } from './route53-engine.ts';
 
-const ENTRY = fileURLToPath(new URL('./netns-agent-main.ts', import.meta.url));
+const NODE_ARGS = nodeEntryArgs('netns-agent-main', import.meta.url);
 
 /** A process inside one namespace, doing what must be done from there. */
 export interface NetnsAgent {
@@ -25,7 +25,7 @@ type Reply = { id: number; part?: 'tcp' | 'udp'; result?: ProbeResult; error?: s
  * on it), which core/child-process.ts does not offer; it leaves when that channel closes, so it dies with this process.
  */
 export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promise<NetnsAgent> {
-  const cmd = inNetns(netns, process.execPath, ['--import', 'tsx', ENTRY]);
+  const cmd = inNetns(netns, process.execPath, NODE_ARGS);
   const child: ChildProcess = spawn(cmd.command, cmd.args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

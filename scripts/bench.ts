@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { toolchain } from './toolchain.mjs';
 
 /** What a bench prints as its last stdout line. */
 export interface BenchOutcome {
@@ -39,6 +40,11 @@ function runBench(file: string): Promise<BenchOutcome> {
     });
   });
 }
+
+// The benches run crosswind, k6 and the sandbox as users do: k6 and moto named by the variables users set.
+const tools = toolchain();
+process.env.CROSSWIND_K6 ??= tools.k6;
+process.env.CROSSWIND_MOTO ??= tools.motoServer;
 
 const files = (await readdir(benchDir)).filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))));
 const previous = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;

@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readVersion } from '../pipelines/version.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
+import { toolchain } from './toolchain.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CONFIG = 'examples/demo.config.yaml';
@@ -15,8 +16,8 @@ const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 /** Runs the crosswind CLI as a user would, its output straight to the terminal; resolves its exit code. */
 function crosswind(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The children inherit the demo's environment (see main), the SDK's version note included.
-    const child = spawn(process.execPath, ['cli/bin.mjs', ...args], {
+    // The built CLI (npm run demo builds it first). The children inherit the demo's environment (see main).
+    const child = spawn(process.execPath, ['dist/cli/bin.js', ...args], {
       cwd: ROOT,
       stdio: 'inherit',
       env: { ...process.env, ...env },
@@ -35,6 +36,10 @@ interface Step {
 async function main(): Promise<number> {
   // The SDK's note about future Node versions says nothing about the demo; keep the output to what crosswind saw.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  // crosswind finds k6 and the sandbox finds moto as users name theirs: here, the ones the bootstrap installed.
+  const tools = toolchain();
+  process.env.CROSSWIND_K6 ??= tools.k6;
+  process.env.CROSSWIND_MOTO ??= tools.motoServer;
   say('crosswind demo: a local multi-region world, a game day and two rollouts\n');
   // The sandbox's ground truth (health and routing changes) interleaves with the running command's live progress
   // line on the same terminal: clear that line first so neither garbles the other.

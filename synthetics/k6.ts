@@ -3,17 +3,18 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isSecretVariable } from '../config/redact.ts';
 import { type ChildOutcome, type SpawnFn, spawnChild } from '../core/child-process.ts';
 import { InfrastructureError } from '../core/errors.ts';
 import type { K6Point } from '../core/k6-output.ts';
-import { toolchain } from '../scripts/toolchain.mjs';
+import { packageRoot } from '../core/package-root.ts';
+import { defaultK6 } from './k6-binary.ts';
 import { type K6RunFiles, type K6RunResult, type K6Summary, k6RunResult } from './k6-result.ts';
 import { PLAN_ENV, type RunPlan, type ScenarioName } from './plan.ts';
 import { tailPoints } from './tail-points.ts';
 
 export { buildPlan, type PlanOverrides } from './build-plan.ts';
+export { findK6, type K6Binary } from './k6-binary.ts';
 export type { K6RunFiles, K6RunKind, K6RunResult, K6Summary } from './k6-result.ts';
 export type { RunPlan, ScenarioName } from './plan.ts';
 
@@ -34,7 +35,7 @@ export interface StartK6RunOptions {
   name?: string;
   /** The k6 script; default `synthetics/scenarios/<scenario>.ts`. */
   script?: string;
-  /** Default: the pinned k6 from the toolchain. */
+  /** The k6 executable. Default: CROSSWIND_K6, else k6 on PATH (version-checked once per process). */
   k6Path?: string;
   /** Extra environment for k6 (on top of this process's). */
   env?: Record<string, string>;
@@ -62,7 +63,8 @@ export interface K6Run {
   stop(): void;
 }
 
-const SCENARIOS_DIR = fileURLToPath(new URL('./scenarios/', import.meta.url));
+// The scenarios ship as TypeScript sources that k6 runs itself, in the package's synthetics/ folder (beside dist/).
+const SCENARIOS_DIR = join(packageRoot(), 'synthetics', 'scenarios');
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 const STDERR_TAIL = 8192;
 
@@ -118,7 +120,7 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
   const files = k6RunFiles(options.runDir, name);
   await mkdir(join(resolve(options.runDir), 'k6'), { recursive: true });
   await writeFile(files.plan, `${JSON.stringify(options.plan, null, 2)}\n`);
-  const k6 = options.k6Path ?? toolchain().k6;
+  const k6 = options.k6Path ?? (await defaultK6()).path;
   const script = options.script ?? scenarioScript(options.plan.scenario);
   const signals = options.signals === undefined ? process : options.signals;
   const log = createWriteStream(files.log);

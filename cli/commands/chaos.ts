@@ -7,7 +7,7 @@ import { withFaultSession } from '../../chaos/session.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
-import { durationFlag } from '../pipeline-flags.ts';
+import { durationFlag } from '../flags.ts';
 
 interface CommonOptions {
   config?: string;
@@ -85,8 +85,8 @@ function common(cmd: Command): Command {
 }
 
 /** `crosswind chaos ...`: apply a single fault by hand, through the same ledger, guardrails and stop conditions. */
-export function register(program: Command, io: CliIo): void {
-  const chaos = program.command('chaos').description('apply faults by hand through the fault ledger (undo with crosswind restore)');
+export function register(command: Command, io: CliIo): void {
+  const chaos = command;
   common(chaos.command('invert-health-check').description("force a region's Route 53 health check unhealthy"))
     .requiredOption('--region <region>', 'the region to force unhealthy')
     .action((o: CommonOptions & { region: string }) =>

@@ -5,8 +5,8 @@ import { redact } from '../../config/redact.ts';
 import type { CliIo } from '../../core/io.ts';
 
 /** `crosswind config check`: load, validate and print the resolved config, secrets redacted. */
-export function register(program: Command, io: CliIo): void {
-  const config = program.command('config').description('inspect the configuration');
+export function register(command: Command, io: CliIo): void {
+  const config = command;
   config
     .command('check')
     .description('validate the config and print it resolved, with defaults filled and secrets redacted')

@@ -3,7 +3,7 @@ import { consentProblem } from '../../chaos/confirm.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { buildGamedayPlan, gamedayProblems, renderGamedayPlan } from '../../pipelines/gameday-plan.ts';
-import { loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
+import { K6_OPTION, k6FromFlag, loadWithFlagProblems, refuse } from '../flags.ts';
 
 interface GamedayFlags {
   config?: string;
@@ -11,18 +11,18 @@ interface GamedayFlags {
   dryRun?: boolean;
   yes?: boolean;
   progress: boolean;
+  k6?: string;
 }
 
 /** `crosswind gameday`: the drill in the config, measured as clients see it, restored, reported. */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('gameday')
-    .description('run the game day drill: baseline traffic, inject faults, watch the failover, check survivors, restore, verify rebalance')
+export function register(command: Command, io: CliIo): void {
+  command
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--target <region>', 'the region to take out (default: gameday.targetRegion, else the first region)')
     .option('--dry-run', 'print the drill and change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
     .option('--no-progress', 'no live progress line')
+    .option(...K6_OPTION)
     .action(async (flags: GamedayFlags) => {
       const problems: ConfigProblem[] = [];
       const { config, file } = await loadWithFlagProblems(flags.config, problems);
@@ -43,6 +43,7 @@ export function register(program: Command, io: CliIo): void {
         return;
       }
       const { gamedayCommand } = await import('../../pipelines/gameday.ts');
-      await gamedayCommand({ config, plan, io, yes: flags.yes ?? false, progress: flags.progress });
+      const k6 = await k6FromFlag(flags.k6);
+      await gamedayCommand({ config, plan, io, yes: flags.yes ?? false, progress: flags.progress, k6 });
     });
 }

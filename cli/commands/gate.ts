@@ -58,10 +58,8 @@ async function configFor(path: string | undefined): Promise<{ config?: Crosswind
  * `crosswind gate`: judge existing k6 output (and a fault ledger) against the gates; write verdict.json, JUnit and
  * Markdown; exit 0 approve, 1 rollback, 4 inconclusive.
  */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('gate')
-    .description('judge k6 output (and the faults of a run) against the gates: exit 0 approve, 1 rollback, 4 inconclusive')
+export function register(command: Command, io: CliIo): void {
+  command
     .option('-r, --results <ndjson...>', 'k6 NDJSON output files (plain or .gz; several runners are merged)')
     .option(
       '--run <dir>',

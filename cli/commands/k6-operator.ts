@@ -6,10 +6,9 @@ import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { k6Archive } from '../../pipelines/distributed/k6-archive.ts';
 import { testRunManifest } from '../../pipelines/distributed/test-run.ts';
-import { toolchain } from '../../scripts/toolchain.mjs';
 import { buildPlan, type PlanOverrides, scenarioScript } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
-import { durationFlag } from '../pipeline-flags.ts';
+import { durationFlag, intFlag, K6_OPTION, k6FromFlag } from '../flags.ts';
 
 interface Flags {
   config?: string;
@@ -21,6 +20,7 @@ interface Flags {
   rate?: string;
   vantage?: string[];
   out?: string;
+  k6?: string;
 }
 
 const K8S_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -39,10 +39,8 @@ function k8sName(text: string): string {
  * `crosswind k6-operator`: writes a k6-operator TestRun (and the ConfigMap with the archived scenario and its run
  * plan) for load that outgrows one machine. Runner outputs are merged afterwards by `crosswind gate --results`.
  */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('k6-operator')
-    .description('write a k6-operator TestRun manifest (ConfigMap with the archived scenario and plan, parallelism N)')
+export function register(command: Command, io: CliIo): void {
+  command
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--scenario <name>', `scenario to run (${SCENARIO_NAMES.join(', ')})`, 'global-traffic')
     .option('--parallelism <n>', 'runners (default: distributed.k6Operator.parallelism)')
@@ -52,15 +50,13 @@ export function register(program: Command, io: CliIo): void {
     .option('--rate <n>', 'requests per second per vantage/region/pair, across all runners (default: the scenario config)')
     .option('--vantage <names...>', 'only these vantages')
     .option('-o, --out <file>', 'write the manifest here instead of standard output')
+    .option(...K6_OPTION)
     .action(async (flags: Flags) => {
       const problems: ConfigProblem[] = [];
       if (!(SCENARIO_NAMES as readonly string[]).includes(flags.scenario)) {
         problems.push({ path: '--scenario', message: `expected one of ${SCENARIO_NAMES.join(', ')}, found "${flags.scenario}"` });
       }
-      const parallelism = flags.parallelism === undefined ? undefined : Number(flags.parallelism);
-      if (parallelism !== undefined && !(Number.isInteger(parallelism) && parallelism >= 1 && parallelism <= 1000)) {
-        problems.push({ path: '--parallelism', message: `expected a whole number from 1 to 1000, found "${flags.parallelism}"` });
-      }
+      const parallelism = intFlag(problems, '--parallelism', flags.parallelism, 1, 1000);
       if (flags.name !== undefined && !(K8S_NAME.test(flags.name) && flags.name.length <= 63)) {
         problems.push({ path: '--name', message: `expected a Kubernetes name (lowercase letters, digits, "-"), found "${flags.name}"` });
       }
@@ -89,7 +85,7 @@ export function register(program: Command, io: CliIo): void {
         ...(flags.namespace ? { namespace: flags.namespace } : {}),
       };
       const name = flags.name ?? k8sName(`crosswind-${config.project}-${scenario}`);
-      const archive = await k6Archive({ k6: toolchain().k6, script: scenarioScript(scenario), plan });
+      const archive = await k6Archive({ k6: await k6FromFlag(flags.k6), script: scenarioScript(scenario), plan });
       const manifest = testRunManifest({
         name,
         archive,

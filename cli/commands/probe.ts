@@ -1,26 +1,24 @@
 import type { Command } from 'commander';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
-import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
+import { intFlag, K6_OPTION, k6FromFlag, loadWithFlagProblems, refuse } from '../flags.ts';
 
 interface ProbeFlags {
   config?: string;
   cycles?: string;
   publish: boolean;
   createAlarms?: boolean;
+  k6?: string;
 }
 
 /** `crosswind probe`: short k6 cycles judged by sliding-window gates, results published to CloudWatch. */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('probe')
-    .description(
-      'short k6 cycles of global traffic from every vantage, judged by sliding-window gates; results per vantage and serving region to CloudWatch',
-    )
+export function register(command: Command, io: CliIo): void {
+  command
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--cycles <n>', 'cycles to run (default: probe.cycles; 0 runs until stopped)')
     .option('--no-publish', 'do not publish to CloudWatch')
     .option('--create-alarms', 'create one CloudWatch alarm per vantage and region on the error rate')
+    .option(...K6_OPTION)
     .action(async (flags: ProbeFlags) => {
       const problems: ConfigProblem[] = [];
       const cycles = intFlag(problems, '--cycles', flags.cycles, 0);
@@ -36,6 +34,6 @@ export function register(program: Command, io: CliIo): void {
         },
       };
       const { probeCommand } = await import('../../pipelines/probe.ts');
-      await probeCommand({ config: { ...config, probe }, io });
+      await probeCommand({ config: { ...config, probe }, io, k6: await k6FromFlag(flags.k6) });
     });
 }

@@ -7,10 +7,8 @@ import { k6OutputFiles } from '../../validations/reporters/read-run-folder.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 
 /** `crosswind report <run-folder>`: the run's self-contained HTML report (timelines, gates, faults, health). */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('report')
-    .description('write the HTML report of a run folder (.crosswind/runs/<run>): verdict, gates, per-vantage timelines')
+export function register(command: Command, io: CliIo): void {
+  command
     .argument('<run-folder>', 'a run folder holding k6/*.ndjson (and ledger.jsonl, health.jsonl, verdict.json, run.json when present)')
     .option('-o, --out <file>', 'where to write the report (default: report.html in the run folder)')
     .action(async (runFolder: string, options: { out?: string }) => {

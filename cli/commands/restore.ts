@@ -8,10 +8,8 @@ import { ConfigError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 
 /** `crosswind restore`: undo every fault a run left open (a crash, a kill -9, a fault applied by hand). */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('restore')
-    .description('undo every open fault in the ledgers by putting back the prior state; harmless with nothing open')
+export function register(command: Command, io: CliIo): void {
+  command
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--run <dir>', 'only this run folder (a name under .crosswind/runs or a path)')
     .option('--all', 'every run folder (the default)')

@@ -8,7 +8,7 @@ import type { CliIo } from '../../core/io.ts';
 import { buildRolloutPlan, renderRolloutPlan } from '../../pipelines/rollout-plan.ts';
 import { type MeasuredTraffic, measureTraffic, type TrafficMetric } from '../../pipelines/rollout-traffic.ts';
 import { waveProblems } from '../../pipelines/waves.ts';
-import { intFlag, loadWithFlagProblems, refuse } from '../pipeline-flags.ts';
+import { intFlag, K6_OPTION, k6FromFlag, loadWithFlagProblems, refuse } from '../flags.ts';
 
 interface RolloutFlags {
   config?: string;
@@ -18,6 +18,7 @@ interface RolloutFlags {
   toWave?: string;
   dryRun?: boolean;
   yes?: boolean;
+  k6?: string;
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:-]*$/;
@@ -33,12 +34,8 @@ async function measureRegionTraffic(config: CrosswindConfig, regions: string[], 
 }
 
 /** `crosswind rollout --version <v>`: region by region, gated, baked, rolled back and halted on failure. */
-export function register(program: Command, io: CliIo): void {
-  program
-    .command('rollout')
-    .description(
-      'deploy a version region by region: deploy hook, DNS weight steps, synthetic traffic, gates, bake; roll back and halt on failure',
-    )
+export function register(command: Command, io: CliIo): void {
+  command
     .requiredOption('--version <version>', 'the version to deploy (passed to the hooks as VERSION)')
     .option('-c, --config <file>', 'config file (default: crosswind.config.ts|yaml|json in the current folder)')
     .option('--previous-version <version>', 'the version to roll back to (default: read from each region before deploying)')
@@ -46,6 +43,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--to-wave <n>', 'stop, approved, after wave n (one wave a CI job: --from-wave n --to-wave n)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
+    .option(...K6_OPTION)
     .action(async (flags: RolloutFlags) => {
       const problems: ConfigProblem[] = [];
       if (!VERSION.test(flags.version))
@@ -107,6 +105,7 @@ export function register(program: Command, io: CliIo): void {
         return;
       }
       const { rolloutCommand } = await import('../../pipelines/rollout.ts');
-      await rolloutCommand({ config, plan, io, previousVersion: flags.previousVersion, yes: flags.yes ?? false });
+      const k6 = await k6FromFlag(flags.k6);
+      await rolloutCommand({ config, plan, io, previousVersion: flags.previousVersion, yes: flags.yes ?? false, k6 });
     });
 }

@@ -13,31 +13,7 @@ import type { FaultSet } from '../../sandbox/region-app/faults.ts';
 import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
 import type { WorldChoice } from '../../sandbox/world.ts';
-
-function list(value: string): string[] {
-  return value
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-function number(
-  flag: string,
-  value: string | undefined,
-  problems: ConfigProblem[],
-  { min = 0, max = Number.POSITIVE_INFINITY } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-    problems.push({
-      path: flag,
-      message: `expected a number${max < Number.POSITIVE_INFINITY ? ` from ${min} to ${max}` : ` >= ${min}`}, got "${value}"`,
-    });
-    return undefined;
-  }
-  return n;
-}
+import { listFlag, numberFlag } from '../flags.ts';
 
 /** Renders rows as aligned columns. */
 export function table(rows: string[][]): string {
@@ -112,13 +88,8 @@ async function waitGone(state: SandboxState, deadlineMs: number): Promise<{ pids
 }
 
 /** `crosswind sandbox up|down|deploy|fault`: the local multi-region world. */
-export function register(program: Command, io: CliIo): void {
-  // `sandbox deploy --version V` names the app version; positional options keep the program's own -v/--version
-  // (print crosswind's version) from swallowing it, and change nothing for options given after their command.
-  program.enablePositionalOptions();
-  const sandbox = program
-    .command('sandbox')
-    .description('the local multi-region world: moto, region apps, a Route 53-semantics edge, FIS effects');
+export function register(command: Command, io: CliIo): void {
+  const sandbox = command;
 
   sandbox
     .command('up')
@@ -148,10 +119,10 @@ export function register(program: Command, io: CliIo): void {
         if (!['netns', 'loopback', 'auto'].includes(o.world))
           problems.push({ path: '--world', message: `expected netns, loopback or auto, got "${o.world}"` });
         const timing = {
-          healthIntervalMs: number('--health-interval-ms', o.healthIntervalMs, problems, { min: 50 }),
-          failureThreshold: number('--failure-threshold', o.failureThreshold, problems, { min: 1, max: 10 }),
-          dnsTtlMs: number('--dns-ttl-ms', o.dnsTtlMs, problems),
-          replicationLagMs: number('--replication-lag-ms', o.replicationLagMs, problems),
+          healthIntervalMs: numberFlag(problems, '--health-interval-ms', o.healthIntervalMs, 50),
+          failureThreshold: numberFlag(problems, '--failure-threshold', o.failureThreshold, 1, 10),
+          dnsTtlMs: numberFlag(problems, '--dns-ttl-ms', o.dnsTtlMs),
+          replicationLagMs: numberFlag(problems, '--replication-lag-ms', o.replicationLagMs),
         };
         if (problems.length > 0) throw new ConfigError(problems);
         const stateFile = resolve(o.state);
@@ -167,8 +138,8 @@ export function register(program: Command, io: CliIo): void {
           }
         }
         const handle = await startSandbox({
-          regions: list(o.regions),
-          ...(o.vantages ? { vantages: list(o.vantages) } : {}),
+          regions: listFlag(o.regions),
+          ...(o.vantages ? { vantages: listFlag(o.vantages) } : {}),
           stateFile,
           timing: Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)),
           version: o.appVersion,
@@ -204,7 +175,7 @@ export function register(program: Command, io: CliIo): void {
     .option('--timeout-ms <ms>', 'how long to wait before killing what is left', '15000')
     .action(async (o: { state: string; timeoutMs: string }) => {
       const problems: ConfigProblem[] = [];
-      const timeoutMs = number('--timeout-ms', o.timeoutMs, problems, { min: 100 }) ?? 15_000;
+      const timeoutMs = numberFlag(problems, '--timeout-ms', o.timeoutMs, 100) ?? 15_000;
       if (problems.length > 0) throw new ConfigError(problems);
       const stateFile = resolve(o.state);
       if (!existsSync(stateFile)) {
@@ -300,8 +271,8 @@ export function register(program: Command, io: CliIo): void {
     .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
     .action(async (o: { region: string; version: string; addedLatencyMs?: string; errorRate?: string; state: string }) => {
       const problems: ConfigProblem[] = [];
-      const addedLatencyMs = number('--added-latency-ms', o.addedLatencyMs, problems);
-      const errorRate = number('--error-rate', o.errorRate, problems, { min: 0, max: 1 });
+      const addedLatencyMs = numberFlag(problems, '--added-latency-ms', o.addedLatencyMs);
+      const errorRate = numberFlag(problems, '--error-rate', o.errorRate, 0, 1);
       if (o.version.trim() === '') problems.push({ path: '--version', message: 'expected a non-empty version' });
       if (problems.length > 0) throw new ConfigError(problems);
       const state = await readSandboxState(o.state);
@@ -337,15 +308,15 @@ export function register(program: Command, io: CliIo): void {
         const problems: ConfigProblem[] = [];
         const fault: FaultSet = {};
         if (o.dependencyDown) {
-          fault.dependenciesDown = list(o.dependencyDown);
+          fault.dependenciesDown = listFlag(o.dependencyDown);
           for (const d of fault.dependenciesDown) {
             if (!['database', 'cache', 'downstream'].includes(d))
               problems.push({ path: '--dependency-down', message: `expected database, cache or downstream, got "${d}"` });
           }
         }
-        const latency = number('--latency-ms', o.latencyMs, problems);
+        const latency = numberFlag(problems, '--latency-ms', o.latencyMs);
         if (latency !== undefined) fault.addedLatencyMs = latency;
-        const errorRate = number('--error-rate', o.errorRate, problems, { min: 0, max: 1 });
+        const errorRate = numberFlag(problems, '--error-rate', o.errorRate, 0, 1);
         if (errorRate !== undefined) fault.errorRate = errorRate;
         if (o.replicationPaused) fault.replicationPaused = true;
         if (o.stop) fault.stopped = true;

@@ -7,7 +7,7 @@ import type { CliIo } from '../../core/io.ts';
 import type { K6Point } from '../../core/k6-output.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
-import { durationFlag } from '../pipeline-flags.ts';
+import { durationFlag, K6_OPTION, k6FromFlag } from '../flags.ts';
 
 interface RunFlags {
   config?: string;
@@ -16,6 +16,7 @@ interface RunFlags {
   vantage?: string[];
   region?: string[];
   runDir?: string;
+  k6?: string;
 }
 
 /** `YYYYMMDD-HHMMSS` in UTC, the run folder's prefix. */
@@ -105,8 +106,8 @@ export function exitCodeOfRun(result: K6RunResult): ExitCode {
 }
 
 /** `crosswind synthetics run <scenario>`: one scenario with the real k6, progress live, files in a run folder. */
-export function register(program: Command, io: CliIo): void {
-  const synthetics = program.command('synthetics').description('synthetic traffic with k6');
+export function register(command: Command, io: CliIo): void {
+  const synthetics = command;
   synthetics
     .command('run')
     .description(`run one k6 scenario (${SCENARIO_NAMES.join(', ')}) and watch it live`)
@@ -117,13 +118,14 @@ export function register(program: Command, io: CliIo): void {
     .option('--vantage <name...>', 'only these vantages')
     .option('--region <name...>', 'only these regions')
     .option('--run-dir <dir>', 'run folder (default: .crosswind/runs/<time>-synthetics)')
+    .option(...K6_OPTION)
     .action(async (scenario: string, flags: RunFlags) => {
       const overrides = parseRunFlags(scenario, flags);
       const { config } = await loadConfig({ path: flags.config });
       const plan = buildPlan(config, overrides);
       const startedAt = new Date();
       const runDir = resolve(flags.runDir ?? join('.crosswind', 'runs', `${stamp(startedAt)}-synthetics`));
-      const run = await startK6Run({ plan, runDir });
+      const run = await startK6Run({ plan, runDir, k6Path: await k6FromFlag(flags.k6) });
       io.err(`synthetics: ${plan.scenario} for ${plan.durationMs / 1000} s, points in ${run.files.ndjson}`);
       const progress = new Progress(io, startedAt.getTime());
       for await (const p of run.points) progress.add(p);

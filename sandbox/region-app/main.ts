@@ -1,4 +1,4 @@
-// Child-process entry of one region app: `node --import tsx sandbox/region-app/main.ts '<RegionAppOptions JSON>'`.
+// Child-process entry of one region app: `node main.js '<RegionAppOptions JSON>'` (main.ts through tsx from sources).
 // Prints one JSON line `{"ready":true}` once both listeners accept connections; SIGTERM closes them and exits.
 import { type RegionAppOptions, startRegionApp } from './app.ts';
 

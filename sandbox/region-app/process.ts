@@ -1,10 +1,10 @@
-import { fileURLToPath } from 'node:url';
 import { describeOutcome, spawnChild } from '../../core/child-process.ts';
 import { DeadlineError, InfrastructureError } from '../../core/errors.ts';
 import { inNetns } from '../netns.ts';
+import { nodeEntryArgs } from '../node-entry.ts';
 import type { RegionAppOptions } from './app.ts';
 
-const ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
+const NODE_ARGS = nodeEntryArgs('main', import.meta.url);
 
 /** A region app running in its own process. */
 export interface RegionProcess {
@@ -14,7 +14,7 @@ export interface RegionProcess {
 }
 
 /**
- * Spawns one region app (`node --import tsx sandbox/region-app/main.ts`) and waits for its ready line. Like every
+ * Spawns one region app (`node main.js`, or main.ts through tsx from sources) and waits for its ready line. Like every
  * child it dies with this process (core/child-process.ts); its stdin is a pipe from this process too, so it also
  * leaves cleanly when that pipe ends.
  */
@@ -22,7 +22,7 @@ export async function spawnRegionApp(
   options: Omit<RegionAppOptions, 'log'>,
   { deadlineMs = 20_000, log, netns }: { deadlineMs?: number; log?: (line: string) => void; netns?: string } = {},
 ): Promise<RegionProcess> {
-  const args = ['--import', 'tsx', ENTRY, JSON.stringify(options)];
+  const args = [...NODE_ARGS, JSON.stringify(options)];
   // Inside its region's namespace when there is one: its public address lives there.
   const cmd = netns ? inNetns(netns, process.execPath, args) : { command: process.execPath, args };
   let ready: () => void = () => {};

@@ -10,9 +10,7 @@ import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
 import { motoClients } from '../support/aws.ts';
-import { crosswind, REPO } from '../support/cli.ts';
-
-const BIN = join(REPO, 'cli', 'bin.mjs');
+import { BIN, crosswind, userEnv } from '../support/cli.ts';
 
 /** The run folders of a mode under `dir`, oldest first. */
 function runs(dir: string, mode: string): string[] {
@@ -74,7 +72,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     dir = await mkdtemp(join(tmpdir(), 'crosswind-pipelines-'));
     const state = join(dir, 'state.json');
     sandbox = await startSandbox({ stateFile: state, version: '1.0.0' });
-    const deploy = `"${process.execPath}" "${BIN}" sandbox deploy --state "${state}" --region "$REGION"`;
+    const deploy = `"${BIN}" sandbox deploy --state "${state}" --region "$REGION"`;
     await writeFile(
       join(dir, 'crosswind.config.json'),
       JSON.stringify({
@@ -319,7 +317,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
 
   it('SIGINT during a game day leaves no fault behind', async () => {
     const before = runs(dir, 'gameday').length;
-    const child = spawn(process.execPath, [BIN, 'gameday', '--yes', '--no-progress'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(BIN, ['gameday', '--yes', '--no-progress'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: userEnv() });
     let output = '';
     child.stdout.on('data', (d) => {
       output += d;

@@ -1,7 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import { type Child, spawnChild } from '../../core/child-process.ts';
-
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+import { BIN, userEnv } from './cli.ts';
 
 /** A `crosswind` child process whose stderr can be waited on, line by line, and that can be signalled. */
 export interface CliChild {
@@ -26,9 +24,9 @@ export function spawnCli(args: string[], options: { cwd: string; env?: NodeJS.Pr
       }
     }
   };
-  const child = spawnChild(process.execPath, [BIN, ...args], {
+  const child = spawnChild(BIN, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: userEnv(options.env),
     keepLines: 0,
     onData(d, stream) {
       if (stream === 'stdout') out += d;

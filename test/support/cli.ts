@@ -1,9 +1,22 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { runChild } from '../../core/child-process.ts';
+import { installedCrosswind } from './installed.ts';
 
-export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../cli/bin.mjs', import.meta.url));
+export { REPO } from './repo.ts';
+
+import { REPO } from './repo.ts';
+
+/**
+ * The `crosswind` users run: the bin link npm made when it installed the packed tarball (see installed.ts). The
+ * tests run it by that path, so its `#!/usr/bin/env node` line and the link itself are part of what is tested.
+ */
+export const { bin: BIN, project: INSTALLED_PROJECT } = await installedCrosswind();
+
+/** The environment a user's shell gives the bin: the Node running the tests first on PATH. */
+export function userEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`, ...env };
+}
 
 export interface CliResult {
   code: number | null;
@@ -25,9 +38,9 @@ export async function crosswind(
   let stdout = '';
   let stderr = '';
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const o = await runChild(process.execPath, [BIN, ...args], {
+  const o = await runChild(BIN, args, {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, ...options.env },
+    env: userEnv(options.env),
     timeoutMs,
     stopSignal: 'SIGKILL',
     keepLines: 0,

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
-import { REPO } from './cli.ts';
+import { REPO } from './repo.ts';
 
 /** One relative import between two files of the repo (paths relative to the repo root). */
 export interface ImportEdge {

@@ -4,13 +4,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { isListening } from '../../../sandbox/ports.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
-import { crosswind } from '../../support/cli.ts';
-
-const BIN = fileURLToPath(new URL('../../../cli/bin.mjs', import.meta.url));
+import { BIN, crosswind, userEnv } from '../../support/cli.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -40,8 +37,9 @@ describe('crosswind sandbox up / deploy / down (loopback world)', function () {
   it('starts in the foreground, prints the endpoints, deploys a version, sets faults, and `down` leaves no process and no bound port', async () => {
     const stateFile = join(dir, 'state.json');
     const started = Date.now();
-    up = spawn(process.execPath, [BIN, 'sandbox', 'up', '--world', 'loopback', '--state', stateFile, '--health-interval-ms', '300'], {
+    up = spawn(BIN, ['sandbox', 'up', '--world', 'loopback', '--state', stateFile, '--health-interval-ms', '300'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: userEnv(),
     });
     let stdout = '';
     up.stdout?.on('data', (d) => {

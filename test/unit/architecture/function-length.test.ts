@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { LongFunction } from '../../../scripts/function-length.mjs';
-import { REPO } from '../../support/cli.ts';
+import { REPO } from '../../support/repo.ts';
 import { runCommand } from '../../support/run-command.ts';
 
 /**

@@ -5,12 +5,7 @@ import { backwardImports, type ImportEdge, importEdges } from '../../support/imp
 // The sandbox (the local world) is imported only by the sandbox command; scripts, bench and tests may import anything.
 
 /** Known backward imports still being removed; each entry names the issue that removes it. Shrinks, never grows. */
-const PENDING: ReadonlyArray<{ from: string; to: string }> = [
-  // The installed package: the sandbox hands the CLI a config layer; k6 is found at run time, not from the bootstrap.
-  { from: 'synthetics/k6.ts', to: 'scripts/toolchain.mjs' },
-  { from: 'cli/commands/k6-operator.ts', to: 'scripts/toolchain.mjs' },
-  { from: 'sandbox/moto.ts', to: 'scripts/toolchain.mjs' },
-];
+const PENDING: ReadonlyArray<{ from: string; to: string }> = [];
 
 describe('folder dependencies', () => {
   const edges = importEdges();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { durationFlag } from '../../../cli/pipeline-flags.ts';
+import { durationFlag } from '../../../cli/flags.ts';
 import { isoDuration, parseDuration, readDuration } from '../../../config/duration.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { ConfigProblem } from '../../../core/errors.ts';

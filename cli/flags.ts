@@ -2,6 +2,10 @@ import { readDuration } from '../config/duration.ts';
 import { loadConfig } from '../config/load.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
+import { findK6, K6_ENV } from '../synthetics/k6-binary.ts';
+
+// The one flag parser of the CLI: every command turns flag text into values here, collecting a problem per bad
+// flag (naming it) so that a user sees every problem at once, before any AWS call.
 
 /** An integer flag in [min, max], or a problem naming the flag; undefined when the flag was not given. */
 export function intFlag(
@@ -21,6 +25,32 @@ export function intFlag(
   return n;
 }
 
+/** A number flag in [min, max], or a problem naming the flag; undefined when the flag was not given. */
+export function numberFlag(
+  problems: ConfigProblem[],
+  flag: string,
+  value: string | undefined,
+  min = 0,
+  max = Number.POSITIVE_INFINITY,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
+    const range = max === Number.POSITIVE_INFINITY ? `>= ${min}` : `from ${min} to ${max}`;
+    problems.push({ path: flag, message: `expected a number ${range}, got "${value}"` });
+    return undefined;
+  }
+  return n;
+}
+
+/** A comma-separated list flag (`a, b,c` → `['a', 'b', 'c']`), empty items dropped. */
+export function listFlag(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
 /**
  * Loads the config; when it is invalid, its problems are reported together with the flag problems found before it,
  * so a user sees every problem in one go. When it loads, the caller adds its own checks and calls `refuse`; nothing
@@ -36,6 +66,14 @@ export async function loadWithFlagProblems(
     if (err instanceof ConfigError) throw new ConfigError([...flagProblems, ...err.problems], err.source);
     throw err;
   }
+}
+
+/** The `--k6` option of every command that runs k6: its flag and help. */
+export const K6_OPTION = ['--k6 <path>', `the k6 executable, v2 (default: $${K6_ENV}, else k6 on PATH)`] as const;
+
+/** The k6 to run: `--k6`, else CROSSWIND_K6, else PATH, version-checked; exit 3 saying what to install otherwise. */
+export async function k6FromFlag(flag: string | undefined): Promise<string> {
+  return (await findK6({ flag })).path;
 }
 
 /** Throws every problem at once, if there is any. */

@@ -1,0 +1,15 @@
+#!/usr/bin/env node
+// `npm run build` (and `npm pack`, through prepack): the package as it ships. The Node side is compiled to dist/
+// (JavaScript and declarations, `.ts` imports rewritten to `.js`); the k6 side ships as the TypeScript sources k6
+// runs, with declarations for `crosswind/k6` beside the rest in dist/. dist/ is made anew so nothing stale ships.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { $, cd, fs } from 'zx';
+
+cd(fileURLToPath(new URL('..', import.meta.url)));
+$.verbose = false;
+const started = Date.now();
+await fs.rm('dist', { recursive: true, force: true });
+const tsc = [process.execPath, createRequire(import.meta.url).resolve('typescript/bin/tsc')];
+await Promise.all([$`${tsc} -p tsconfig.build.json`, $`${tsc} -p synthetics/tsconfig.build.json`]);
+process.stderr.write(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,0 +1,187 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { BIN, crosswind, INSTALLED_PROJECT, userEnv } from '../support/cli.ts';
+import { installedCrosswind } from '../support/installed.ts';
+import { REPO } from '../support/repo.ts';
+import { runCommand } from '../support/run-command.ts';
+
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const pkg = JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { license: string; version: string };
+
+/** A folder of the user's inside the installed project: Node and TypeScript find crosswind in its node_modules. */
+async function userFolder(): Promise<string> {
+  return mkdtemp(join(INSTALLED_PROJECT, 'user-'));
+}
+
+describe('crosswind installed from its packed tarball (as users get it)', () => {
+  it('runs through the bin link npm made: help prints usage, a missing results file exits 2', async () => {
+    // The link is named `crosswind`, not bin.js: a CLI that only runs when argv[1] ends in a file name it expects
+    // does nothing here and exits 0.
+    const help = await runCommand('npx', ['crosswind', '--help'], { cwd: INSTALLED_PROJECT, env: userEnv() });
+    expect(help.code, help.output).to.equal(0);
+    expect(help.output, 'usage through npx').to.match(/^Usage: crosswind \[options\] \[command\]/m);
+    const missing = await crosswind(['gate', '--results', 'missing.ndjson'], { cwd: INSTALLED_PROJECT });
+    expect(missing.code, missing.stderr).to.equal(2);
+    expect(missing.stderr, 'the problem names the flag').to.match(/^error: --results: no such file: .*missing\.ndjson$/m);
+    expect(BIN, 'the bin link itself is what runs').to.match(/node_modules[\\/]\.bin[\\/]crosswind$/);
+  });
+
+  it('loads a crosswind.config.ts that imports defineConfig from crosswind, and the types catch a wrong field', async () => {
+    const dir = await userFolder();
+    try {
+      const config = (project: string) =>
+        `import { defineConfig } from 'crosswind';\n\nexport default defineConfig({\n  project: ${project},\n  aws: { accountIds: ['123456789012'] },\n  regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],\n  globalEndpoint: 'http://127.0.0.1:2',\n});\n`;
+      await writeFile(join(dir, 'crosswind.config.ts'), config("'shop'"));
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        }),
+      );
+      const typed = await runCommand(process.execPath, [tsc, '-p', dir]);
+      expect(typed.code, `tsc: ${typed.output}`).to.equal(0);
+      const checked = await crosswind(['config', 'check'], { cwd: dir });
+      expect(checked.code, checked.stderr).to.equal(0);
+      expect(checked.stderr).to.contain(`${join(dir, 'crosswind.config.ts')}: valid`);
+      expect(checked.stdout).to.match(/^project: shop$/m);
+
+      await writeFile(join(dir, 'crosswind.config.ts'), config('42'));
+      const wrong = await runCommand(process.execPath, [tsc, '-p', dir]);
+      expect(wrong.code, 'tsc rejects a number for project').to.equal(2);
+      expect(wrong.output).to.match(/crosswind\.config\.ts\(4,3\): error TS2322/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships the built code, the k6 sources and a LICENSE of the declared kind; no tests, bench or CI scripts', async () => {
+    const { tarball } = await installedCrosswind();
+    const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    expect(files, 'entry points').to.include.members([
+      'package.json',
+      'LICENSE',
+      'README.md',
+      'dist/cli/bin.js',
+      'dist/config/index.js',
+      'dist/config/index.d.ts',
+      'dist/synthetics/lib/index.d.ts',
+      'synthetics/lib/index.ts',
+      'synthetics/scenarios/global-traffic.ts',
+    ]);
+    const unwanted = files.filter((f) => /^(test|bench|scripts|\.ci|node_modules)\//.test(f) || f.endsWith('.tgz'));
+    expect(unwanted, 'files that must not ship').to.deep.equal([]);
+    const license = await readFile(join(INSTALLED_PROJECT, 'node_modules', 'crosswind', 'LICENSE'), 'utf8');
+    expect(pkg.license, 'package.json').to.equal('Apache-2.0');
+    expect(license, 'the LICENSE text').to.match(/Apache License\s+Version 2\.0, January 2004/);
+    const version = await crosswind(['--version'], { cwd: INSTALLED_PROJECT });
+    expect(version.stdout.trim(), 'the version read from the installed package.json').to.equal(pkg.version);
+  });
+
+  it('loads no command for --help, and only the config for config check', async () => {
+    const dir = await userFolder();
+    try {
+      const loaded = async (args: string[]) => {
+        const trace = join(dir, `${args[0]}.trace`);
+        await writeFile(trace, '');
+        const r = await runCommand(process.execPath, ['--import', join(REPO, 'test/support/module-trace.mjs'), BIN, ...args], {
+          cwd: REPO,
+          env: { MODULE_TRACE: trace },
+        });
+        expect(r.code, r.output).to.equal(0);
+        return (await readFile(trace, 'utf8')).split('\n').filter((u) => u.includes('/node_modules/'));
+      };
+      const help = await loaded(['--help']);
+      expect(help.filter((u) => u.includes('/crosswind/dist/')).length, 'crosswind modules loaded').to.be.within(2, 6);
+      expect(
+        help.filter((u) => /\/dist\/cli\/commands\/|@aws-sdk|\/zod\/|\/yaml\//.test(u)),
+        'loaded for --help',
+      ).to.deep.equal([]);
+      const check = await loaded(['config', 'check', '--config', 'examples/minimal.config.yaml']);
+      const commands = check.filter((u) => u.includes('/dist/cli/commands/')).map((u) => u.replace(/.*\/commands\//, ''));
+      expect(commands, 'command modules loaded').to.deep.equal(['config-check.js']);
+      expect(
+        check.some((u) => u.includes('/zod/')),
+        'zod validates the config',
+      ).to.equal(true);
+      expect(
+        check.filter((u) => /@aws-sdk|\/dist\/(pipelines|chaos|synthetics|validations|sandbox)\//.test(u)),
+        'loaded for config check',
+      ).to.deep.equal([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 3 saying what to install when no k6 is found, before running anything', async () => {
+    const r = await crosswind(
+      ['synthetics', 'run', 'global-traffic', '--config', 'examples/minimal.config.yaml', '--run-dir', join(INSTALLED_PROJECT, 'no-run')],
+      {
+        env: { CROSSWIND_K6: '', PATH: `${join(process.execPath, '..')}:/usr/bin:/bin` },
+      },
+    );
+    expect(r.code, r.stderr).to.equal(3);
+    expect(r.stderr).to.match(/^error: k6 not found on PATH: install k6 v2 \(/m);
+    const flag = await crosswind(['synthetics', 'run', 'global-traffic', '--config', 'examples/minimal.config.yaml', '--k6', '/no/k6']);
+    expect(flag.code, flag.stderr).to.equal(3);
+    expect(flag.stderr).to.match(/^error: k6 from --k6 \(\/no\/k6\) cannot run 'k6 version'/m);
+  });
+
+  describe('crosswind/k6 in a user k6 script', () => {
+    let server: Server;
+    let url: string;
+    before(async () => {
+      server = createServer((_req, res) => {
+        res.setHeader('x-served-by', 'eu-west-1');
+        res.end('ok');
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    });
+    after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it('tags requests with served_by and the VU origin, as crosswind judges them, through a path into node_modules', async () => {
+      const k6 = process.env.CROSSWIND_K6;
+      expect(k6, 'CROSSWIND_K6 (set from the bootstrapped toolchain)').to.be.a('string');
+      const dir = await userFolder();
+      try {
+        // k6 resolves only relative, absolute and remote paths: the helpers are reached by their path.
+        const script = `import { send, tagOrigin } from '../node_modules/crosswind/synthetics/lib/index.ts';
+export const options = { iterations: 3, vus: 1 };
+export default function (): void {
+  tagOrigin({ scenario: 'checkout', vantage: 'office' });
+  send('GET', __ENV.TARGET as string, null, { servedBy: [{ header: 'x-served-by' }], timeoutMs: 2000, name: '/' });
+}
+`;
+        await writeFile(join(dir, 'checkout.ts'), script);
+        const out = join(dir, 'out.ndjson');
+        const ran = await runCommand(k6 as string, ['run', '--quiet', '--no-usage-report', '--out', `json=${out}`, 'checkout.ts'], {
+          cwd: dir,
+          env: { TARGET: url, K6_NO_USAGE_REPORT: 'true' },
+        });
+        expect(ran.code, ran.output).to.equal(0);
+        const points = (await readFile(out, 'utf8'))
+          .split('\n')
+          .filter((l) => l.includes('"type":"Point"') && l.includes('"metric":"request_duration"'))
+          .map((l) => JSON.parse(l) as { data: { tags: Record<string, string> } });
+        expect(points, 'one request_duration point per request').to.have.length(3);
+        expect(points[0]?.data.tags).to.include({
+          served_by: 'eu-west-1',
+          scenario: 'checkout',
+          vantage: 'office',
+          status: '200',
+          name: '/',
+        });
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  });
+});
