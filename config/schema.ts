@@ -57,6 +57,14 @@ export const vantageSchema = z.strictObject({
   name,
   /** The endpoint clients at this vantage reach (the global name as seen from there). */
   endpoint: httpUrl,
+  /**
+   * A Linux network namespace clients at this vantage run in: k6 for this vantage runs there (`ip netns exec`),
+   * resolving names with that namespace's resolver. The sandbox's namespace world sets it.
+   */
+  netns: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { message: 'expected a network namespace name' })
+    .optional(),
 });
 
 export const awsSchema = z.strictObject({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { durationMs } from './duration.ts';
+import { durationMs, readDuration } from './duration.ts';
 
 // The `synthetics` section: how much traffic each k6 scenario sends, for how long, from where, and the k6
 // thresholds it carries. Every field has a default, so a config without this section runs sensible short checks.
@@ -11,7 +11,34 @@ const names = z.array(z.string().min(1)).min(1);
 /** k6 thresholds: a metric, optionally with a `{tag:value}` selector, to its expressions (`p(99)<500`, `rate<0.01`). */
 const thresholds = z.record(z.string().min(1), z.array(z.string().min(1)).min(1));
 
+/** k6's DNS cache length: `record` (the TTL the global name is answered with), `0`, `inf`, or a duration like `30s`. */
+const dnsTtl = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (v === 'record' || v === 'inf') return v;
+  const read = readDuration(v, { zero: true });
+  if ('problem' in read) {
+    ctx.addIssue({ code: 'custom', message: `expected "record", "inf", 0, or ${read.problem.replace(/^expected /, '')}` });
+    return z.NEVER;
+  }
+  return read.ms === 0 ? '0' : `${read.ms}ms`;
+});
+
 export const syntheticsSchema = z.strictObject({
+  /**
+   * k6's resolver, written into the k6 options of every run. k6 caches a resolved name for 5 minutes by default (k6
+   * issues 726, 1850): a failover would hide behind k6's own cache. The default follows the record's TTL, as a
+   * well-behaved client does.
+   * @see https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/#dns
+   */
+  dns: z
+    .strictObject({
+      /** `record` (default): the TTL the global name is answered with, read before k6 starts; `0`: every new connection resolves; `inf`; or a duration. */
+      ttl: dnsTtl.default('record'),
+      /** Which address of several k6 uses. Default `random` (k6's). */
+      select: z.enum(['first', 'random', 'roundRobin']).default('random'),
+      /** Which IP version. Default `preferIPv4` (k6's). */
+      policy: z.enum(['preferIPv4', 'preferIPv6', 'onlyIPv4', 'onlyIPv6', 'any']).default('preferIPv4'),
+    })
+    .prefault({}),
   http: z
     .strictObject({
       /**

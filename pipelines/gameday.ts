@@ -46,7 +46,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     quiet: !c.progress,
   });
   let runDir = '';
-  let trafficFile = '';
+  let trafficFiles: string[] = [];
   let functional: { ndjson: string; survivors: string[] } | undefined;
   let record: DrillRecord | undefined;
   const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
@@ -88,7 +88,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
               // The fault session owns the signals: it restores first, then the drill stops the traffic.
               signals: null,
             });
-            trafficFile = run.files.ndjson;
+            trafficFiles = run.sources;
             return run;
           },
           async applyFault(f) {
@@ -130,7 +130,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     // Stopped (a stop condition, a signal, an error): every fault is undone by now. Whatever traffic was recorded is
     // still judged and reported, then the stop decides the exit.
     stopped = err;
-    if (!runDir || !trafficFile || !existsSync(trafficFile)) throw err;
+    if (!runDir || trafficFiles.length === 0 || !trafficFiles.some((f) => existsSync(f))) throw err;
     io.err(`game day stopped: ${(err as Error).message}; judging what was recorded`);
   } finally {
     progress.stop();
@@ -142,7 +142,12 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const faults = await readFaults(faultsFile);
   // No health file means Route 53 was never read: detection is then inconclusive, never a pass.
   const healthObs = existsSync(healthFile) ? await readHealth(healthFile) : [];
-  const judged = await judgeRun({ sources: [trafficFile], gates: gamedayGates(config.gameday, plan), faults, health: healthObs });
+  const judged = await judgeRun({
+    sources: trafficFiles.filter((f) => existsSync(f)),
+    gates: gamedayGates(config.gameday, plan),
+    faults,
+    health: healthObs,
+  });
   const results = [...judged.results];
   if (functional) {
     const f = await judgeRun({ sources: [functional.ndjson], gates: functionalGates(functional.survivors) });
@@ -158,7 +163,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     title: `Game day: ${plan.targetRegion} out`,
     judgement: { verdict, results },
     document: {
-      sources: [trafficFile, ...(functional ? [functional.ndjson] : [])],
+      sources: [...trafficFiles, ...(functional ? [functional.ndjson] : [])],
       stats: judged.stats,
       ...(judged.span ? { span: judged.span } : {}),
       faultsFile,

@@ -8,6 +8,8 @@ import type { ProbeCell } from './probe-metrics.ts';
 /** One cycle's traffic, written to a k6 NDJSON file. */
 export interface CycleOutput {
   ndjson: string;
+  /** Every NDJSON file of the cycle (one per vantage namespace when k6 ran in several); default `[ndjson]`. */
+  sources?: string[];
 }
 
 /** What the window's gates said, per vantage and region, and the cells of the newest cycle. */

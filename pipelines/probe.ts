@@ -58,13 +58,13 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
         });
         await k6.done;
         files.set(k6.files.ndjson, k6.files);
-        return { ndjson: k6.files.ndjson };
+        return { ndjson: k6.files.ndjson, sources: k6.sources };
       },
       async judge(window) {
         const newest = window[window.length - 1] as CycleOutput;
         const [cycle, judged] = await Promise.all([
-          judgeRun({ sources: [newest.ndjson], gates: probeGates(probe, 1) }),
-          judgeRun({ sources: window.map((w) => w.ndjson), gates: probeGates(probe) }),
+          judgeRun({ sources: newest.sources ?? [newest.ndjson], gates: probeGates(probe, 1) }),
+          judgeRun({ sources: window.flatMap((w) => w.sources ?? [w.ndjson]), gates: probeGates(probe) }),
         ]);
         lastWindow = judged.results;
         const status = judged.verdict.kind === 'approve' ? 'pass' : judged.verdict.kind === 'rollback' ? 'fail' : 'inconclusive';
@@ -80,7 +80,8 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
         const f = files.get(output.ndjson);
         files.delete(output.ndjson);
         // Keep the disk as flat as the memory: a cycle that left the window is not needed again.
-        if (f) await Promise.all([f.ndjson, f.summary, f.plan, f.log].map((p) => rm(p, { force: true })));
+        const others = (output.sources ?? []).filter((p) => p !== output.ndjson);
+        if (f) await Promise.all([f.ndjson, f.summary, f.plan, f.log, ...others].map((p) => rm(p, { force: true })));
       },
       sleep: async (ms, signal) => {
         await sleep(ms, undefined, { signal }).catch(() => {});

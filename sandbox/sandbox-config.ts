@@ -22,7 +22,7 @@ export function configFromSandboxState(state: SandboxState): Raw {
       healthCheckId: r.healthCheckId,
       setIdentifier: r.setIdentifier,
     })),
-    vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint })),
+    vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint, ...(v.netns ? { netns: v.netns } : {}) })),
     // The weighted record set `crosswind chaos shift-weight` (a DNS canary) acts on.
     chaos: { weightedRecords: { hostedZoneId: state.route53.hostedZoneId, name: state.route53.weightedRecordName, type: 'CNAME' } },
   };

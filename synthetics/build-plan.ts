@@ -92,7 +92,11 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
   const s = config.synthetics;
   const problems: ConfigProblem[] = [];
   const regions: PlanRegion[] = config.regions.map((r) => ({ name: r.name, endpoint: r.endpoint, servedBy: servedByRule(r.servedBy) }));
-  const allVantages: PlanVantage[] = config.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint }));
+  const allVantages: PlanVantage[] = config.vantages.map((v) => ({
+    name: v.name,
+    endpoint: v.endpoint,
+    ...(v.netns ? { netns: v.netns } : {}),
+  }));
   const base = {
     version: 1 as const,
     project: config.project,
@@ -100,6 +104,7 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
     regions,
     servedBy: servedByRules(regions),
     http: { noConnectionReuse: s.http.noConnectionReuse, timeoutMs: s.http.timeout },
+    dns: { ttl: String(s.dns.ttl), select: s.dns.select, policy: s.dns.policy },
     summaryTrendStats: s.summaryTrendStats,
   };
   const timeoutS = s.http.timeout / 1000;

@@ -11,7 +11,9 @@ import { packageRoot } from '../core/package-root.ts';
 import { defaultK6 } from './k6-binary.ts';
 import { type K6RunFiles, type K6RunResult, type K6Summary, k6RunResult } from './k6-result.ts';
 import { PLAN_ENV, type RunPlan, type ScenarioName } from './plan.ts';
+import { withRecordTtl } from './record-ttl.ts';
 import { tailPoints } from './tail-points.ts';
+import { byNamespace, inNetns, startVantageRuns } from './vantage-runs.ts';
 
 export { buildPlan, type PlanOverrides } from './build-plan.ts';
 export { findK6, type K6Binary } from './k6-binary.ts';
@@ -46,6 +48,11 @@ export interface StartK6RunOptions {
   /** How often the live stream looks for new points. Default 100 ms. */
   pollIntervalMs?: number;
   spawn?: SpawnLike;
+  /**
+   * Run k6 inside this Linux network namespace (`ip netns exec`). Default: the namespace of the plan's vantages;
+   * vantages in different namespaces get one k6 each (see `startK6Run`).
+   */
+  netns?: string;
   /** Signals forwarded to k6 while it runs (SIGINT, SIGTERM, SIGHUP); `null` forwards none. Default `process`. */
   signals?: SignalSource | null;
 }
@@ -59,6 +66,8 @@ export interface K6Run {
   /** How the run ended; rejects only when k6 could not be started. */
   done: Promise<K6RunResult>;
   files: K6RunFiles;
+  /** Every NDJSON file of the run: one, or one per vantage namespace when k6 ran in several. */
+  sources: string[];
   /** Asks k6 to stop early, as Ctrl-C would. */
   stop(): void;
 }
@@ -114,6 +123,17 @@ function withoutSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * const result = await run.done; // result.kind: 'ok' | 'thresholds-failed' | ...
  */
 export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
+  const plan = await withRecordTtl(options.plan, options.netns ?? options.plan.vantages[0]?.netns);
+  const groups = byNamespace(plan.vantages);
+  if (options.netns !== undefined || groups.length <= 1) {
+    const netns = options.netns ?? groups[0]?.netns;
+    return startOneK6Run({ ...options, plan, ...(netns ? { netns } : {}) });
+  }
+  return startVantageRuns({ ...options, plan }, groups, startOneK6Run);
+}
+
+/** One k6 process (inside `options.netns` when given). */
+async function startOneK6Run(options: StartK6RunOptions): Promise<K6Run> {
   const name = options.name ?? options.plan.scenario;
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
     throw new InfrastructureError(`run name "${name}" must be letters, digits, ".", "_" or "-"`);
@@ -128,7 +148,8 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
 
   // Its own process group, bound to crosswind's life: a terminal's Ctrl-C reaches only us, and we forward it once (a
   // second SIGINT makes k6 stop hard, without its summary); if crosswind dies, k6 dies with it.
-  const child = spawnChild(k6, k6Args(files, script), {
+  const command = options.netns ? inNetns(options.netns, k6, k6Args(files, script)) : { command: k6, args: k6Args(files, script) };
+  const child = spawnChild(command.command, command.args, {
     // k6 sends synthetic traffic and needs no credential: the AWS keys and other secrets stay out of its reach.
     env: { ...withoutSecrets(process.env), ...options.env, [PLAN_ENV]: files.plan, K6_NO_USAGE_REPORT: 'true' },
     stopSignal: 'SIGINT',
@@ -156,7 +177,7 @@ export async function startK6Run(options: StartK6RunOptions): Promise<K6Run> {
     [Symbol.asyncIterator]: () =>
       tailPoints(files.ndjson, { finished: () => child.exited, exited: exit, pollIntervalMs: options.pollIntervalMs }),
   };
-  return { points, done, files, stop: () => child.stop('SIGINT') };
+  return { points, done, files, sources: [files.ndjson], stop: () => child.stop('SIGINT') };
 }
 
 /** How a k6 process ended, as a run result; a k6 that never started is an infrastructure error. */

@@ -21,6 +21,22 @@ export interface PlanVantage {
   name: string;
   /** What clients at this vantage reach: the global name as seen from there. */
   endpoint: string;
+  /** The Linux network namespace clients at this vantage run in; the launcher runs this vantage's k6 there. */
+  netns?: string;
+}
+
+/**
+ * k6's resolver: how long a resolved name is cached (`0`: resolve on every new connection; `inf`; a duration; or
+ * `record`, which the launcher replaces by the TTL the global name is answered with before k6 starts), which address
+ * is picked, and which IP version.
+ * @see https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/#dns
+ */
+export interface PlanDns {
+  ttl: string;
+  select: 'first' | 'random' | 'roundRobin';
+  policy: 'preferIPv4' | 'preferIPv6' | 'onlyIPv4' | 'onlyIPv6' | 'any';
+  /** The record TTL `record` was resolved from, in seconds (set by the launcher). */
+  recordTtlSeconds?: number;
 }
 
 /** A k6 `constant-arrival-rate` load: iterations started per second, whatever the response times. */
@@ -68,6 +84,7 @@ interface PlanBase {
   /** Rules tried in order to read the serving region from a response that came through a vantage. */
   servedBy: ServedByRule[];
   http: PlanHttp;
+  dns: PlanDns;
   /** Thresholds as k6 takes them, already expanded per vantage or region by the launcher. */
   thresholds: PlanThresholds;
   /** Statistics k6 computes for Trend metrics in its end-of-test summary. */

@@ -69,6 +69,8 @@ export function baseOptions(plan: RunPlan): Options {
     thresholds: plan.thresholds,
     summaryTrendStats: plan.summaryTrendStats,
     noConnectionReuse: plan.http.noConnectionReuse,
+    // The launcher resolves `record` before k6 starts; a plan still saying so (an IP endpoint) keeps k6's default.
+    ...(plan.dns.ttl === 'record' ? {} : { dns: { ttl: plan.dns.ttl, select: plan.dns.select, policy: plan.dns.policy } }),
     // Grafana Cloud k6 reads the load-zone distribution from the script's options.
     ...(plan.cloud ? { cloud: plan.cloud } : {}),
   };
