@@ -1,208 +1,149 @@
 /**
- * One sample from k6's JSON output (`--out json=FILE`): a `{"type":"Point","metric":...,"data":{...}}` line.
- * `vu` and `iter` are metadata, not tags, and are not kept.
+ * k6's JSON output (`--out json=FILE`), line by line: what a line is, what k6 can have written, and the plain
+ * reference parser. The fast byte scanner (`k6-scanner.ts`) must give the same answer for every line; it uses the
+ * rules here for everything it does not do itself.
  * @see https://grafana.com/docs/k6/latest/results-output/real-time/json/
+ */
+
+/**
+ * One sample: a `{"metric":M,"type":"Point","data":{"time":T,"value":V,"tags":{...}}}` line. `vu` and `iter` are
+ * metadata, not tags, and are not kept.
  */
 export interface K6Point {
   metric: string;
-  /** Milliseconds since the epoch. */
+  /** Milliseconds since the epoch (the fraction truncated to the millisecond, as `Date.parse` does). */
   time: number;
   value: number;
   tags: Record<string, string>;
 }
 
-/** A `{"type":"Metric",...}` line: declares a metric's type once, before its points. */
+export type K6MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
+
+/** A `{"type":"Metric",...}` line: declares a metric's type once, before its first point. */
 export interface K6MetricDeclaration {
   metric: string;
-  type: 'counter' | 'gauge' | 'rate' | 'trend';
+  type: K6MetricType;
   contains?: 'default' | 'time' | 'data';
 }
 
-export type K6Line = { kind: 'point'; point: K6Point } | { kind: 'metric'; metric: K6MetricDeclaration };
-
-interface RawLine {
-  type?: string;
-  metric?: string;
-  data?: {
-    time?: string;
-    value?: number;
-    tags?: Record<string, string> | null;
-    type?: K6MetricDeclaration['type'];
-    contains?: K6MetricDeclaration['contains'];
-  };
-}
-
-/** Parses one NDJSON line of k6 output; undefined for blank or foreign lines. Throws on malformed JSON. */
-export function parseK6Line(line: string): K6Line | undefined {
-  if (line.trim() === '') return undefined;
-  const raw = JSON.parse(line) as RawLine;
-  if (raw.type === 'Point' && raw.metric && raw.data && typeof raw.data.value === 'number' && raw.data.time) {
-    return {
-      kind: 'point',
-      point: { metric: raw.metric, time: Date.parse(raw.data.time), value: raw.data.value, tags: raw.data.tags ?? {} },
-    };
-  }
-  if (raw.type === 'Metric' && raw.metric && raw.data?.type) {
-    return { kind: 'metric', metric: { metric: raw.metric, type: raw.data.type, contains: raw.data.contains } };
-  }
-  return undefined;
-}
+/**
+ * What one line is. A point carries `ns`, the nanoseconds below its millisecond; a rejected line names its metric
+ * when the line says it (see `lineMetric`), and is `malformed` when it is not JSON at all (as a final line cut short).
+ */
+export type K6Line =
+  | { kind: 'point'; point: K6Point; ns: number }
+  | { kind: 'metric'; metric: K6MetricDeclaration }
+  | { kind: 'blank' }
+  | { kind: 'rejected'; metric?: string; reason: string; malformed?: true };
 
 /**
  * Receives decoded points without a `K6Point` object per line. `tags` is interned: every point with the same tag set
- * (as the decoder saw it) gets the same frozen object, so a consumer can group by object identity.
+ * gets the same frozen object, so a consumer can group by object identity.
  */
 export type K6PointSink = (metric: string, tags: Readonly<Record<string, string>>, time: number, value: number) => void;
 
-const POINT_HEAD = '{"metric":"';
-const POINT_MID = '","type":"Point","data":{"time":"';
-const VALUE_KEY = '","value":';
-const TAGS_KEY = ',"tags":';
-const MAX_CACHED_TAG_SETS = 50_000;
+/** A line the reader would not take, where it is, and why. */
+export interface RejectedLine {
+  /** 1-based line number in its source. */
+  line: number;
+  /** The metric the line names, when it names one. */
+  metric?: string;
+  reason: string;
+}
+
+/** Every line k6 writes for a point starts with this, then the metric name. */
+export const POINT_PREFIX = '{"metric":"';
+/** k6 writes at most nanoseconds; the seconds part and the zone are RFC 3339. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const METRIC_TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'rate', 'trend']);
 
 /**
- * A fast decoder of k6 NDJSON lines, equivalent to `parseK6Line` but without a `JSON.parse` per line.
- *
- * k6 writes every Point line with one fixed shape (`{"metric":M,"type":"Point","data":{"time":T,"value":V,"tags":{...}}}`)
- * and the tags of consecutive lines repeat (one request yields a dozen metrics with the same tags). So the decoder
- * checks the fixed parts with `startsWith`, parses each distinct tags object once, parses each distinct second of
- * time once, and compares the raw tags text with the previous line's before hashing it. Any line that does not have
- * exactly that shape goes through `parseK6Line`, so the result is the same either way, only slower.
- * @see https://grafana.com/docs/k6/latest/results-output/real-time/json/
+ * The metric a line names by its first key, as k6 writes every point (`{"metric":"NAME"`, NAME without escapes), or
+ * undefined. This is how a reader tells the lines it reads from those it skips without parsing them.
  */
-export class K6LineDecoder {
-  /** Raw tags text → interned tags object. */
-  private readonly tagsByText = new Map<string, Readonly<Record<string, string>>>();
-  /** Canonical tags text (sorted keys) → interned object, so fallback lines share the fast path's objects. */
-  private readonly tagsByCanonical = new Map<string, Readonly<Record<string, string>>>();
-  private lastTagsText = '';
-  private lastTags: Readonly<Record<string, string>> | undefined;
-  private lastSecondKey = '';
-  private lastSecondMs = 0;
-  /** Metric declarations seen so far (`{"type":"Metric"}` lines). */
-  readonly declarations = new Map<string, K6MetricDeclaration>();
-  /** Point lines that went through the slow path (`JSON.parse`), for the bench and for tests of the fast path. */
-  slowLines = 0;
+export function lineMetric(line: string): string | undefined {
+  if (!line.startsWith(POINT_PREFIX)) return undefined;
+  const end = line.indexOf('"', POINT_PREFIX.length);
+  const name = end < 0 ? '' : line.slice(POINT_PREFIX.length, end);
+  return name !== '' && !name.includes('\\') ? name : undefined;
+}
 
-  /** Decodes one line (without its newline). Returns false for lines that are not points. Throws on malformed JSON. */
-  decode(line: string, sink: K6PointSink): boolean {
-    if (line.startsWith(POINT_HEAD)) {
-      const metricEnd = line.indexOf('"', POINT_HEAD.length);
-      if (metricEnd > POINT_HEAD.length && line.startsWith(POINT_MID, metricEnd)) {
-        const metric = line.slice(POINT_HEAD.length, metricEnd);
-        const timeStart = metricEnd + POINT_MID.length;
-        const timeEnd = line.indexOf('"', timeStart);
-        const valueStart = timeEnd + VALUE_KEY.length;
-        const valueEnd = timeEnd < 0 ? -1 : line.indexOf(',', valueStart);
-        let end = line.length;
-        if (line.charCodeAt(end - 1) === 13) end--; // CRLF
-        if (
-          timeEnd > 0 &&
-          valueEnd > 0 &&
-          metric.indexOf('\\') < 0 &&
-          line.startsWith(VALUE_KEY, timeEnd) &&
-          line.startsWith(TAGS_KEY, valueEnd) &&
-          line.charCodeAt(valueEnd + TAGS_KEY.length) === 123 && // {
-          line.charCodeAt(end - 1) === 125 && // }
-          line.charCodeAt(end - 2) === 125 &&
-          line.charCodeAt(end - 3) === 125
-        ) {
-          const time = this.time(line, timeStart, timeEnd);
-          const value = Number(line.slice(valueStart, valueEnd));
-          const tags = this.tags(line.slice(valueEnd + TAGS_KEY.length, end - 2));
-          if (!Number.isNaN(time) && Number.isFinite(value) && tags) {
-            sink(metric, tags, time, value);
-            return true;
-          }
-        }
-      }
-    }
-    return this.slow(line, sink);
-  }
+/**
+ * An RFC 3339 time as k6 writes it (`2026-11-23T04:49:32.52617657Z`, or with a `+02:00` zone) split into the
+ * millisecond (as `Date.parse` gives it) and the nanoseconds below it; undefined for anything else.
+ */
+export function parseTime(text: string): { ms: number; ns: number } | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const fraction = m[1] ?? '';
+  const seconds = Date.parse(fraction ? text.slice(0, 19) + text.slice(19 + fraction.length) : text);
+  if (Number.isNaN(seconds)) return undefined;
+  const digits = `${fraction.slice(1)}000000000`.slice(0, 9);
+  return { ms: seconds + Number(digits.slice(0, 3)), ns: Number(digits.slice(3)) };
+}
 
-  private slow(line: string, sink: K6PointSink): boolean {
-    const parsed = parseK6Line(line);
-    if (!parsed) return false;
-    if (parsed.kind === 'metric') {
-      this.declarations.set(parsed.metric.metric, parsed.metric);
-      return false;
-    }
-    const p = parsed.point;
-    if (Number.isNaN(p.time)) return false;
-    this.slowLines++;
-    sink(p.metric, this.intern(p.tags), p.time, p.value);
-    return true;
-  }
+/**
+ * Why a point's value is one k6 cannot have measured, or undefined: a counter only counts up (a negative increment
+ * would make it non-monotonic), a time trend is a duration, and `nonNegative` holds for metrics read as durations or
+ * counts whatever their declaration says (a file without `Metric` lines, or a custom trend of milliseconds).
+ */
+export function valueProblem(
+  metric: string,
+  value: number,
+  declared: K6MetricDeclaration | undefined,
+  nonNegative: boolean,
+): string | undefined {
+  if (!Number.isFinite(value)) return `value of ${metric} is not a finite number`;
+  if (value >= 0) return undefined;
+  if (declared?.type === 'counter') return `negative increment ${value} of counter ${metric} (a counter never decreases)`;
+  if (declared?.type === 'trend' && declared.contains === 'time') return `negative duration ${value} of ${metric}`;
+  if (nonNegative) return `negative value ${value} of ${metric}, which the gates read as a duration or a count`;
+  return undefined;
+}
 
-  /** The interned, frozen copy of a tags object: equal tag sets give the same object. */
-  intern(tags: Record<string, string>): Readonly<Record<string, string>> {
-    const keys = Object.keys(tags).sort();
-    const sorted: Record<string, string> = {};
-    for (const k of keys) sorted[k] = String(tags[k]);
-    const canonical = JSON.stringify(sorted);
-    let found = this.tagsByCanonical.get(canonical);
-    if (!found) {
-      found = Object.freeze(sorted);
-      this.tagsByCanonical.set(canonical, found);
-    }
-    return found;
-  }
+function tagsOf(raw: unknown): Record<string, string> | string {
+  if (raw === null || raw === undefined) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) return 'tags is not an object';
+  for (const [k, v] of Object.entries(raw)) if (typeof v !== 'string') return `tag ${k} is not a string`;
+  return raw as Record<string, string>;
+}
 
-  private tags(text: string): Readonly<Record<string, string>> | undefined {
-    if (text === this.lastTagsText && this.lastTags) return this.lastTags;
-    let tags = this.tagsByText.get(text);
-    if (!tags) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return undefined;
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
-      for (const v of Object.values(parsed)) if (typeof v !== 'string') return undefined;
-      tags = this.intern(parsed as Record<string, string>);
-      // A copy of the key: a slice would keep the whole read chunk alive for as long as the map lives.
-      // Tag sets that never repeat (a `url` tag per item id) must not grow the caches without end: start over
-      // when they are large. Equal tag sets may then get two objects, which costs a partition, not correctness.
-      if (this.tagsByText.size >= MAX_CACHED_TAG_SETS) {
-        this.tagsByText.clear();
-        this.tagsByCanonical.clear();
-      }
-      this.tagsByText.set(Buffer.from(text).toString(), tags);
-    }
-    this.lastTagsText = text;
-    this.lastTags = tags;
-    return tags;
-  }
+function pointOf(metric: unknown, data: Record<string, unknown>): K6Line {
+  if (typeof metric !== 'string' || metric === '') return { kind: 'rejected', reason: 'a Point without a metric name' };
+  const rejected = (reason: string): K6Line => ({ kind: 'rejected', metric, reason });
+  const time = typeof data.time === 'string' ? parseTime(data.time) : undefined;
+  if (!time) return rejected(`time ${JSON.stringify(data.time)} is not an RFC 3339 time`);
+  if (typeof data.value !== 'number') return rejected(`value ${JSON.stringify(data.value) ?? 'missing'} is not a number`);
+  if (!Number.isFinite(data.value)) return rejected(`value of ${metric} is not a finite number`);
+  const tags = tagsOf(data.tags);
+  if (typeof tags === 'string') return rejected(tags);
+  return { kind: 'point', point: { metric, time: time.ms, value: data.value, tags }, ns: time.ns };
+}
 
-  /**
-   * RFC 3339 time to ms since the epoch, as `Date.parse` gives it (fraction truncated to ms). The part up to the
-   * seconds and the zone suffix is parsed once per distinct second; only the fraction is read per line.
-   */
-  private time(line: string, start: number, end: number): number {
-    // 2026-11-23T04:49:32.52617657Z or ...32.526+02:00 or ...32Z
-    const secondsEnd = start + 19;
-    if (end < secondsEnd + 1 || line.charCodeAt(start + 10) !== 84 /* T */) return Date.parse(line.slice(start, end));
-    let fractionEnd = secondsEnd;
-    let ms = 0;
-    if (line.charCodeAt(secondsEnd) === 46 /* . */) {
-      fractionEnd = secondsEnd + 1;
-      let digits = 0;
-      for (;;) {
-        const c = line.charCodeAt(fractionEnd);
-        if (c < 48 || c > 57) break;
-        if (digits < 3) ms = ms * 10 + (c - 48);
-        digits++;
-        fractionEnd++;
-      }
-      if (digits === 0) return Date.parse(line.slice(start, end));
-      for (; digits < 3; digits++) ms *= 10;
-    }
-    const key = line.slice(start, secondsEnd) + line.slice(fractionEnd, end);
-    if (key !== this.lastSecondKey) {
-      this.lastSecondMs = Date.parse(key);
-      this.lastSecondKey = key;
-    }
-    return this.lastSecondMs + ms;
+/**
+ * Parses one line of k6 output (without its newline) the plain way: `JSON.parse` and checks. Only what k6 writes is
+ * taken: a Point with a metric name, an RFC 3339 time, a finite number and string tags, or a Metric declaration;
+ * anything else is rejected with the reason. Blank lines are nothing.
+ */
+export function parseK6Line(line: string): K6Line {
+  if (line.trim() === '') return { kind: 'blank' };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    return { kind: 'rejected', metric: lineMetric(line), reason: `not valid JSON (${(err as Error).message})`, malformed: true };
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { kind: 'rejected', reason: 'not a JSON object' };
+  const { type, metric, data } = raw as { type?: unknown; metric?: unknown; data?: unknown };
+  const named = typeof metric === 'string' && metric !== '' ? metric : undefined;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    return { kind: 'rejected', metric: named, reason: 'no data object' };
+  }
+  const d = data as Record<string, unknown>;
+  if (type === 'Point') return pointOf(metric, d);
+  if (type === 'Metric' && named && typeof d.type === 'string' && METRIC_TYPES.has(d.type)) {
+    const contains = d.contains === 'default' || d.contains === 'time' || d.contains === 'data' ? d.contains : undefined;
+    return { kind: 'metric', metric: { metric: named, type: d.type as K6MetricType, ...(contains ? { contains } : {}) } };
+  }
+  return { kind: 'rejected', metric: named, reason: 'not a k6 Point or Metric line' };
 }

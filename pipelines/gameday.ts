@@ -15,7 +15,7 @@ import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.t
 import { functionalGates, gamedayGates } from './gameday-gates.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 import { watchHealth } from './health-watch.ts';
-import { progressPrinter } from './progress.ts';
+import { progressPrinter, REQUEST_FAILED } from './progress.ts';
 import { finishRun, type RunReport } from './run-report.ts';
 
 export interface GamedayCommand {
@@ -87,6 +87,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
               name: 'global-traffic',
               // The fault session owns the signals: it restores first, then the drill stops the traffic.
               signals: null,
+              // The live progress folds only the per-request outcome; the gates read the whole file afterwards.
+              liveMetrics: [REQUEST_FAILED],
             });
             trafficFiles = run.sources;
             return run;

@@ -47,6 +47,8 @@ export interface StartK6RunOptions {
   killAfterMs?: number;
   /** How often the live stream looks for new points. Default 100 ms. */
   pollIntervalMs?: number;
+  /** The metrics the live stream yields (the rest is skipped unparsed). Default: every metric. */
+  liveMetrics?: readonly string[];
   spawn?: SpawnLike;
   /**
    * Run k6 inside this Linux network namespace (`ip netns exec`). Default: the namespace of the plan's vantages;
@@ -173,9 +175,10 @@ async function startOneK6Run(options: StartK6RunOptions): Promise<K6Run> {
   // A caller that only iterates the points must not see an unhandled rejection; `done` still rejects for them.
   done.catch(() => {});
 
+  const metrics = options.liveMetrics ? new Set(options.liveMetrics) : undefined;
   const points: AsyncIterable<K6Point> = {
     [Symbol.asyncIterator]: () =>
-      tailPoints(files.ndjson, { finished: () => child.exited, exited: exit, pollIntervalMs: options.pollIntervalMs }),
+      tailPoints(files.ndjson, { finished: () => child.exited, exited: exit, pollIntervalMs: options.pollIntervalMs, metrics }),
   };
   return { points, done, files, sources: [files.ndjson], stop: () => child.stop('SIGINT') };
 }

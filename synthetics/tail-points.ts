@@ -1,9 +1,9 @@
 // Follows k6's NDJSON output while k6 writes it, so a run can be watched live. k6 flushes its JSON output in
-// batches; reading whole lines from a remembered offset sees every point exactly once, in file order.
+// batches; reading whole lines from a remembered offset sees every point exactly once, in file order. The bytes go
+// through the same scanner as the judged read of a finished file, so a live view costs what reading the file does.
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
-import { InfrastructureError } from '../core/errors.ts';
-import { type K6Point, parseK6Line } from '../core/k6-output.ts';
+import type { K6Point, RejectedLine } from '../core/k6-output.ts';
+import { K6Scanner } from '../core/k6-scanner.ts';
 
 export interface TailOptions {
   /** True once the writer has exited: after that, what is in the file is all there is. */
@@ -11,6 +11,10 @@ export interface TailOptions {
   /** Resolves when the writer exits (wakes the tail early); optional. */
   exited?: Promise<unknown>;
   pollIntervalMs?: number;
+  /** Only the points of these metrics (the others are skipped unparsed). Default: every metric. */
+  metrics?: ReadonlySet<string>;
+  /** A line not taken. Default: none reported (the judged read of the finished file reports them). */
+  onRejected?: (rejected: RejectedLine) => void;
 }
 
 const CHUNK = 1 << 16;
@@ -37,11 +41,19 @@ function pause(ms: number, exited: Promise<unknown> | undefined): Promise<void> 
  */
 export async function* tailPoints(file: string, options: TailOptions): AsyncGenerator<K6Point> {
   const pollMs = options.pollIntervalMs ?? 100;
+  let ready: K6Point[] = [];
+  const scanner = new K6Scanner({
+    sink: (metric, tags, time, value) => ready.push({ metric, time, value, tags }),
+    metrics: options.metrics,
+    onReject: options.onRejected ?? (() => {}),
+  });
+  const drain = (): K6Point[] => {
+    const out = ready;
+    ready = [];
+    return out;
+  };
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   let offset = 0;
-  let lineNo = 0;
-  let partial = '';
-  const decoder = new StringDecoder('utf8');
   const buffer = Buffer.alloc(CHUNK);
   try {
     for (;;) {
@@ -61,23 +73,12 @@ export async function* tailPoints(file: string, options: TailOptions): AsyncGene
         const { bytesRead } = await handle.read(buffer, 0, CHUNK, offset);
         if (bytesRead === 0) break;
         offset += bytesRead;
-        const lines = (partial + decoder.write(buffer.subarray(0, bytesRead))).split('\n');
-        partial = lines.pop() ?? '';
-        for (const line of lines) {
-          lineNo++;
-          let parsed: ReturnType<typeof parseK6Line>;
-          try {
-            parsed = parseK6Line(line);
-          } catch (err) {
-            throw new InfrastructureError(`${file}:${lineNo}: not a k6 JSON line (${(err as Error).message})`, { cause: err });
-          }
-          if (parsed?.kind === 'point') yield parsed.point;
-        }
+        scanner.feed(buffer.subarray(0, bytesRead));
+        yield* drain();
       }
       if (finished) {
-        const last = partial + decoder.end();
-        const parsed = last.trim() === '' ? undefined : parseK6Line(last);
-        if (parsed?.kind === 'point') yield parsed.point;
+        scanner.end();
+        yield* drain();
         return;
       }
       await pause(pollMs, options.exited);

@@ -4,8 +4,9 @@ import type { FaultEvent } from '../core/ledger-entry.ts';
 import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
-import { evaluateGates, metricsUsed, tagsUsed } from './gates/evaluate.ts';
+import { evaluateGates, gateMetrics, metricsUsed, nonNegativeMetrics, tagsUsed } from './gates/evaluate.ts';
 import { failoverOptions } from './gates/failover.ts';
+import type { GateResult } from './gates/gate-result.ts';
 import { type PointSource, type ReadOptions, type ReadStats, readInto } from './read-points.ts';
 import { SeriesStore } from './series.ts';
 import { decide, type Judgement } from './verdict.ts';
@@ -32,6 +33,39 @@ export interface JudgeOutcome extends Judgement {
   span?: { start: number; end: number };
   /** The failover timelines of the first failover gate, when the run had faults (for reports). */
   failover: FaultTimeline[];
+}
+
+/**
+ * One inconclusive result per gate whose metrics had lines rejected (a line naming no metric counts for every
+ * gate): a gate judged on the lines that were left would be judged on partial evidence, and a line k6 cannot have
+ * written is no evidence of success.
+ */
+function rejectedInput(gates: readonly Gate[], stats: ReadStats): GateResult[] {
+  const out: GateResult[] = [];
+  for (const gate of gates) {
+    const metrics = gateMetrics(gate);
+    if (metrics.length === 0) continue;
+    const n = [...metrics, ''].reduce((sum, m) => sum + (stats.rejectedByMetric[m] ?? 0), 0);
+    if (n === 0) continue;
+    const first = stats.rejected.find((r) => r.metric === undefined || metrics.includes(r.metric));
+    const at = first ? `, first at ${first.source}:${first.line}: ${first.reason}` : '';
+    out.push({
+      gate: gateName(gate),
+      kind: gate.kind,
+      measure: `rejected lines of ${metrics.join(', ')}`,
+      group: {},
+      groupLabel: 'all',
+      status: 'inconclusive',
+      measured: n,
+      op: '<=',
+      bound: 0,
+      unit: 'count',
+      samples: n,
+      minSamples: 0,
+      reason: `${gateName(gate)}: ${n} line${n === 1 ? '' : 's'} of k6 output rejected${at}; the gate is not judged on what is left`,
+    });
+  }
+  return out;
 }
 
 /**
@@ -67,7 +101,7 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
     (metric, tags, time, value) => {
       if (used.has(metric) && time >= from && time < to) store.add(metric, project(tags), time, value);
     },
-    options.read,
+    { ...options.read, metrics: used, nonNegative: nonNegativeMetrics(options.gates) },
   );
   const span = store.span();
   const cloudwatch = new Map<string, CloudWatchSeries>();
@@ -77,7 +111,10 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
     const start = span ? Math.min(span.start, end - gate.lookbackSeconds * 1000) : end - gate.lookbackSeconds * 1000;
     cloudwatch.set(gateName(gate), await readCloudWatch(options.cloudwatch(gate.region), gate, { start, end: end + 1 }));
   }
-  const results = evaluateGates(options.gates, { store, faults: options.faults, health: options.health, cloudwatch });
+  const results = [
+    ...rejectedInput(options.gates, stats),
+    ...evaluateGates(options.gates, { store, faults: options.faults, health: options.health, cloudwatch }),
+  ];
   const fo = options.gates.find((g) => g.kind === 'failover');
   const failover =
     fo && options.faults?.length

@@ -1,15 +1,20 @@
-import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { InfrastructureError } from '../core/errors.ts';
-import { K6LineDecoder, type K6Point, type K6PointSink } from '../core/k6-output.ts';
+import { ConfigError, InfrastructureError } from '../core/errors.ts';
+import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
+import { type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
 
 /**
  * Where k6 points come from: an NDJSON file path (plain or gzipped, as `--out json=FILE` or `json=FILE.gz` writes
  * it), or a live stream of points (the synthetics launcher yields one while k6 runs).
  */
 export type PointSource = string | AsyncIterable<K6Point> | Iterable<K6Point>;
+
+/** A line the reader did not take, with its file. */
+export interface RejectedInput extends RejectedLine {
+  source: string;
+}
 
 /** What a read saw, for reports and for telling an empty result from a missing one. */
 export interface ReadStats {
@@ -19,122 +24,132 @@ export interface ReadStats {
   points: number;
   /** Lines parsed by `JSON.parse` because they did not have k6's fixed Point shape. */
   slowLines: number;
-  /** A final line cut short (k6 killed mid-write) that was skipped, per file. */
+  /** A final line cut short (k6 killed mid-write) that was skipped, as `file:line`. */
   truncatedTail: string[];
+  /** Rejected lines of the metrics read (or naming none), the first `MAX_LISTED_REJECTIONS` in reading order. */
+  rejected: RejectedInput[];
+  /** Every rejected line, counted per metric ('' for a line that names no metric). */
+  rejectedByMetric: Record<string, number>;
 }
 
 export interface ReadOptions {
-  /** Bytes read at a time; larger chunks mean fewer, longer strings. */
+  /** Bytes read at a time. */
   chunkBytes?: number;
-  /** One decoder across sources, so equal tag sets from different files share one tags object. */
-  decoder?: K6LineDecoder;
+  /** Read only these metrics: lines of others are counted and skipped unparsed. Default: every metric. */
+  metrics?: ReadonlySet<string>;
+  /** Metrics read as durations or counts: a negative value is rejected (see `valueProblem`). */
+  nonNegative?: ReadonlySet<string>;
+  /** One table across sources, so equal tag sets from different files share one tags object. */
+  tags?: K6TagTable;
+  /** Sources holding the same points (one file twice, a copy, one runner's output twice) are refused by default. */
+  duplicates?: 'refuse' | 'allow';
+  maxLineBytes?: number;
 }
 
+/** How many rejected lines a read lists; the rest are only counted. */
+export const MAX_LISTED_REJECTIONS = 20;
 const GZIP_MAGIC_0 = 0x1f;
-const DEFAULT_CHUNK_BYTES = 1 << 20;
 const GZIP_MAGIC_1 = 0x8b;
+const DEFAULT_CHUNK_BYTES = 1 << 20;
 
-async function isGzip(path: string): Promise<boolean> {
-  let handle: Awaited<ReturnType<typeof open>>;
+export function emptyStats(): ReadStats {
+  return { sources: 0, lines: 0, points: 0, slowLines: 0, truncatedTail: [], rejected: [], rejectedByMetric: {} };
+}
+
+/** Rejected lines in total. */
+export function rejectedCount(stats: ReadStats): number {
+  return Object.values(stats.rejectedByMetric).reduce((a, b) => a + b, 0);
+}
+
+function cannotRead(path: string, err: unknown): InfrastructureError {
+  const code = (err as NodeJS.ErrnoException).code;
+  return new InfrastructureError(`cannot read k6 results ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
+    cause: err,
+  });
+}
+
+/**
+ * The bytes of one NDJSON file, plain or gzipped (told by its content: k6 gzips whenever the name ends in .gz, and
+ * people rename files), chunk by chunk. A plain file's next chunk is already being read (on libuv's threads) while
+ * the consumer scans this one; a chunk is valid until the consumer asks for the next.
+ */
+async function* chunksOf(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
-    throw new InfrastructureError(
-      `cannot read k6 results ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
-      {
-        cause: err,
-      },
-    );
+    throw cannotRead(path, err);
   }
+  let pending: Promise<{ bytesRead: number }> | undefined;
   try {
     const head = Buffer.alloc(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
-    // By content, not by name: k6 gzips whenever the name ends in .gz, and people rename files.
-    return bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+    if (bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1) {
+      const raw = createReadStream(path, { highWaterMark: chunkBytes });
+      const stream = raw.pipe(createGunzip({ chunkSize: Math.max(chunkBytes, 64) }));
+      raw.on('error', (err) => stream.destroy(err));
+      try {
+        for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+      } finally {
+        stream.destroy();
+      }
+      return;
+    }
+    let current = Buffer.allocUnsafe(chunkBytes);
+    let next = Buffer.allocUnsafe(chunkBytes);
+    pending = handle.read(current, 0, chunkBytes, 0);
+    for (let position = 0; ; ) {
+      const { bytesRead: n } = await pending;
+      if (n === 0) break;
+      position += n;
+      pending = handle.read(next, 0, chunkBytes, position);
+      yield current.subarray(0, n);
+      [current, next] = [next, current];
+    }
+  } catch (err) {
+    if (err instanceof InfrastructureError || err instanceof ConfigError) throw err;
+    throw cannotRead(path, err);
   } finally {
+    await pending?.catch(() => undefined);
     await handle.close();
   }
 }
 
-/**
- * Streams one NDJSON file line by line into `sink`, pausing after each chunk (the generator yields), so memory is
- * bounded by the chunk size whatever the file's size. A malformed line in the middle of a file is an error naming
- * the file and line; a malformed last line without a newline is what a k6 killed mid-write leaves, so it is skipped
- * and reported in the stats.
- */
-async function* decodeFile(path: string, sink: K6PointSink, stats: ReadStats, options: ReadOptions): AsyncGenerator<void> {
-  const decoder = options.decoder ?? new K6LineDecoder();
-  const gz = await isGzip(path);
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const raw = createReadStream(path, { highWaterMark: chunkBytes });
-  const stream = gz ? raw.pipe(createGunzip({ chunkSize: chunkBytes })) : raw;
-  if (gz) raw.on('error', (err) => stream.destroy(err));
-  // Bytes after the last newline of the chunks so far: a newline byte never occurs inside a UTF-8 sequence, so
-  // splitting there keeps characters whole, and each run of complete lines is decoded once.
-  let carry: Buffer = Buffer.alloc(0);
-  let lineNo = 0;
-  const slowBefore = decoder.slowLines;
-  const one = (line: string): void => {
-    lineNo++;
-    if (line.length === 0) return;
-    try {
-      if (decoder.decode(line, sink)) stats.points++;
-    } catch (err) {
-      throw new InfrastructureError(`${path}:${lineNo}: not a k6 JSON output line (${(err as Error).message})`, { cause: err });
-    }
-  };
-  try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
-      const last = chunk.lastIndexOf(10);
-      if (last < 0) {
-        carry = Buffer.concat([carry, chunk]);
-        continue;
-      }
-      const head = carry.length ? Buffer.concat([carry, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
-      carry = Buffer.from(chunk.subarray(last + 1));
-      // k6 output is almost always ASCII, where latin1 is a plain copy and much cheaper than UTF-8 decoding.
-      const s = isAscii(head) ? head.toString('latin1') : head.toString('utf8');
-      let start = 0;
-      for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
-        one(s.slice(start, nl));
-        start = nl + 1;
-      }
-      yield;
-    }
-  } catch (err) {
-    stream.destroy();
-    if (err instanceof InfrastructureError) throw err;
-    throw new InfrastructureError(`cannot read k6 results ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  const tail = carry.toString('utf8');
-  if (tail.trim() !== '') {
-    lineNo++;
-    try {
-      if (decoder.decode(tail, sink)) stats.points++;
-    } catch {
-      stats.truncatedTail.push(`${path}:${lineNo}`);
-    }
-  }
-  stats.lines += lineNo;
-  stats.slowLines += decoder.slowLines - slowBefore;
+function scannerFor(path: string, sink: K6PointSink, stats: ReadStats, options: ReadOptions): K6Scanner {
+  return new K6Scanner({
+    sink,
+    metrics: options.metrics,
+    nonNegative: options.nonNegative,
+    tags: options.tags,
+    maxLineBytes: options.maxLineBytes,
+    onReject: (r) => {
+      const key = r.metric ?? '';
+      stats.rejectedByMetric[key] = (stats.rejectedByMetric[key] ?? 0) + 1;
+      if (stats.rejected.length < MAX_LISTED_REJECTIONS) stats.rejected.push({ source: path, ...r });
+    },
+  });
+}
+
+function account(path: string, scanner: K6Scanner, stats: ReadStats): void {
+  stats.lines += scanner.line;
+  stats.points += scanner.points;
+  stats.slowLines += scanner.slowLines;
+  if (scanner.truncatedLine !== undefined) stats.truncatedTail.push(`${path}:${scanner.truncatedLine}`);
   stats.sources++;
 }
 
-/** Reads one NDJSON file (plain or gzipped) into `sink`. */
+/** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */
 export async function readFileInto(
   path: string,
   sink: K6PointSink,
   stats: ReadStats = emptyStats(),
   options: ReadOptions = {},
-): Promise<ReadStats> {
-  for await (const _ of decodeFile(path, sink, stats, options)) {
-    // each chunk is already in the sink
-  }
-  return stats;
-}
-
-export function emptyStats(): ReadStats {
-  return { sources: 0, lines: 0, points: 0, slowLines: 0, truncatedTail: [] };
+): Promise<K6Fingerprint> {
+  const scanner = scannerFor(path, sink, stats, options);
+  for await (const chunk of chunksOf(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) scanner.feed(chunk);
+  scanner.end();
+  account(path, scanner, stats);
+  return scanner.fingerprint();
 }
 
 function toArray(sources: PointSource | readonly PointSource[]): PointSource[] {
@@ -143,9 +158,37 @@ function toArray(sources: PointSource | readonly PointSource[]): PointSource[] {
   return [sources as PointSource];
 }
 
+/** Why two sources are the same runner's output, or undefined. */
+function sameRunner(a: K6Fingerprint, b: K6Fingerprint): string | undefined {
+  for (const id of a.instanceIds) if (b.instanceIds.has(id)) return `both hold k6 runner instance_id=${id}`;
+  if (a.points === 0 || b.points === 0) return undefined;
+  if (a.points === b.points && a.sumA === b.sumA && a.sumB === b.sumB) return `they hold the same ${a.points} points`;
+  if (a.head === b.head) return 'they start with the same points (one runner read twice)';
+  return undefined;
+}
+
+/**
+ * Refuses sources that would count one runner's points twice: the same file named twice (also through a link), an
+ * identical copy, a gzipped copy, or a copy taken while k6 was still writing (by a hash of the points read, and
+ * of the first ones in order), and two files of one k6-operator runner (its `instance_id` tag).
+ */
+function refuseDuplicates(read: { path: string; print: K6Fingerprint }[]): void {
+  const problems: { path: string; message: string }[] = [];
+  for (let i = 0; i < read.length; i++) {
+    for (let j = i + 1; j < read.length; j++) {
+      const a = read[i] as (typeof read)[number];
+      const b = read[j] as (typeof read)[number];
+      const why = a.path === b.path ? 'the same file given twice' : sameRunner(a.print, b.print);
+      if (why) problems.push({ path: 'results', message: `${a.path} and ${b.path} are one k6 run's output read twice: ${why}` });
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+}
+
 /**
  * Feeds every point of every source into `sink` (the fast path: no object per point). Sources are read one after
  * another; a consumer that needs time order (the series) sorts itself, so the order of files does not matter.
+ * Rejected lines are counted in the stats, never passed on; sources holding the same points are refused (exit 2).
  */
 export async function readInto(
   sources: PointSource | readonly PointSource[],
@@ -153,24 +196,27 @@ export async function readInto(
   options: ReadOptions = {},
 ): Promise<ReadStats> {
   const stats = emptyStats();
-  const decoder = options.decoder ?? new K6LineDecoder();
+  const tags = options.tags ?? new K6TagTable();
+  const read: { path: string; print: K6Fingerprint }[] = [];
   for (const source of toArray(sources)) {
     if (typeof source === 'string') {
-      await readFileInto(source, sink, stats, { ...options, decoder });
+      read.push({ path: source, print: await readFileInto(source, sink, stats, { ...options, tags }) });
       continue;
     }
     for await (const p of source as AsyncIterable<K6Point>) {
       stats.lines++;
+      if (options.metrics && !options.metrics.has(p.metric)) continue;
       stats.points++;
-      sink(p.metric, decoder.intern(p.tags), p.time, p.value);
+      sink(p.metric, tags.intern(p.tags), p.time, p.value);
     }
     stats.sources++;
   }
+  if (options.duplicates !== 'allow') refuseDuplicates(read);
   return stats;
 }
 
 /** Points of one source in batches, so the merge below pays one await per batch, not per point. */
-async function* batches(source: PointSource, decoder: K6LineDecoder, options: ReadOptions): AsyncGenerator<K6Point[]> {
+async function* batches(source: PointSource, options: ReadOptions & { tags: K6TagTable }): AsyncGenerator<K6Point[]> {
   let batch: K6Point[] = [];
   if (typeof source !== 'string') {
     for await (const p of source as AsyncIterable<K6Point>) {
@@ -180,17 +226,18 @@ async function* batches(source: PointSource, decoder: K6LineDecoder, options: Re
         batch = [];
       }
     }
-  } else {
-    const sink: K6PointSink = (metric, tags, time, value) => {
-      batch.push({ metric, time, value, tags: tags as Record<string, string> });
-    };
-    for await (const _ of decodeFile(source, sink, emptyStats(), { ...options, decoder, chunkBytes: options.chunkBytes ?? 1 << 18 })) {
-      if (batch.length) {
-        yield batch;
-        batch = [];
-      }
+    if (batch.length) yield batch;
+    return;
+  }
+  const scanner = scannerFor(source, (metric, tags, time, value) => batch.push({ metric, time, value, tags }), emptyStats(), options);
+  for await (const chunk of chunksOf(source, options.chunkBytes ?? 1 << 18)) {
+    scanner.feed(chunk);
+    if (batch.length) {
+      yield batch;
+      batch = [];
     }
   }
+  scanner.end();
   if (batch.length) yield batch;
 }
 
@@ -211,22 +258,23 @@ async function advance(c: Cursor): Promise<boolean> {
 }
 
 /**
- * Every point of one or many sources as one stream. Several sources (the files of parallel runners, or a live run
- * plus files) are interleaved by time: at each step the source whose next point is earliest goes first. Each
- * source keeps its own order, so the result is in time order when each source is. Memory: one batch per source.
+ * Every point of one or many sources as one stream (plain files; rejected lines are skipped). Several sources (the
+ * files of parallel runners, or a live run plus files) are interleaved by time: at each step the source whose next
+ * point is earliest goes first. Each source keeps its own order, so the result is in time order when each source
+ * is. Memory: one batch per source.
  * @see https://grafana.com/docs/k6/latest/results-output/real-time/json/
  */
 export async function* readPoints(sources: PointSource | readonly PointSource[], options: ReadOptions = {}): AsyncGenerator<K6Point> {
-  const decoder = options.decoder ?? new K6LineDecoder();
+  const opts = { ...options, tags: options.tags ?? new K6TagTable() };
   const all = toArray(sources);
   if (all.length === 1) {
-    for await (const batch of batches(all[0] as PointSource, decoder, options)) yield* batch;
+    for await (const batch of batches(all[0] as PointSource, opts)) yield* batch;
     return;
   }
   const cursors: Cursor[] = [];
   try {
     for (const s of all) {
-      const c: Cursor = { it: batches(s, decoder, options)[Symbol.asyncIterator](), batch: [], at: 0 };
+      const c: Cursor = { it: batches(s, opts)[Symbol.asyncIterator](), batch: [], at: 0 };
       if (await advance(c)) cursors.push(c);
     }
     while (cursors.length) {

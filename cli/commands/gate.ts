@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { awsClientOptions } from '../../config/aws.ts';
 import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../config/gates-schema.ts';
@@ -10,6 +10,7 @@ import type { CrosswindConfig } from '../../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { judgeRun } from '../../validations/judge.ts';
+import { type ReadStats, rejectedCount } from '../../validations/read-points.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
@@ -52,6 +53,14 @@ async function configFor(path: string | undefined): Promise<{ config?: Crosswind
   }
   // No config: judge with the default gates (no AWS needed for k6 output).
   return { gates: gatesSchema.parse({}) };
+}
+
+/** Every line not taken, by file and line (the first ones; then a count). */
+function reportInputProblems(stats: ReadStats, io: CliIo): void {
+  for (const t of stats.truncatedTail) io.err(`gate: skipped a final line cut short at ${t}`);
+  for (const r of stats.rejected) io.err(`gate: rejected ${r.source}:${r.line}${r.metric ? ` (${r.metric})` : ''}: ${r.reason}`);
+  const more = rejectedCount(stats) - stats.rejected.length;
+  if (more > 0) io.err(`gate: ${more} more line(s) rejected`);
 }
 
 /**
@@ -127,26 +136,30 @@ export function register(command: Command, io: CliIo): void {
       if (cloudwatchGates.length && !config) {
         throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
       }
-      // One client per region, closed when the judging is done.
+      // One client per region, closed when the judging is done. The SDK is loaded only when a gate reads CloudWatch.
       const clients = new Map<string, CloudWatchClient>();
-      const cloudwatch = config
-        ? (region: string | undefined) => {
-            const key = region ?? config.aws.controlRegion;
-            let client = clients.get(key);
-            if (!client) {
-              client = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region));
-              clients.set(key, client);
+      const { CloudWatchClient: Client } = cloudwatchGates.length
+        ? await import('@aws-sdk/client-cloudwatch')
+        : { CloudWatchClient: undefined };
+      const cloudwatch =
+        config && Client
+          ? (region: string | undefined) => {
+              const key = region ?? config.aws.controlRegion;
+              let client = clients.get(key);
+              if (!client) {
+                client = new Client(awsClientOptions(config.aws, 'cloudwatch', region));
+                clients.set(key, client);
+              }
+              return client;
             }
-            return client;
-          }
-        : undefined;
+          : undefined;
       const outcome = await judgeRun({ sources: results, gates, faults, health, cloudwatch }).finally(() => {
         for (const c of clients.values()) c.destroy();
       });
       io.err(
         `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
       );
-      for (const t of outcome.stats.truncatedTail) io.err(`gate: skipped a final line cut short at ${t}`);
+      reportInputProblems(outcome.stats, io);
       const { markdown } = await writeGateReports(
         outcome,
         {

@@ -125,7 +125,7 @@ export function register(command: Command, io: CliIo): void {
       const plan = buildPlan(config, overrides);
       const startedAt = new Date();
       const runDir = resolve(flags.runDir ?? join('.crosswind', 'runs', `${stamp(startedAt)}-synthetics`));
-      const run = await startK6Run({ plan, runDir, k6Path: await k6FromFlag(flags.k6) });
+      const run = await startK6Run({ plan, runDir, k6Path: await k6FromFlag(flags.k6), liveMetrics: ['request_failed'] });
       io.err(`synthetics: ${plan.scenario} for ${plan.durationMs / 1000} s, points in ${run.files.ndjson}`);
       const progress = new Progress(io, startedAt.getTime());
       for await (const p of run.points) progress.add(p);

@@ -11,14 +11,14 @@ import { crosswind } from '../support/cli.ts';
 const T0 = Date.UTC(2026, 10, 23, 4, 0, 0);
 
 /** k6-shaped NDJSON: `n` requests per vantage, one every 100 ms, `slowMs` latency, failures where `failed(i)`. */
-function k6File(n: number, options: { slowMs?: number; failed?: (i: number, vantage: string) => boolean } = {}): string {
+function k6File(n: number, options: { slowMs?: number; failed?: (i: number, vantage: string) => boolean; startMs?: number } = {}): string {
   const lines = [
     '{"type":"Metric","data":{"name":"http_req_duration","type":"trend","contains":"time","thresholds":[],"submetrics":null},"metric":"http_req_duration"}',
   ];
   for (const vantage of ['vantage-eu', 'vantage-us']) {
     for (let i = 0; i < n; i++) {
       const failed = options.failed?.(i, vantage) ?? false;
-      const time = new Date(T0 + i * 100).toISOString();
+      const time = new Date((options.startMs ?? T0) + i * 100).toISOString();
       const tags = `{"expected_response":"${!failed}","method":"GET","scenario":"global-traffic","status":"${failed ? 503 : 200}","vantage":"${vantage}"}`;
       lines.push(
         `{"metric":"http_req_duration","type":"Point","data":{"time":"${time}","value":${(options.slowMs ?? 20) + (i % 10)},"tags":${tags}}}`,
@@ -91,9 +91,38 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     expect(r.code, r.stderr).to.equal(4);
   });
 
+  it('never approves an input with a rejected line of a gated metric: exit 4, naming its file and line', async () => {
+    const file = join(dir, 'rejected.ndjson');
+    // One failed request written with an empty value: read as 0 it would be a success, and the run approved.
+    await writeFile(
+      file,
+      k6File(300).replace(
+        /"value":0,("tags":\{"expected_response":"true","method":"GET","scenario":"global-traffic","status":"200","vantage":"vantage-us"\})/,
+        '"value":,$1',
+      ),
+    );
+    const r = await crosswind(['gate', '--results', file, '--json', join(dir, 'rejected.json')], { cwd: dir });
+    expect(r.code, r.stderr).to.equal(4);
+    expect(r.stderr).to.contain(`gate: rejected ${file}:603 (http_req_failed): not valid JSON`);
+    expect(r.stdout).to.contain('Inconclusive').and.contain(`1 line of k6 output rejected, first at ${file}:603`);
+    const doc = verdictDocumentSchema.parse(JSON.parse(await readFile(join(dir, 'rejected.json'), 'utf8')));
+    expect(doc.input?.rejected?.lines).to.equal(1);
+    expect(doc.input?.rejected?.first[0]).to.deep.include({ at: `${file}:603`, metric: 'http_req_failed' });
+  });
+
+  it('refuses one run’s output given twice, by name or as a copy: exit 2 naming both files', async () => {
+    await writeFile(join(dir, 'once.ndjson'), k6File(60));
+    await writeFile(join(dir, 'copy.ndjson'), k6File(60));
+    for (const second of ['once.ndjson', 'copy.ndjson']) {
+      const r = await crosswind(['gate', '--results', join(dir, 'once.ndjson'), join(dir, second)], { cwd: dir });
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.contain(`${join(dir, 'once.ndjson')} and ${join(dir, second)} are one k6 run's output read twice`);
+    }
+  });
+
   it('merges several runners’ files and takes gates from the config', async () => {
     await writeFile(join(dir, 'a.ndjson'), k6File(60, { slowMs: 400 }));
-    await writeFile(join(dir, 'b.ndjson.gz'), (await import('node:zlib')).gzipSync(k6File(60, { slowMs: 400 })));
+    await writeFile(join(dir, 'b.ndjson.gz'), (await import('node:zlib')).gzipSync(k6File(60, { slowMs: 400, startMs: T0 + 5 })));
     const config = {
       project: 'shop',
       aws: { accountIds: ['123456789012'] },

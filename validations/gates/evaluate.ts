@@ -46,13 +46,7 @@ export function evaluateGates(gates: readonly Gate[], inputs: GateInputs): GateR
 
 /** The metrics a gate set reads from k6 output: a reader may store only these. */
 export function metricsUsed(gates: readonly Gate[]): Set<string> {
-  const out = new Set<string>();
-  for (const g of gates) {
-    if (g.kind === 'cloudwatch') continue;
-    out.add(g.metric);
-    if (g.kind === 'replication') out.add(g.lostWritesMetric);
-  }
-  return out;
+  return new Set(gates.flatMap(gateMetrics));
 }
 
 /**
@@ -72,4 +66,27 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
     if (g.kind === 'comparison') out.add(g.regionTag);
   }
   return out;
+}
+
+/**
+ * The metrics a gate set reads as durations or counts (latency and comparison trends, replication lag, lost
+ * writes): a negative value of one is a line k6 cannot have measured, and the reader rejects it even when the file
+ * does not declare the metric's type.
+ */
+export function nonNegativeMetrics(gates: readonly Gate[]): Set<string> {
+  const out = new Set<string>();
+  for (const g of gates) {
+    if (g.kind === 'latency' || g.kind === 'comparison') out.add(g.metric);
+    if (g.kind === 'replication') {
+      out.add(g.metric);
+      out.add(g.lostWritesMetric);
+    }
+  }
+  return out;
+}
+
+/** The k6 metrics one gate reads. */
+export function gateMetrics(gate: Gate): string[] {
+  if (gate.kind === 'cloudwatch') return [];
+  return gate.kind === 'replication' ? [gate.metric, gate.lostWritesMetric] : [gate.metric];
 }

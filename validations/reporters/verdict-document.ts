@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FaultTimeline } from '../failover-timeline.ts';
 import type { GateResult } from '../gates/gate-result.ts';
-import type { ReadStats } from '../read-points.ts';
+import { type ReadStats, rejectedCount } from '../read-points.ts';
 import { exitCodeOf, type Judgement } from '../verdict.ts';
 
 /**
@@ -68,6 +68,13 @@ export const verdictDocumentSchema = z
         lines: z.number().int(),
         span: z.object({ start: isoTime, end: isoTime }).nullable().describe('time span of the points read'),
         truncatedTail: z.array(z.string()).describe('file:line of final lines cut short and skipped'),
+        rejected: z
+          .object({
+            lines: z.number().int().describe('lines rejected in all'),
+            first: z.array(z.object({ at: z.string(), metric: z.string().nullable(), reason: z.string() })),
+          })
+          .optional()
+          .describe('lines not taken (not what k6 writes, or a value k6 cannot have measured), the first ones by file:line'),
         faults: z.string().nullable().describe('fault ledger read, if any'),
         health: z.string().nullable().describe('health observations read, if any'),
       })
@@ -144,6 +151,14 @@ export function verdictDocument(judgement: Judgement, extras: DocumentExtras = {
             lines: extras.stats.lines,
             span: extras.span ? { start: iso(extras.span.start), end: iso(extras.span.end) } : null,
             truncatedTail: extras.stats.truncatedTail,
+            ...(extras.stats.rejected.length
+              ? {
+                  rejected: {
+                    lines: rejectedCount(extras.stats),
+                    first: extras.stats.rejected.map((r) => ({ at: `${r.source}:${r.line}`, metric: r.metric ?? null, reason: r.reason })),
+                  },
+                }
+              : {}),
             faults: extras.faultsFile ?? null,
             health: extras.healthFile ?? null,
           },

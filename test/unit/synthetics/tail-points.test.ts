@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { InfrastructureError } from '../../../core/errors.ts';
+import type { RejectedLine } from '../../../core/k6-output.ts';
 import { tailPoints } from '../../../synthetics/tail-points.ts';
 
 const point = (metric: string, value: number) =>
@@ -39,18 +39,21 @@ describe('tailing k6 NDJSON output', () => {
     expect(points).to.deep.equal([]);
   });
 
-  it('names the file and line of a malformed line', async () => {
+  it('reports a malformed line by its number and reads on', async () => {
     const file = join(await mkdtemp(join(tmpdir(), 'crosswind-tail-')), 'bad.ndjson');
-    await writeFile(file, `${point('m', 1)}{"type":\n`);
-    let error: unknown;
-    try {
-      for await (const _ of tailPoints(file, { finished: () => true })) {
-        // drain
-      }
-    } catch (err) {
-      error = err;
-    }
-    expect(error).to.be.instanceOf(InfrastructureError);
-    expect((error as Error).message).to.contain(`${file}:2`);
+    await writeFile(file, `${point('m', 1)}{"type":\n${point('m', 2)}`);
+    const rejected: RejectedLine[] = [];
+    const seen: number[] = [];
+    for await (const p of tailPoints(file, { finished: () => true, onRejected: (r) => rejected.push(r) })) seen.push(p.value);
+    expect(seen).to.deep.equal([1, 2]);
+    expect(rejected.map((r) => r.line)).to.deep.equal([2]);
+  });
+
+  it('yields only the metrics asked for', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'crosswind-tail-')), 'some.ndjson');
+    await writeFile(file, point('m', 1) + point('request_failed', 0) + point('m', 2));
+    const seen: string[] = [];
+    for await (const p of tailPoints(file, { finished: () => true, metrics: new Set(['request_failed']) })) seen.push(p.metric);
+    expect(seen).to.deep.equal(['request_failed']);
   });
 });

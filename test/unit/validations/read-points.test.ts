@@ -58,12 +58,15 @@ describe('readPoints / readInto', () => {
     expect(seen).to.deep.equal([0, 1, 2, 3, 4, 5]);
   });
 
-  it('names the file and line of a malformed line, and a missing file', async () => {
+  it('names the file and line of a malformed line and reads on, and fails on a missing file', async () => {
     await writeFile(join(dir, 'bad.ndjson'), `${line('m', 0, 1, {})}\nnot json\n${line('m', 0, 1, {})}\n`);
-    const err = await readInto(join(dir, 'bad.ndjson'), () => {}).catch((e: unknown) => e);
-    expect(err).to.be.instanceOf(InfrastructureError);
-    expect((err as Error).message).to.contain('bad.ndjson:2');
+    const stats = await readInto(join(dir, 'bad.ndjson'), () => {});
+    expect(stats.points).to.equal(2);
+    expect(stats.rejected).to.have.length(1);
+    expect(stats.rejected[0]).to.deep.include({ source: join(dir, 'bad.ndjson'), line: 2 });
+    expect(stats.rejected[0]?.reason).to.match(/^not valid JSON/);
     const missing = await readInto(join(dir, 'nope.ndjson'), () => {}).catch((e: unknown) => e);
+    expect(missing).to.be.instanceOf(InfrastructureError);
     expect((missing as Error).message).to.contain('no such file');
   });
 
