@@ -1,7 +1,7 @@
 import type { Gate } from '../config/gates-schema.ts';
 import { gateName } from '../config/gates-schema.ts';
 import type { FaultEvent } from '../core/ledger-entry.ts';
-import { type CloudWatchSender, readCloudWatch } from './cloudwatch-reader.ts';
+import type { CloudWatchSender } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
 import { evaluateGates, gateMetrics, metricsUsed, nonNegativeMetrics, tagsUsed } from './gates/evaluate.ts';
@@ -109,6 +109,8 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
     if (gate.kind !== 'cloudwatch' || !options.cloudwatch) continue;
     const end = span ? span.end : (options.now ?? Date.now)();
     const start = span ? Math.min(span.start, end - gate.lookbackSeconds * 1000) : end - gate.lookbackSeconds * 1000;
+    // Loaded only when a gate reads CloudWatch: judging k6 output alone needs no AWS SDK.
+    const { readCloudWatch } = await import('./cloudwatch-reader.ts');
     cloudwatch.set(gateName(gate), await readCloudWatch(options.cloudwatch(gate.region), gate, { start, end: end + 1 }));
   }
   const results = [

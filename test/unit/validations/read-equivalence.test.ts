@@ -15,7 +15,7 @@ import { referenceDuplicate, referenceRead } from '../../support/k6-reference.ts
 const METRICS = ['request_duration', 'request_failed', 'http_req_duration', 'http_reqs', 'data_sent'] as const;
 const tagText = fc.string({ unit: fc.constantFrom('a', 'Z', '"', '\\', '}', '{', ',', ':', 'é', '\u2028', '0', ' ', '\t'), maxLength: 5 });
 const tags = fc.oneof(
-  fc.dictionary(fc.constantFrom('vantage', 'status', 'served_by', 'instance_id', 'k}', 'a"b', 'é', '10', '9'), tagText, { maxKeys: 5 }),
+  fc.dictionary(fc.constantFrom('vantage', 'status', 'served_by', 'k}', 'a"b', 'é', '10', '9'), tagText, { maxKeys: 5 }),
   // Tag sets that differ only far from their end, as a status before a long shared url does.
   fc.constantFrom('200', '503', '0').map((status) => ({ status, url: 'http://127.0.0.1:8080/api/items/1?with=a-long-query' })),
 );
@@ -102,18 +102,24 @@ const garbage = fc.constantFrom(
 const line = fc.oneof({ weight: 12, arbitrary: pointLine }, { weight: 2, arbitrary: declaration }, { weight: 1, arbitrary: garbage });
 
 const file = fc.record({
-  lines: fc.array(line, { maxLength: 40 }),
+  lines: fc.array(line, { maxLength: 80, size: 'max' }),
   crlf: fc.boolean(),
   bom: fc.boolean(),
   cut: fc.option(fc.nat(), { nil: undefined }),
   gzip: fc.boolean(),
+  /** A k6-operator runner's `instance_id` tag on every point. */
+  instance: fc.option(fc.constantFrom('1', '2'), { nil: undefined }),
 });
 /** How a later file relates to the first: its own content, an exact copy, a gzipped copy, or the first lines only. */
 const copy = fc.constantFrom('own', 'own', 'own', 'same', 'gzip', 'prefix');
 
-function bytesOf(f: { lines: string[]; crlf: boolean; bom: boolean; cut?: number; gzip: boolean }): Buffer {
+function bytesOf(f: { lines: string[]; crlf: boolean; bom: boolean; cut?: number; gzip: boolean; instance?: string }): Buffer {
   const eol = f.crlf ? '\r\n' : '\n';
-  let text = f.lines.map((l) => l + eol).join('');
+  const tag = (l: string) =>
+    f.instance === undefined
+      ? l
+      : l.replace(/"tags":\{(\}?)/, (_, close: string) => `"tags":{"instance_id":"${f.instance}"${close || ','}`);
+  let text = f.lines.map((l) => tag(l) + eol).join('');
   if (f.cut !== undefined && f.lines.length) text = text.slice(0, text.length - eol.length - (f.cut % (f.lines.at(-1)?.length ?? 1)));
   const raw = Buffer.concat([f.bom ? Buffer.from([0xef, 0xbb, 0xbf]) : Buffer.alloc(0), Buffer.from(text)]);
   return f.gzip ? gzipSync(raw) : raw;
