@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import { REPO } from '../../support/repo.ts';
+
+interface LockEntry {
+  version?: string;
+  os?: string[];
+}
+const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+  engines: { node: string };
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(REPO, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+
+describe('the package manifest and its lock', () => {
+  it('holds one generation of the AWS SDK: every client and the SDK core at one version, no nested copies', () => {
+    const clients = Object.entries(lock.packages).filter(([path]) => /node_modules\/@aws-sdk\/(client-[^/]+|core)$/.test(path));
+    expect(clients.length, 'SDK clients in the lock').to.be.greaterThan(4);
+    const versions = new Set(clients.map(([, e]) => e.version));
+    expect([...versions], `versions of ${clients.map(([p]) => p.replace(/.*node_modules\//, '')).join(', ')}`).to.have.length(1);
+    const nested = Object.keys(lock.packages).filter((path) => /node_modules\/.+\/node_modules\/@aws-sdk\//.test(path));
+    expect(nested, 'nested @aws-sdk copies').to.deep.equal([]);
+    const declared = new Set(Object.entries(pkg.dependencies).flatMap(([name, range]) => (name.startsWith('@aws-sdk/') ? [range] : [])));
+    expect([...declared], 'declared @aws-sdk ranges').to.deep.equal([...versions]);
+  });
+
+  it('records every platform’s optional packages, so npm ci works on a fresh clone anywhere', () => {
+    const platforms = (prefix: string) =>
+      Object.entries(lock.packages)
+        .filter(([path]) => path.startsWith(`node_modules/${prefix}`))
+        .flatMap(([, e]) => e.os ?? []);
+    for (const prefix of ['@biomejs/cli-', '@esbuild/']) {
+      expect(new Set(platforms(prefix)), prefix).to.include.members(['linux', 'darwin', 'win32']);
+    }
+  });
+
+  it('declares the maintained Node LTS lines, and tools the product does not run stay out of dependencies', () => {
+    expect(pkg.engines.node).to.equal('>=22.12');
+    expect(Object.keys(pkg.dependencies), 'dependencies').to.not.include.members(['zx', 'undici', 'typescript', 'mocha']);
+  });
+});
