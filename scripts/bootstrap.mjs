@@ -1,12 +1,26 @@
 #!/usr/bin/env node
-// Installs everything crosswind needs on a fresh machine, idempotently: npm packages, the real k6 (built from its
-// Go module), moto (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv),
-// Debian's Chromium for the HTML report's browser test, and k6-operator's TestRun CRD (from its Go module).
-// Plain Node with no dependencies, because it runs before node_modules exists.
+// Installs everything crosswind's tests need on a fresh machine, idempotently: Node 24 (the npm package
+// node-<platform>-<arch>), the npm packages (`npm ci`, from the lock), the real k6 (built from its Go module), moto
+// (in a Python venv), the CI template linters (actionlint from its Go module, cfn-lint in a venv), Debian's Chromium
+// for the HTML report's browser test, and k6-operator's TestRun CRD (from its Go module). Its first step (Node 24
+// and `npm ci`) is plain Node with no dependencies, runnable on an older system Node, because it runs before
+// node_modules exists; the rest does its process work with zx.
 // The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
+//   node scripts/bootstrap.mjs [--run <npm script>]   (--run: then run that script on Node 24, and exit with it)
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ACTIONLINT_VERSION,
@@ -18,6 +32,7 @@ import {
   MIN_GO,
   MIN_PYTHON,
   MOTO_VERSION,
+  NODE_VERSION,
   TOOLCHAIN_SCHEMA,
   toolchainFile,
 } from './toolchain.mjs';
@@ -34,8 +49,8 @@ function fail(line) {
   process.exit(3);
 }
 
-/** Runs a command to completion, streaming a heartbeat so a long build never looks hung. */
-function run(cmd, args, { cwd = repo, env = process.env, label } = {}) {
+/** Runs a command to completion with node:child_process (before node_modules, and so zx, exists). */
+function runPlain(cmd, args, { cwd = repo, env = process.env, label } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -58,6 +73,26 @@ function run(cmd, args, { cwd = repo, env = process.env, label } = {}) {
   });
 }
 
+/** Runs a command to completion through zx, with a heartbeat so a long build never looks hung. */
+async function zxRunner() {
+  const { $ } = await import('zx');
+  return async (cmd, args, { cwd = repo, env = process.env, label } = {}) => {
+    const t0 = Date.now();
+    const beat = setInterval(() => say(`${label}: still working (${Math.round((Date.now() - t0) / 1000)} s)`), 15000);
+    try {
+      const r = await $({ cwd, env, nothrow: true, quiet: true })`${cmd} ${args}`;
+      return { ok: r.exitCode === 0, output: `${r.stdout}${r.stderr}` };
+    } catch (err) {
+      return { ok: false, output: String(err) };
+    } finally {
+      clearInterval(beat);
+    }
+  };
+}
+
+/** How the steps run commands: node:child_process until `npm ci` has installed zx, then zx. */
+let run = runPlain;
+
 function versionOf(cmd, args, pattern) {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
   if (r.error || r.status !== 0) return undefined;
@@ -68,17 +103,51 @@ function versionOf(cmd, args, pattern) {
 const atLeast = (have, want) => have[0] > want[0] || (have[0] === want[0] && have[1] >= want[1]);
 const tail = (text) => text.trim().split('\n').slice(-15).join('\n');
 
-async function npmPackages() {
+/**
+ * Node NODE_VERSION from the npm registry (the package node-<platform>-<arch> holds the official binary), unpacked
+ * into the cache; the system's own Node when it is that version already.
+ */
+async function node24() {
+  if (process.versions.node === NODE_VERSION) return process.execPath;
+  const dir = join(cacheDir(), `node-v${NODE_VERSION}`);
+  const bin = join(dir, 'bin', 'node');
+  if (existsSync(bin) && versionOf(bin, ['--version'], /^v(\d+)\.(\d+)\.(\d+)/m)?.join('.') === NODE_VERSION) return bin;
+  const pkg = `node-${process.platform}-${process.arch}@${NODE_VERSION}`;
+  say(`node: installing ${NODE_VERSION} (npm package ${pkg})`);
+  mkdirSync(cacheDir(), { recursive: true });
+  const tmp = mkdtempSync(`${dir}.tmp-`);
+  try {
+    let r = await runPlain('npm', ['pack', '--silent', pkg, '--pack-destination', tmp], { label: 'npm pack' });
+    if (!r.ok) fail(`npm pack ${pkg} failed:\n${tail(r.output)}`);
+    const tarball = readdirSync(tmp).find((f) => f.endsWith('.tgz'));
+    r = await runPlain('tar', ['-xzf', join(tmp, tarball ?? 'missing.tgz'), '-C', tmp, 'package/bin/node', 'package/LICENSE'], {
+      label: 'tar',
+    });
+    if (!r.ok) fail(`unpacking ${pkg} failed:\n${tail(r.output)}`);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(join(tmp, 'package'), dir);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  say(`node: ${NODE_VERSION} at ${bin}`);
+  return bin;
+}
+
+/** The environment with `node` (and so npm, npx and every `#!/usr/bin/env node`) resolving to `nodeBin`. */
+function withNode(nodeBin, env = process.env) {
+  return { ...env, PATH: `${dirname(nodeBin)}${delimiter}${env.PATH ?? ''}` };
+}
+
+/** `npm ci`: exactly the lock, on a fresh clone as anywhere else; skipped while node_modules is newer than it. */
+async function npmPackages(nodeBin) {
   const stamp = join(repo, 'node_modules', '.package-lock.json');
   const lock = join(repo, 'package-lock.json');
   const manifest = join(repo, 'package.json');
   const newest = Math.max(statSync(manifest).mtimeMs, existsSync(lock) ? statSync(lock).mtimeMs : 0);
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest) return say('npm packages: up to date');
-  say('npm packages: installing');
-  // `npm install --no-save` rather than `npm ci`: it follows the lock file but tolerates a lock that records only
-  // this platform's optional binaries (biome, esbuild), and it leaves the clone's files untouched.
-  const r = await run('npm', ['install', '--no-save', '--no-audit', '--no-fund'], { label: 'npm' });
-  if (!r.ok) fail(`npm install failed:\n${tail(r.output)}`);
+  say('npm packages: npm ci');
+  const r = await runPlain('npm', ['ci', '--no-audit', '--no-fund'], { label: 'npm ci', env: withNode(nodeBin) });
+  if (!r.ok) fail(`npm ci failed:\n${tail(r.output)}`);
   say('npm packages: installed');
 }
 
@@ -253,9 +322,13 @@ async function testRunCrd() {
 }
 
 const nodeMajor = Number(process.versions.node.split('.')[0]);
-if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old: crosswind needs Node 20+`);
+if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old to run the bootstrap: it needs Node 20+`);
+const runIndex = process.argv.indexOf('--run');
+const script = runIndex > 0 ? process.argv[runIndex + 1] : undefined;
 
-await npmPackages();
+const nodeBin = await node24();
+await npmPackages(nodeBin);
+run = await zxRunner();
 const [k6Bin, motoTools, actionlintBin, cfnLintBin, chromiumBin, crdFile] = await Promise.all([
   k6(),
   moto(),
@@ -278,6 +351,8 @@ const tools = {
   chromium: chromiumBin,
   testRunCrd: crdFile,
   k6OperatorVersion: K6_OPERATOR_VERSION,
+  node: nodeBin,
+  nodeVersion: NODE_VERSION,
 };
 const file = toolchainFile();
 const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
@@ -287,3 +362,11 @@ say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: k6 ${K6_VERSION} 
 say(
   `ready: actionlint ${ACTIONLINT_VERSION} at ${actionlintBin}, cfn-lint ${CFN_LINT_VERSION} at ${cfnLintBin}, chromium at ${chromiumBin}, k6-operator CRD at ${crdFile}`,
 );
+say(`ready: node ${NODE_VERSION} at ${nodeBin}`);
+
+if (script) {
+  say(`running npm run ${script} on node ${NODE_VERSION}`);
+  const child = spawn('npm', ['run', script], { cwd: repo, stdio: 'inherit', env: withNode(nodeBin) });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}

@@ -6,6 +6,7 @@ export declare const ACTIONLINT_VERSION: string;
 export declare const CFN_LINT_VERSION: string;
 export declare const K6_OPERATOR_VERSION: string;
 export declare const CHROMIUM_PATH: string;
+export declare const NODE_VERSION: string;
 export declare const TOOLCHAIN_SCHEMA: number;
 export interface Toolchain {
   schema: number;
@@ -22,6 +23,9 @@ export interface Toolchain {
   /** k6-operator's TestRun CustomResourceDefinition (YAML). */
   testRunCrd: string;
   k6OperatorVersion: string;
+  /** The Node binary the suite runs on. */
+  node: string;
+  nodeVersion: string;
 }
 export declare function cacheDir(env?: NodeJS.ProcessEnv): string;
 export declare function toolchainFile(env?: NodeJS.ProcessEnv): string;

@@ -20,8 +20,10 @@ export const CFN_LINT_VERSION = '1.58.0';
 export const K6_OPERATOR_VERSION = 'v0.0.19';
 /** Debian's `chromium` package installs here; the HTML report's browser test drives it with playwright-core. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
+/** The Node the suite, the demo and the bench run on (the npm package node-<platform>-<arch>); a maintained LTS line. */
+export const NODE_VERSION = '24.22.3';
 /** Bumped whenever the set of tools changes, so a toolchain file written by an older bootstrap is re-resolved. */
-export const TOOLCHAIN_SCHEMA = 3;
+export const TOOLCHAIN_SCHEMA = 4;
 
 /** Cache outside the repo, shared by every clone: CROSSWIND_CACHE, else $XDG_CACHE_HOME/crosswind, else ~/.cache/crosswind. */
 export function cacheDir(env = process.env) {
@@ -46,6 +48,7 @@ export function toolchainFile(env = process.env) {
  *   cfnLint: string, cfnLintVersion: string,
  *   chromium: string,
  *   testRunCrd: string, k6OperatorVersion: string,
+ *   node: string, nodeVersion: string,
  * }} Toolchain
  */
 
@@ -67,13 +70,14 @@ export function toolchain(env = process.env) {
     tools.motoVersion !== MOTO_VERSION ||
     tools.actionlintVersion !== ACTIONLINT_VERSION ||
     tools.cfnLintVersion !== CFN_LINT_VERSION ||
-    tools.k6OperatorVersion !== K6_OPERATOR_VERSION
+    tools.k6OperatorVersion !== K6_OPERATOR_VERSION ||
+    tools.nodeVersion !== NODE_VERSION
   ) {
     throw new Error(
       `the cached toolchain is out of date (k6 ${tools.k6Version}, moto ${tools.motoVersion}, actionlint ${tools.actionlintVersion}, cfn-lint ${tools.cfnLintVersion}, k6-operator ${tools.k6OperatorVersion}): run 'node scripts/bootstrap.mjs'`,
     );
   }
-  for (const path of [tools.k6, tools.motoServer, tools.actionlint, tools.cfnLint, tools.chromium, tools.testRunCrd]) {
+  for (const path of [tools.k6, tools.motoServer, tools.actionlint, tools.cfnLint, tools.chromium, tools.testRunCrd, tools.node]) {
     if (!existsSync(path)) throw new Error(`${path} is missing: run 'node scripts/bootstrap.mjs'`);
   }
   return tools;
