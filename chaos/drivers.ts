@@ -1,4 +1,5 @@
 import type { FaultKind } from '../core/ledger-entry.ts';
+import { deployFault } from './deploy-fault.ts';
 import type { FaultDriver, FaultSpec } from './fault.ts';
 import { fisExperimentFault } from './fis-experiment-fault.ts';
 import { healthCheckFault } from './health-check-fault.ts';
@@ -8,6 +9,7 @@ const DRIVERS: { [K in FaultKind]: FaultDriver } = {
   'invert-health-check': healthCheckFault as FaultDriver,
   'shift-weight': weightShiftFault as FaultDriver,
   'fis-experiment': fisExperimentFault as FaultDriver,
+  deploy: deployFault as FaultDriver,
 };
 
 /** The driver that plans, applies and undoes a kind of fault. */

@@ -13,7 +13,20 @@ export type FaultSpec =
   /** Create and start the named FIS experiment template from config (undo stops it and deletes the template). */
   | { kind: 'fis-experiment'; template: string }
   /** Start an existing FIS experiment template by id (undo stops the experiment; the template is left in place). */
-  | { kind: 'fis-experiment'; templateId: string; region: string };
+  | { kind: 'fis-experiment'; templateId: string; region: string }
+  /** Deploy `version` to the region with the deploy hook; undo runs the rollback hook back to `previousVersion`. */
+  | {
+      kind: 'deploy';
+      region: string;
+      version: string;
+      previousVersion: string;
+      deploy: string;
+      rollback: string;
+      timeoutMs: number;
+      /** How long the deploy may stay unjudged before the dead man's switch rolls it back; default chaos.faultDeadline. */
+      deadlineMs?: number;
+      cwd?: string;
+    };
 
 /** What a driver needs: config, clients, and the hooks that make a fault sequence observable and abortable. */
 export interface FaultContext {
@@ -36,6 +49,10 @@ export interface PlannedFault {
   takesOut: string[];
   /** The write calls it makes, for people (`--dry-run`, the confirmation prompt). */
   change: string;
+  /** Touches no AWS resource (a deploy hook): the guardrails check its regions only, with no AWS call. */
+  awsFree?: boolean;
+  /** How long it may stay open before the dead man's switch undoes it; default chaos.faultDeadline. */
+  deadlineMs?: number;
   /** The write calls that undo it. */
   undo: string;
   /** Makes the change; `id` is the ledger id (FIS uses it as client token and tag). Returns what the `applied` line records. */
@@ -86,6 +103,8 @@ export function describeSpec(spec: FaultSpec): string {
       return `shift-weight ${spec.region} to ${spec.percent}%`;
     case 'fis-experiment':
       return 'template' in spec ? `fis-experiment ${spec.template}` : `fis-experiment ${spec.templateId} in ${spec.region}`;
+    case 'deploy':
+      return `deploy ${spec.version} to ${spec.region}`;
   }
 }
 

@@ -36,7 +36,8 @@ export interface GuardrailInput {
   runDir: string;
   minHealthyRegions: number;
   allowedRegions: string[];
-  accountId: string;
+  /** The account the credentials act on; absent for a fault that touches no AWS resource (a deploy hook). */
+  accountId?: string;
   allowedAccounts: string[];
 }
 
@@ -53,6 +54,9 @@ export function resourceKeys(target: FaultTarget): string[] {
     case 'fis-experiment':
       // Each experiment gets its own template; two experiments never write to the same FIS resource.
       return [];
+    case 'deploy':
+      // Two rollouts deploying to one region at once would each roll back to the other's version.
+      return [`deploy:${target.region}`];
   }
 }
 
@@ -64,7 +68,7 @@ export function resourceKeys(target: FaultTarget): string[] {
  */
 export function decide(input: GuardrailInput): GuardrailDecision {
   const reasons: string[] = [];
-  if (!input.allowedAccounts.includes(input.accountId)) {
+  if (input.accountId !== undefined && !input.allowedAccounts.includes(input.accountId)) {
     reasons.push(`account ${input.accountId} is not in aws.accountIds (${input.allowedAccounts.join(', ')})`);
   }
   for (const region of new Set([input.target.region, ...input.takesOut])) {

@@ -36,7 +36,7 @@ export interface LedgerRead {
   damaged: DamagedLine[];
 }
 
-const KINDS = new Set(['intent', 'applied', 'undone', 'failed', 'stop']);
+const KINDS = new Set(['intent', 'applied', 'undone', 'kept', 'failed', 'stop']);
 
 /** Pure: why a parsed line is not a ledger entry, or undefined when it is one. */
 function entryProblem(v: unknown): string | undefined {
@@ -95,7 +95,7 @@ export function readLedger(runDir: string): LedgerEntry[] {
   return inspectLedger(runDir).entries;
 }
 
-/** Pure: the faults still open (intent without undone), in the order their intents were written. */
+/** Pure: the faults still open (intent without undone or kept), in the order their intents were written. */
 export function openFaults(entries: Iterable<LedgerEntry>): OpenFault[] {
   const open = new Map<string, OpenFault>();
   for (const e of entries) {
@@ -106,7 +106,7 @@ export function openFaults(entries: Iterable<LedgerEntry>): OpenFault[] {
     } else if (e.kind === 'failed') {
       const f = open.get(e.id);
       if (f) f.lastError = e.error;
-    } else if (e.kind === 'undone') open.delete(e.id);
+    } else if (e.kind === 'undone' || e.kind === 'kept') open.delete(e.id);
   }
   return [...open.values()];
 }

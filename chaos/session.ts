@@ -8,7 +8,7 @@ import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
 import { driverFor } from './drivers.ts';
-import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec } from './fault.ts';
+import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec, type PlannedFault } from './fault.ts';
 import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
 import { FaultLedger, inspectLedger, type OpenFault, openFaults } from './ledger.ts';
@@ -101,6 +101,8 @@ export interface FaultSession {
   undo(id: string, reason?: string): Promise<void>;
   /** Undoes every open fault of this run, newest first. */
   undoAll(reason?: string): Promise<void>;
+  /** Closes a fault without undoing it: the change stays (a deploy whose wave was approved). */
+  keep(id: string, reason: string): Promise<void>;
   /** Waits `ms` with the stop conditions watched; rejects at once with the stop's error if the run is stopped. */
   hold(ms: number): Promise<void>;
   /** Ends the run's faults now: records why, aborts `signal`, stops experiments, undoes every fault. */
@@ -251,23 +253,7 @@ class Session implements FaultSession {
     const ctx = this.#ctx;
     const label = describeSpec(spec);
     const planned = await driverFor(spec.kind).plan(spec, ctx);
-    this.#account ??= await callerAccount(ctx.clients);
-    const decision = decide({
-      target: planned.target,
-      takesOut: planned.takesOut,
-      health: await this.#readHealth(),
-      open: this.#allOpen(),
-      runDir: this.runDir ?? '(dry run)',
-      minHealthyRegions: ctx.config.chaos.minHealthyRegions,
-      allowedRegions: ctx.config.aws.allowedRegions,
-      accountId: this.#account,
-      allowedAccounts: ctx.config.aws.accountIds,
-    });
-    if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
-    if (!this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
-      checkAlarmsBeforeFault(await this.#readAlarms());
-      this.#alarmsChecked = true;
-    }
+    await this.#guard(planned, label);
     if (this.dryRun) {
       ctx.log(`dry run: would apply ${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`);
       return undefined;
@@ -278,7 +264,7 @@ class Session implements FaultSession {
     this.signal.throwIfAborted();
     const id = `f-${randomUUID().slice(0, 8)}`;
     const at = ctx.now();
-    const deadline = at + ctx.config.chaos.faultDeadline;
+    const deadline = at + (planned.deadlineMs ?? ctx.config.chaos.faultDeadline);
     // Undo before do: the intent, with the prior state, is durable before the change is made.
     this.#append({
       kind: 'intent',
@@ -317,6 +303,28 @@ class Session implements FaultSession {
     const applied: AppliedFault = { id, spec, target: planned.target, appliedAt, change: planned.change, undo: planned.undo };
     if (detail) applied.detail = detail;
     return applied;
+  }
+
+  /** The guardrails, then (once a run) the stop-condition alarms; a fault that touches no AWS resource has its regions checked only. */
+  async #guard(planned: PlannedFault, label: string): Promise<void> {
+    const ctx = this.#ctx;
+    const input = {
+      target: planned.target,
+      takesOut: planned.takesOut,
+      open: this.#allOpen(),
+      runDir: this.runDir ?? '(dry run)',
+      minHealthyRegions: ctx.config.chaos.minHealthyRegions,
+      allowedRegions: ctx.config.aws.allowedRegions,
+      allowedAccounts: ctx.config.aws.accountIds,
+    };
+    const decision = planned.awsFree
+      ? decide({ ...input, health: [] })
+      : decide({ ...input, health: await this.#readHealth(), accountId: (this.#account ??= await callerAccount(ctx.clients)) });
+    if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
+    if (!planned.awsFree && !this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
+      checkAlarmsBeforeFault(await this.#readAlarms());
+      this.#alarmsChecked = true;
+    }
   }
 
   #armDeadline(id: string, ms: number) {
@@ -379,6 +387,17 @@ class Session implements FaultSession {
       ctx.log(`FAILED to undo ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${error}`);
       throw err;
     }
+  }
+
+  keep(id: string, reason: string): Promise<void> {
+    return this.#serial(async () => {
+      const fault = this.openFaults().find((f) => f.intent.id === id);
+      if (!fault) return;
+      this.#append({ kind: 'kept', id, at: this.#iso(), reason });
+      clearTimeout(this.#timers.get(id));
+      this.#timers.delete(id);
+      this.#ctx.log(`kept ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${reason}`);
+    });
   }
 
   undo(id: string, reason = 'undone'): Promise<void> {

@@ -3,7 +3,8 @@
  * needed to undo it) is written and fsynced before the change is applied; `applied`, `undone` and `failed` follow.
  * Other roles (the failover gate, reports) read fault times from here.
  */
-export type FaultKind = 'invert-health-check' | 'shift-weight' | 'fis-experiment';
+/** `deploy` is a rollout's deploy of a version to a region: undone by its rollback hook, `kept` once the wave is approved. */
+export type FaultKind = 'invert-health-check' | 'shift-weight' | 'fis-experiment' | 'deploy';
 
 export interface FaultTarget {
   kind: FaultKind;
@@ -36,6 +37,8 @@ export type LedgerEntry =
       detail?: Record<string, string>;
     }
   | { kind: 'undone'; id: string; at: string; reason: string }
+  /** The change stays and is no longer open: a deploy whose wave was approved. */
+  | { kind: 'kept'; id: string; at: string; reason: string }
   /** `phase` says whether applying or undoing failed; either way the fault stays open until an `undone`. */
   | { kind: 'failed'; id: string; at: string; error: string; phase?: 'apply' | 'undo' }
   /** A stop condition (or a signal, an error, a deadline) ended the run's faults early; `id` names this stop. */

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
@@ -59,6 +60,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         root: c.root,
         handleSignals: true,
         confirm: defaultConfirm({ yes: c.yes }),
+        checkpoint: checkpointsFromEnv(),
         log: (line) => progress.note(line),
         // The blast radius: the live error rate of the regions not under fault, from the drill's own traffic.
         errorRate: (healthy) => progress.errorRate(healthy),

@@ -1,6 +1,6 @@
+import type { HookEnv, HookResult } from '../chaos/hooks.ts';
 import type { RolloutConfig } from '../config/rollout-schema.ts';
 import { secs } from './gameday-plan.ts';
-import type { HookResult } from './hooks.ts';
 import type { RolloutEffects, StepOutcome } from './rollout-machine.ts';
 import { baselineRegions, type RolloutPlan } from './rollout-plan.ts';
 import type { Wave } from './waves.ts';
@@ -22,7 +22,12 @@ export interface Judgement {
  * synthetics launcher with the validations gates, the chaos weight shifts). Tests pass their own.
  */
 export interface RolloutWorld {
-  runHook(command: string, env: { REGION: string; VERSION: string; PREVIOUS_VERSION: string }): Promise<HookResult>;
+  /** Deploy `VERSION` to `REGION` with the deploy hook, through the fault ledger (its intent, with the rollback hook, first). */
+  deploy(env: HookEnv): Promise<HookResult>;
+  /** Put `PREVIOUS_VERSION` back in `REGION` with the rollback hook (the deploy's undo, through the ledger). */
+  rollBack(env: HookEnv): Promise<HookResult>;
+  /** The region's wave is approved: its deploy stays, and leaves the ledger's open faults. */
+  keep(region: string): Promise<void>;
   /** The version a region runs now; undefined when the config has no version endpoint. */
   readVersion(region: string): Promise<string | undefined>;
   /** Shift the region's DNS weight to `percent` of its share (through the fault ledger). */
@@ -66,6 +71,7 @@ export function rolloutEffects(
 ): RolloutEffects & WaveVersions {
   const r: RolloutConfig = plan.rollout;
   const previous = new Map<string, string>();
+  const deployed = new Set<string>();
   const shifted = new Set<string>();
   const envFor = (wave: Wave, version: string) => ({
     REGION: wave.region,
@@ -81,10 +87,12 @@ export function rolloutEffects(
     previous,
     async deploy(wave) {
       if (world.interrupted?.()) return { kind: 'inconclusive', reasons: ['interrupted before the deploy'] };
-      const before = options.previousVersion ?? (await world.readVersion(wave.region));
-      if (before !== undefined) previous.set(wave.region, before);
-      world.log(`wave ${wave.index} ${wave.region}: deploying ${plan.version}${before ? ` (running ${before})` : ''}`);
-      const result = await world.runHook(r.hooks.deploy as string, envFor(wave, plan.version));
+      const before = await previousVersion(world, wave.region, options.previousVersion);
+      if (before.kind === 'unknown') return { kind: 'fail', reasons: [before.reason] };
+      previous.set(wave.region, before.version);
+      world.log(`wave ${wave.index} ${wave.region}: deploying ${plan.version} (running ${before.version})`);
+      deployed.add(wave.region);
+      const result = await world.deploy(envFor(wave, plan.version));
       const hook = hookOutcome('deploy hook', result);
       if (hook.kind !== 'ok') return hook;
       const now = await world.readVersion(wave.region);
@@ -112,21 +120,48 @@ export function rolloutEffects(
     },
     async approve(wave) {
       if (shifted.delete(wave.region)) await world.restoreWeights(wave.region);
+      await world.keep(wave.region);
       world.log(`wave ${wave.index} ${wave.region}: approved ${plan.version}`);
     },
     async rollback(wave, outcome) {
       world.log(`wave ${wave.index} ${wave.region}: rolling back (${outcome.reasons.join('; ')})`);
-      const to = previous.get(wave.region) ?? '';
+      if (!deployed.has(wave.region)) {
+        if (shifted.delete(wave.region)) await world.restoreWeights(wave.region);
+        world.log(`wave ${wave.index} ${wave.region}: nothing was deployed, so nothing to roll back; rollout halted`);
+        return;
+      }
+      const to = previous.get(wave.region) as string;
       // The same environment as the deploy: the hook puts PREVIOUS_VERSION back.
-      const result = await world.runHook(r.hooks.rollback as string, envFor(wave, plan.version));
+      const result = await world.rollBack(envFor(wave, plan.version));
       if (shifted.delete(wave.region)) await world.restoreWeights(wave.region);
       if (result.kind !== 'ok') throw new Error(`rollback hook: ${result.reason}`);
       const now = await world.readVersion(wave.region);
-      if (now !== undefined && to !== '' && now !== to)
-        throw new Error(`rollback hook succeeded but ${wave.region} reports ${now}, not ${to}`);
-      world.log(`wave ${wave.index} ${wave.region}: rolled back to ${to || 'the previous version'}; rollout halted`);
+      if (now !== undefined && now !== to) throw new Error(`rollback hook succeeded but ${wave.region} reports ${now}, not ${to}`);
+      world.log(`wave ${wave.index} ${wave.region}: rolled back to ${to}; rollout halted`);
     },
   };
+}
+
+/**
+ * The version a region runs before its deploy: `--previous-version`, else the region's version endpoint. Unknown
+ * (no endpoint, an error, an empty answer) refuses the deploy: a rollback to an unknown version is no rollback.
+ */
+async function previousVersion(
+  world: RolloutWorld,
+  region: string,
+  given: string | undefined,
+): Promise<{ kind: 'known'; version: string } | { kind: 'unknown'; reason: string }> {
+  if (given) return { kind: 'known', version: given };
+  const refuse = (why: string) => ({
+    kind: 'unknown' as const,
+    reason: `the version ${region} runs now is unknown (${why}); refusing to deploy what could not be rolled back, nothing was deployed`,
+  });
+  try {
+    const version = await world.readVersion(region);
+    return version ? { kind: 'known', version } : refuse('no --previous-version and no rollout.versionPath');
+  } catch (err) {
+    return refuse((err as Error).message);
+  }
 }
 
 function report(world: RolloutWorld, wave: Wave, phase: string, judgement: Judgement): StepOutcome {

@@ -1,13 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
-import { withFaultSession } from '../chaos/session.ts';
+import { HookFailedError, type HookResult } from '../chaos/hooks.ts';
+import { type FaultSession, withFaultSession } from '../chaos/session.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
 import type { Verdict } from '../validations/verdict.ts';
-import { runHook } from './hooks.ts';
 import { type Judgement, type RolloutWorld, rolloutEffects } from './rollout-effects.ts';
 import { rolloutGates } from './rollout-gates.ts';
 import { type RolloutResult, runRollout } from './rollout-machine.ts';
@@ -48,6 +49,68 @@ export function rolloutSummary(version: string, result: RolloutResult): string {
   return `Rollout ${version}: ${head} at wave ${result.wave.index} (${result.wave.region})${by('approved').length ? `; approved: ${by('approved').join(', ')}` : ''}${untouched.length ? `; untouched: ${untouched.join(', ')}` : ''}`;
 }
 
+/** Pure: how long a wave's deploy may stay unjudged before the dead man's switch rolls it back (its phases, with slack). */
+export function waveDeadlineMs(config: CrosswindConfig): number {
+  const r = config.rollout;
+  return (
+    2 * r.hooks.timeout + r.weightSteps.length * r.weightStepDuration + r.trafficDuration + r.bakeDuration + config.chaos.faultDeadline
+  );
+}
+
+/**
+ * The rollout's changes to the world, each through the fault ledger: a deploy (intent with the rollback hook first,
+ * kept once its wave is approved, undone by the rollback hook) and the DNS weight steps.
+ */
+function ledgerChanges(
+  session: FaultSession,
+  config: CrosswindConfig,
+): Pick<RolloutWorld, 'deploy' | 'rollBack' | 'keep' | 'shiftWeight' | 'restoreWeights'> {
+  const r = config.rollout;
+  const open = (kind: string, region: string) =>
+    session
+      .openFaults()
+      .filter((f) => f.intent.fault.kind === kind && f.intent.fault.region === region)
+      .reverse();
+  const hook = async (run: () => Promise<unknown>): Promise<HookResult> => {
+    const started = Date.now();
+    try {
+      await run();
+      return { kind: 'ok', durationMs: Date.now() - started, output: [] };
+    } catch (err) {
+      if (err instanceof HookFailedError) return err.result;
+      throw err;
+    }
+  };
+  return {
+    deploy: (env) =>
+      hook(() =>
+        session.apply({
+          kind: 'deploy',
+          region: env.REGION,
+          version: env.VERSION,
+          previousVersion: env.PREVIOUS_VERSION,
+          deploy: r.hooks.deploy as string,
+          rollback: r.hooks.rollback as string,
+          timeoutMs: r.hooks.timeout,
+          deadlineMs: waveDeadlineMs(config),
+        }),
+      ),
+    rollBack: (env) =>
+      hook(async () => {
+        for (const f of open('deploy', env.REGION)) await session.undo(f.intent.id, 'wave rolled back');
+      }),
+    async keep(region) {
+      for (const f of open('deploy', region)) await session.keep(f.intent.id, 'wave approved');
+    },
+    async shiftWeight(region, percent) {
+      await session.apply({ kind: 'shift-weight', region, percent });
+    },
+    async restoreWeights(region) {
+      for (const f of open('shift-weight', region)) await session.undo(f.intent.id, 'wave done');
+    },
+  };
+}
+
 /**
  * `crosswind rollout`: the state machine driven with the hooks, the regions' version endpoint, the synthetics
  * regional probe as traffic, the validations gates (error rate, latency, comparison against the regions not yet
@@ -61,21 +124,21 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
   const allResults: GateResult[] = [];
   for (const line of [`Rollout ${plan.version}: ${plan.waves.map((w) => w.region).join(' -> ')}`]) io.out(line);
   const outcome = await withFaultSession(
-    { config, mode: 'rollout', root: c.root, handleSignals: true, confirm: defaultConfirm({ yes: c.yes }), log: (l) => io.err(l) },
+    {
+      config,
+      mode: 'rollout',
+      root: c.root,
+      handleSignals: true,
+      confirm: defaultConfirm({ yes: c.yes }),
+      log: (l) => io.err(l),
+      checkpoint: checkpointsFromEnv(),
+    },
     async (session) => {
       const runDir = session.runDir as string;
       let runs = 0;
       const world: RolloutWorld = {
-        runHook: (command, env) => runHook(command, env, { timeoutMs: r.hooks.timeout, log: (l) => io.err(`  | ${l}`) }),
+        ...ledgerChanges(session, config),
         readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
-        async shiftWeight(region, percent) {
-          await session.apply({ kind: 'shift-weight', region, percent });
-        },
-        async restoreWeights(region) {
-          for (const f of session.openFaults().reverse()) {
-            if (f.intent.fault.kind === 'shift-weight' && f.intent.fault.region === region) await session.undo(f.intent.id, 'wave done');
-          }
-        },
         async judge(phase, region, baselines, durationMs, everyMs): Promise<Judgement> {
           const gates = rolloutGates(r, region, baselines);
           runs += 1;

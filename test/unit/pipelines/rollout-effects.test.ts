@@ -1,6 +1,6 @@
 import { expect } from 'chai';
+import type { HookEnv, HookResult } from '../../../chaos/hooks.ts';
 import { rolloutSchema } from '../../../config/rollout-schema.ts';
-import type { HookResult } from '../../../pipelines/hooks.ts';
 import { type Judgement, outcomeOf, type RolloutWorld, rolloutEffects } from '../../../pipelines/rollout-effects.ts';
 import { runRollout } from '../../../pipelines/rollout-machine.ts';
 import { buildRolloutPlan } from '../../../pipelines/rollout-plan.ts';
@@ -11,12 +11,17 @@ const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
 function world(verdicts: Record<string, Judgement> = {}, failingHook?: string) {
   const versions = new Map(regions.map((r) => [r, '1.0.0']));
   const calls: string[] = [];
+  const hook = async (command: string, env: HookEnv): Promise<HookResult> => {
+    calls.push(`${command} ${env.REGION} ${env.VERSION} ${env.PREVIOUS_VERSION}`);
+    if (command === failingHook) return { kind: 'failed', durationMs: 1, output: ['boom'], reason: 'hook exited with 1' };
+    versions.set(env.REGION, command === 'deploy' ? env.VERSION : env.PREVIOUS_VERSION);
+    return { kind: 'ok', durationMs: 1, output: [] };
+  };
   const w: RolloutWorld = {
-    async runHook(command, env): Promise<HookResult> {
-      calls.push(`${command} ${env.REGION} ${env.VERSION} ${env.PREVIOUS_VERSION}`);
-      if (command === failingHook) return { kind: 'failed', durationMs: 1, output: ['boom'], reason: 'hook exited with 1' };
-      versions.set(env.REGION, command === 'deploy' ? env.VERSION : env.PREVIOUS_VERSION);
-      return { kind: 'ok', durationMs: 1, output: [] };
+    deploy: (env) => hook('deploy', env),
+    rollBack: (env) => hook('rollback', env),
+    keep: async (region) => {
+      calls.push(`keep ${region}`);
     },
     readVersion: async (region) => versions.get(region),
     shiftWeight: async (region, percent) => {
@@ -132,5 +137,35 @@ describe('rollout effects when the run is stopping', () => {
     if (result.kind === 'inconclusive') expect(result.reasons).to.deep.equal(['traffic: interrupted']);
     expect(calls.filter((c) => c.startsWith('deploy'))).to.deep.equal(['deploy us-east-1 2.0.0 1.0.0']);
     expect(calls.at(-1)).to.equal('rollback us-east-1 2.0.0 1.0.0');
+  });
+
+  it('refuses to deploy when the version a region runs cannot be read, and runs no rollback hook with an empty version', async () => {
+    const { w, calls, versions } = world();
+    w.readVersion = async (region) => {
+      if (region === 'us-east-1') throw new Error('cannot read the version at http://us-east-1/version: ECONNREFUSED');
+      return versions.get(region);
+    };
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0');
+    const result = await runRollout(plan, rolloutEffects(plan, w));
+    expect(result.kind).to.equal('rolled-back');
+    if (result.kind === 'rolled-back')
+      expect(result.reasons[0]).to.match(/^the version us-east-1 runs now is unknown \(cannot read the version .*\); refusing to deploy/);
+    expect(
+      calls.filter((c) => c.startsWith('deploy') || c.startsWith('rollback')),
+      'hooks run',
+    ).to.deep.equal([]);
+    expect([...versions.values()]).to.deep.equal(['1.0.0', '1.0.0', '1.0.0']);
+  });
+
+  it('keeps an approved wave (its deploy leaves the open faults) and rolls back only the unjudged one', async () => {
+    const { w, calls } = world({ 'bake us-west-2': { gates: [{ status: 'fail', line: 'error rate 5% <= 1%: fail' }] } });
+    const plan = buildRolloutPlan(regions, rollout, '2.0.0');
+    await runRollout(plan, rolloutEffects(plan, w));
+    expect(calls.filter((c) => /^(deploy|rollback|keep) /.test(c))).to.deep.equal([
+      'deploy us-east-1 2.0.0 1.0.0',
+      'keep us-east-1',
+      'deploy us-west-2 2.0.0 1.0.0',
+      'rollback us-west-2 2.0.0 1.0.0',
+    ]);
   });
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import { expect } from 'chai';
-import { runHook, type SpawnFn } from '../../../pipelines/hooks.ts';
+import { runHook, type SpawnFn } from '../../../chaos/hooks.ts';
 
 describe('hook runner', function () {
   this.timeout(15_000);

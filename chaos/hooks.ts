@@ -1,4 +1,5 @@
 import { type SpawnFn, spawnChild } from '../core/child-process.ts';
+import { InfrastructureError } from '../core/errors.ts';
 
 export type { SpawnFn } from '../core/child-process.ts';
 
@@ -46,4 +47,15 @@ export async function runHook(command: string, env: HookEnv, options: HookOption
   if (o.timedOut) return { kind: 'failed', durationMs, output, reason: `hook did not finish within ${timeoutMs} ms` };
   if (o.code === 0) return { kind: 'ok', durationMs, output };
   return { kind: 'failed', durationMs, output, reason: o.signal ? `hook killed by ${o.signal}` : `hook exited with ${o.code}` };
+}
+
+/** A hook that failed (non-zero exit, signal, timeout, not found), with its result for the caller's own report. */
+export class HookFailedError extends InfrastructureError {
+  constructor(
+    readonly hook: string,
+    readonly result: Extract<HookResult, { kind: 'failed' }>,
+  ) {
+    const tail = result.output.filter((l) => l.trim() !== '').slice(-3);
+    super(`${hook}: ${result.reason}${tail.length ? ` (${tail.join(' | ')})` : ''}`);
+  }
 }
