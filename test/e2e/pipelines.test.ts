@@ -187,10 +187,15 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     expect(await weights()).to.deep.equal(prior);
     expect(await version(sandbox.state.regions[2]?.endpoint as string)).to.equal('1.1.1');
     expect(await version(sandbox.state.regions[0]?.endpoint as string)).to.equal('1.1.0');
-    const ledger = jsonLines<{ kind: string; id: string }>(join(runs(dir, 'rollout').at(-1) as string, 'ledger.jsonl'));
-    const applied = ledger.filter((e) => e.kind === 'applied').map((e) => e.id);
-    expect(applied).to.have.length(2);
-    expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(applied);
+    const ledger = jsonLines<{ kind: string; id: string; fault?: { kind: string } }>(
+      join(runs(dir, 'rollout').at(-1) as string, 'ledger.jsonl'),
+    );
+    const ids = (kind: string) => ledger.filter((e) => e.kind === 'intent' && e.fault?.kind === kind).map((e) => e.id);
+    const shifts = ids('shift-weight');
+    expect(shifts, 'weight steps').to.have.length(2);
+    expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(shifts);
+    // The deploy went through the ledger too, and stays: the wave was approved.
+    expect(ledger.filter((e) => e.kind === 'kept').map((e) => e.id)).to.deep.equal(ids('deploy'));
   });
 
   it('game day: client-seen failover per vantage within 1 s of the ground truth, everything restored, rebalance verified', async () => {
