@@ -317,9 +317,10 @@ class Session implements FaultSession {
       allowedRegions: ctx.config.aws.allowedRegions,
       allowedAccounts: ctx.config.aws.accountIds,
     };
+    if (!planned.awsFree) this.#account ??= await callerAccount(ctx.clients);
     const decision = planned.awsFree
       ? decide({ ...input, health: [] })
-      : decide({ ...input, health: await this.#readHealth(), accountId: (this.#account ??= await callerAccount(ctx.clients)) });
+      : decide({ ...input, health: await this.#readHealth(), accountId: this.#account });
     if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
     if (!planned.awsFree && !this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
       checkAlarmsBeforeFault(await this.#readAlarms());
