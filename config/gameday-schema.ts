@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
+import { clientProfileSchema } from './synthetics-schema.ts';
 
 // The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
 // every vantage, force the target region's health check unhealthy, watch the traffic shift, run functional checks on
@@ -100,8 +101,17 @@ export const gamedayTargetsSchema = z.strictObject({
 export const gamedaySchema = z.strictObject({
   /** The region the drill takes out; defaults to the first configured region. */
   targetRegion: z.string().min(1).optional(),
-  /** Requests per second each vantage sends during the drill. */
+  /** Requests per second each vantage sends during the drill (per client profile). */
   ratePerVantage: z.number().positive().default(10),
+  /**
+   * The same traffic as several kinds of client side by side, e.g. a fresh resolver without keep-alive, the record's
+   * TTL with keep-alive, and k6's own 5-minute cache with keep-alive; failover is reported per vantage and profile.
+   * Default: one client, as `synthetics.dns` and `synthetics.http` say.
+   */
+  clientProfiles: z
+    .array(clientProfileSchema)
+    .default([])
+    .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, { message: 'a client profile name is listed twice' }),
   /** The drill, phase by phase; defaults to the classic regional drill. */
   phases: z
     .array(gamedayPhaseSchema)

@@ -71,6 +71,8 @@ export const failoverGateSchema = z.strictObject({
   where: tagFilterSchema.default({}),
   /** Tag naming the client vantage. */
   vantageTag: z.string().min(1).default('vantage'),
+  /** Tag naming the client profile (how the client resolves and keeps connections); judged apart per vantage. */
+  profileTag: z.string().min(1).default('profile'),
   /** Tag naming the region that served the request. */
   servedByTag: z.string().min(1).default('served_by'),
   /** N: client-seen failover ends at the start of the first window of N seconds in which every request succeeded from a healthy region. */

@@ -22,6 +22,38 @@ const dnsTtl = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return read.ms === 0 ? '0' : `${read.ms}ms`;
 });
 
+/** k6's resolver settings, all defaulted. */
+const dnsSchema = z.strictObject({
+  /** `record` (default): the TTL the global name is answered with, read before k6 starts; `0`: every new connection resolves; `inf`; or a duration. */
+  ttl: dnsTtl.default('record'),
+  /** Which address of several k6 uses. Default `random` (k6's). */
+  select: z.enum(['first', 'random', 'roundRobin']).default('random'),
+  /** Which IP version. Default `preferIPv4` (k6's). */
+  policy: z.enum(['preferIPv4', 'preferIPv6', 'onlyIPv4', 'onlyIPv6', 'any']).default('preferIPv4'),
+});
+
+/**
+ * A client profile: how a kind of client resolves and keeps connections. A game day runs the same traffic as several
+ * profiles side by side and reports failover per vantage and profile: users whose clients cache the answer or keep
+ * a connection to the failed region see the failover later, or not at all.
+ */
+export const clientProfileSchema = z.strictObject({
+  /** Tags every sample (`profile`) and names the client in its User-Agent. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, { message: 'expected letters, digits, "_" or "-"' }),
+  /** k6's resolver for this profile; fields left out come from `synthetics.dns`. */
+  dns: z
+    .strictObject({
+      ttl: dnsTtl.optional(),
+      select: dnsSchema.shape.select.unwrap().optional(),
+      policy: dnsSchema.shape.policy.unwrap().optional(),
+    })
+    .optional(),
+  /** A new connection (and resolution) for every request; default `synthetics.http.noConnectionReuse`. */
+  noConnectionReuse: z.boolean().optional(),
+});
+
+export type ClientProfile = z.output<typeof clientProfileSchema>;
+
 export const syntheticsSchema = z.strictObject({
   /**
    * k6's resolver, written into the k6 options of every run. k6 caches a resolved name for 5 minutes by default (k6
@@ -29,16 +61,7 @@ export const syntheticsSchema = z.strictObject({
    * well-behaved client does.
    * @see https://grafana.com/docs/k6/latest/using-k6/k6-options/reference/#dns
    */
-  dns: z
-    .strictObject({
-      /** `record` (default): the TTL the global name is answered with, read before k6 starts; `0`: every new connection resolves; `inf`; or a duration. */
-      ttl: dnsTtl.default('record'),
-      /** Which address of several k6 uses. Default `random` (k6's). */
-      select: z.enum(['first', 'random', 'roundRobin']).default('random'),
-      /** Which IP version. Default `preferIPv4` (k6's). */
-      policy: z.enum(['preferIPv4', 'preferIPv6', 'onlyIPv4', 'onlyIPv6', 'any']).default('preferIPv4'),
-    })
-    .prefault({}),
+  dns: dnsSchema.prefault({}),
   http: z
     .strictObject({
       /**

@@ -8,7 +8,7 @@ import { awsClientOptions } from '../config/aws.ts';
 import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
-import { buildPlan, startK6Run } from '../synthetics/k6.ts';
+import { buildPlan, combineRuns, startK6Run } from '../synthetics/k6.ts';
 import { judgeRun } from '../validations/judge.ts';
 import { readFaults, readHealth } from '../validations/run-inputs.ts';
 import { decide } from '../validations/verdict.ts';
@@ -77,21 +77,23 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         });
         const world: GamedayWorld = {
           async startTraffic(durationMs) {
-            const run = await startK6Run({
-              plan: buildPlan(config, {
+            // One run per client profile (or one plain run), side by side, from every vantage.
+            const profiles = config.gameday.clientProfiles.length > 0 ? config.gameday.clientProfiles : [undefined];
+            const runs = [];
+            for (const profile of profiles) {
+              const plan = buildPlan(config, {
                 scenario: 'global-traffic',
                 durationMs,
                 ratePerSecond: config.gameday.ratePerVantage,
                 thresholds: {},
-              }),
-              runDir,
-              k6Path: c.k6,
-              name: 'global-traffic',
+                ...(profile ? { profile } : {}),
+              });
               // The fault session owns the signals: it restores first, then the drill stops the traffic.
-              signals: null,
+              const name = profile ? `global-traffic.${profile.name}` : 'global-traffic';
               // The live progress folds only the per-request outcome; the gates read the whole file afterwards.
-              liveMetrics: [REQUEST_FAILED],
-            });
+              runs.push(await startK6Run({ plan, runDir, k6Path: c.k6, name, signals: null, liveMetrics: [REQUEST_FAILED] }));
+            }
+            const run = combineRuns(runs);
             trafficFiles = run.sources;
             return run;
           },

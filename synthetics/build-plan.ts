@@ -2,6 +2,7 @@
 // reads. Pure: no file, no clock unless a runId is not given.
 
 import type { CrosswindConfig } from '../config/schema.ts';
+import type { ClientProfile } from '../config/synthetics-schema.ts';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
 import type { ArrivalRate, PlanRegion, PlanThresholds, PlanVantage, RegionPair, RunPlan, ScenarioName, ServedByRule } from './plan.ts';
 
@@ -21,6 +22,8 @@ export interface PlanOverrides {
   thresholds?: PlanThresholds;
   /** Max VUs per group, replacing the configured one. */
   maxVUs?: number;
+  /** A client profile: its name tags the run; its DNS cache and connection reuse replace the configured ones. */
+  profile?: ClientProfile;
   runId?: string;
 }
 
@@ -103,8 +106,13 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
     runId: overrides.runId ?? defaultRunId(),
     regions,
     servedBy: servedByRules(regions),
-    http: { noConnectionReuse: s.http.noConnectionReuse, timeoutMs: s.http.timeout },
-    dns: { ttl: String(s.dns.ttl), select: s.dns.select, policy: s.dns.policy },
+    http: { noConnectionReuse: overrides.profile?.noConnectionReuse ?? s.http.noConnectionReuse, timeoutMs: s.http.timeout },
+    dns: {
+      ttl: String(overrides.profile?.dns?.ttl ?? s.dns.ttl),
+      select: overrides.profile?.dns?.select ?? s.dns.select,
+      policy: overrides.profile?.dns?.policy ?? s.dns.policy,
+    },
+    ...(overrides.profile ? { profile: overrides.profile.name } : {}),
     summaryTrendStats: s.summaryTrendStats,
   };
   const timeoutS = s.http.timeout / 1000;

@@ -19,6 +19,7 @@ export { buildPlan, type PlanOverrides } from './build-plan.ts';
 export { findK6, type K6Binary } from './k6-binary.ts';
 export type { K6RunFiles, K6RunKind, K6RunResult, K6Summary } from './k6-result.ts';
 export type { RunPlan, ScenarioName } from './plan.ts';
+export { combineRuns } from './vantage-runs.ts';
 
 /** How the launcher starts a process; `child_process.spawn` by default, replaceable in tests. */
 export type SpawnLike = SpawnFn;

@@ -85,6 +85,11 @@ interface PlanBase {
   servedBy: ServedByRule[];
   http: PlanHttp;
   dns: PlanDns;
+  /**
+   * The client profile this run plays (a game day runs the same traffic as several side by side): every sample is
+   * tagged `profile`, and the User-Agent names it, so the region apps' request logs tell the profiles apart.
+   */
+  profile?: string;
   /** Thresholds as k6 takes them, already expanded per vantage or region by the launcher. */
   thresholds: PlanThresholds;
   /** Statistics k6 computes for Trend metrics in its end-of-test summary. */

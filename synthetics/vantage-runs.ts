@@ -62,6 +62,11 @@ export async function startVantageRuns(
     for (const r of runs) r.stop();
     throw err;
   }
+  return combineRuns(runs);
+}
+
+/** Several k6 runs as one: points merged as they come, every file listed, the worst ending, stopped together. */
+export function combineRuns(runs: K6Run[]): K6Run {
   const done = Promise.all(runs.map((r) => r.done)).then((results) =>
     results.reduce((worst, r) => (SEVERITY.indexOf(r.kind) > SEVERITY.indexOf(worst.kind) ? r : worst)),
   );

@@ -24,9 +24,11 @@ export interface RequestSample {
   servedBy: string;
 }
 
-/** A vantage's requests, sorted by time. */
+/** A vantage's requests (of one client profile, when the traffic names profiles), sorted by time. */
 export interface VantageRequests {
   vantage: string;
+  /** The client profile (DNS cache, kept-alive connections) these requests were sent with. */
+  profile?: string;
   requests: RequestSample[];
 }
 
@@ -43,6 +45,7 @@ export interface FailoverOptions {
 
 export interface VantageFailover {
   vantage: string;
+  profile?: string;
   /** Start of the first N-second window in which every request succeeded from a healthy region; null if none. */
   failoverAt: number | null;
   /** failoverAt - t_fault, ms. */
@@ -221,7 +224,7 @@ export function failoverTimeline(
   return faults.map((fault) => ({
     fault,
     ...detection(fault, health),
-    vantages: requests.map(({ vantage, requests: rs }) => {
+    vantages: requests.map(({ vantage, profile, requests: rs }) => {
       const failoverAt = clientSeenFailover(rs, fault, faults, options.successWindowMs);
       const from = lowerBound(rs, fault.appliedAt);
       const transitionEnd = failoverAt ?? fault.undoneAt ?? Number.POSITIVE_INFINITY;
@@ -243,6 +246,7 @@ export function failoverTimeline(
       const rb = rebalance(rs, fault, options);
       return {
         vantage,
+        ...(profile ? { profile } : {}),
         failoverAt,
         failoverMs: failoverAt === null ? null : failoverAt - fault.appliedAt,
         transition: { requests: transitionRequests, failed, rate: transitionRequests ? failed / transitionRequests : 0 },
@@ -263,12 +267,15 @@ export function failoverTimeline(
  */
 export function requestsByVantage(
   store: SeriesStore,
-  options: { metric: string; where?: TagFilter; vantageTag: string; servedByTag: string },
+  options: { metric: string; where?: TagFilter; vantageTag: string; profileTag?: string; servedByTag: string },
 ): VantageRequests[] {
-  const groups = store.select(options.metric, { where: options.where, groupBy: [options.vantageTag, options.servedByTag] });
+  const profileTag = options.profileTag ?? 'profile';
+  const groups = store.select(options.metric, { where: options.where, groupBy: [options.vantageTag, profileTag, options.servedByTag] });
   const byVantage = new Map<string, RequestSample[]>();
   for (const g of groups) {
-    const vantage = g.key[options.vantageTag] ?? '';
+    // One timeline per vantage and client profile: a caching client and a fresh one at the same place fail over apart.
+    const profile = g.key[profileTag] ?? '';
+    const vantage = `${g.key[options.vantageTag] ?? ''}${profile ? `\u0000${profile}` : ''}`;
     const servedBy = g.key[options.servedByTag] ?? '';
     let list = byVantage.get(vantage);
     if (!list) {
@@ -279,11 +286,15 @@ export function requestsByVantage(
   }
   return [...byVantage.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([vantage, requests]) => ({
-      vantage,
-      requests: requests.sort(
-        (a, b) =>
-          a.time - b.time || Number(a.failed) - Number(b.failed) || (a.servedBy < b.servedBy ? -1 : a.servedBy > b.servedBy ? 1 : 0),
-      ),
-    }));
+    .map(([key, requests]) => {
+      const [vantage = '', profile] = key.split('\u0000');
+      return {
+        vantage,
+        ...(profile ? { profile } : {}),
+        requests: requests.sort(
+          (a, b) =>
+            a.time - b.time || Number(a.failed) - Number(b.failed) || (a.servedBy < b.servedBy ? -1 : a.servedBy > b.servedBy ? 1 : 0),
+        ),
+      };
+    });
 }

@@ -1,5 +1,5 @@
 import type { FaultEvent } from '../core/ledger-entry.ts';
-import type { FaultTimeline, HealthObservation } from './failover-timeline.ts';
+import { clientSeenFailover, type FaultTimeline, type HealthObservation, type RequestSample } from './failover-timeline.ts';
 
 /**
  * Checking crosswind's failover measurements against an independent record of what really happened (the sandbox
@@ -71,5 +71,63 @@ export function checkAgainstGroundTruth(timeline: FaultTimeline, routes: readonl
       const clientSeenAt = timeline.vantages.find((v) => v.vantage === vantage)?.failoverAt ?? null;
       const differenceMs = clientSeenAt === null ? null : clientSeenAt - groundTruthAt;
       return { vantage, clientSeenAt, groundTruthAt, differenceMs, within: differenceMs !== null && Math.abs(differenceMs) <= toleranceMs };
+    });
+}
+
+/** A request as a region app logged it: when it arrived, which region answered, which client sent it. */
+export interface ServedRequest {
+  time: number;
+  region: string;
+  /** The vantage the client's address belongs to. */
+  vantage: string | null;
+  /** The client's User-Agent: crosswind's k6 runs name their client profile there. */
+  client: string;
+  status: number;
+}
+
+/** The client profile a User-Agent names (`crosswind-k6 (profile fresh)`); '' when it names none. */
+export function profileOfClient(userAgent: string): string {
+  return /\(profile ([^)]+)\)/.exec(userAgent)?.[1] ?? '';
+}
+
+/** Client-seen failover of one vantage and profile, as the wire shows it. */
+export interface WireFailover {
+  vantage: string;
+  profile: string;
+  /** Start of the first N-second window whose requests all reached a region no fault hurt; null if none. */
+  failoverAt: number | null;
+  requests: number;
+}
+
+/**
+ * Client-seen failover per vantage and profile from the region apps' own request logs: the definition crosswind
+ * measures from k6's points (the first N-second window in which every request succeeded from a region no active
+ * fault hurts), applied to the requests as they arrived. Independent of k6 and of the serving-region header. Only
+ * requests that arrived are on the wire: for a fault that drops or refuses connections the failed attempts are
+ * missing, so this truth holds best for faults that leave the region answering (a forced health check).
+ */
+export function wireFailover(
+  served: readonly ServedRequest[],
+  fault: FaultEvent,
+  faults: readonly FaultEvent[],
+  successWindowMs: number,
+): WireFailover[] {
+  const groups = new Map<string, RequestSample[]>();
+  for (const r of served) {
+    if (r.vantage === null) continue;
+    const key = `${r.vantage}\u0000${profileOfClient(r.client)}`;
+    let list = groups.get(key);
+    if (!list) {
+      list = [];
+      groups.set(key, list);
+    }
+    list.push({ time: r.time, failed: r.status >= 500, servedBy: r.region });
+  }
+  return [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, requests]) => {
+      const [vantage = '', profile = ''] = key.split('\u0000');
+      requests.sort((a, b) => a.time - b.time);
+      return { vantage, profile, failoverAt: clientSeenFailover(requests, fault, faults, successWindowMs), requests: requests.length };
     });
 }

@@ -121,7 +121,13 @@ export async function judgeRun(options: JudgeOptions): Promise<JudgeOutcome> {
   const failover =
     fo && options.faults?.length
       ? failoverTimeline(
-          requestsByVantage(store, { metric: fo.metric, where: fo.where, vantageTag: fo.vantageTag, servedByTag: fo.servedByTag }),
+          requestsByVantage(store, {
+            metric: fo.metric,
+            where: fo.where,
+            vantageTag: fo.vantageTag,
+            profileTag: fo.profileTag,
+            servedByTag: fo.servedByTag,
+          }),
           options.faults,
           options.health ?? [],
           failoverOptions(fo),

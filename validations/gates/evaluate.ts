@@ -61,6 +61,7 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
     if (g.kind === 'latency' || g.kind === 'error-rate' || g.kind === 'replication') for (const k of g.groupBy) out.add(k);
     if (g.kind === 'failover') {
       out.add(g.vantageTag);
+      out.add(g.profileTag);
       out.add(g.servedByTag);
     }
     if (g.kind === 'comparison') out.add(g.regionTag);

@@ -86,8 +86,8 @@ export function judgeTimeline(timelines: readonly FaultTimeline[], gate: Failove
       results.push(noFailoverData(gate, `no ${gate.metric} points with a ${gate.vantageTag} tag`));
     }
     for (const v of t.vantages) {
-      const group = { ...faultGroup, vantage: v.vantage };
-      const groupLabel = `fault=${f.id},region=${f.region},vantage=${v.vantage}`;
+      const group = { ...faultGroup, vantage: v.vantage, ...(v.profile ? { profile: v.profile } : {}) };
+      const groupLabel = `fault=${f.id},region=${f.region},vantage=${v.vantage}${v.profile ? `,profile=${v.profile}` : ''}`;
       const common = { gate: name, kind: 'failover' as const, group, groupLabel, minSamples: gate.minSamples };
       const fo = {
         ...common,
@@ -164,6 +164,7 @@ export function evaluateFailover(
     metric: gate.metric,
     where: gate.where,
     vantageTag: gate.vantageTag,
+    profileTag: gate.profileTag,
     servedByTag: gate.servedByTag,
   });
   return judgeTimeline(failoverTimeline(requests, faults, health, failoverOptions(gate)), gate);

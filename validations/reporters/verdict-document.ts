@@ -37,6 +37,7 @@ const reasonSchema = z.object({ gate: z.string(), measure: z.string(), groupLabe
 
 const vantageFailoverSchema = z.object({
   vantage: z.string(),
+  profile: z.string().optional().describe('the client profile, when the traffic ran several side by side'),
   failoverAt: isoTime.nullable(),
   failoverSeconds: z.number().nullable(),
   transition: z.object({ requests: z.number().int(), failed: z.number().int(), rate: z.number() }),
@@ -111,6 +112,7 @@ function timelineDoc(t: FaultTimeline): NonNullable<VerdictDocument['failover']>
     detectionSeconds: t.detectionMs === null ? null : t.detectionMs / 1000,
     vantages: t.vantages.map((v) => ({
       vantage: v.vantage,
+      ...(v.profile ? { profile: v.profile } : {}),
       failoverAt: isoOrNull(v.failoverAt),
       failoverSeconds: v.failoverMs === null ? null : v.failoverMs / 1000,
       transition: v.transition,
