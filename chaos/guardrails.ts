@@ -1,5 +1,6 @@
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { CrosswindError, ExitCode } from '../core/errors.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
+import { ConfigError, CrosswindError, ExitCode } from '../core/errors.ts';
 import type { FaultTarget } from '../core/ledger-entry.ts';
 import { awsCall } from './aws-call.ts';
 import type { ChaosClients } from './clients.ts';
@@ -105,7 +106,24 @@ export function decide(input: GuardrailInput): GuardrailDecision {
  * The account the credentials act on.
  * @see https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html
  */
-export async function callerAccount(clients: ChaosClients): Promise<string> {
+export async function callerAccount(clients: Pick<ChaosClients, 'sts' | 'retry'>): Promise<string> {
   const out = await awsCall('sts:GetCallerIdentity', () => clients.sts.send(new GetCallerIdentityCommand({})), clients.retry);
   return out.Account ?? 'unknown';
+}
+
+/**
+ * The account the credentials act on, refused (exit 2) unless it is in `aws.accountIds`. Every mode calls it before
+ * its first write, hook or run folder, so credentials for the wrong account change nothing anywhere.
+ */
+export async function allowedAccount(config: CrosswindConfig, clients: Pick<ChaosClients, 'sts' | 'retry'>): Promise<string> {
+  const account = await callerAccount(clients);
+  if (!config.aws.accountIds.includes(account)) {
+    throw new ConfigError([
+      {
+        path: 'aws.accountIds',
+        message: `account ${account} is not in aws.accountIds (${config.aws.accountIds.join(', ')}): the credentials in use act on an account crosswind may not touch; nothing was written and no hook ran`,
+      },
+    ]);
+  }
+  return account;
 }

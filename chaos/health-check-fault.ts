@@ -27,7 +27,7 @@ export function healthCheckIdOf(ctx: Pick<FaultContext, 'config'>, region: strin
 }
 
 /** Reads the fields the fault touches. */
-export async function readHealthCheck(ctx: FaultContext, healthCheckId: string): Promise<HealthCheckPrior> {
+export async function readHealthCheck(ctx: Pick<FaultContext, 'clients'>, healthCheckId: string): Promise<HealthCheckPrior> {
   const out = await awsCall(
     `GetHealthCheck ${healthCheckId}`,
     () => ctx.clients.route53.send(new GetHealthCheckCommand({ HealthCheckId: healthCheckId })),

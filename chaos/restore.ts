@@ -8,6 +8,7 @@ import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';
 import type { FaultContext } from './fault.ts';
+import { allowedAccount } from './guardrails.ts';
 import { type DamagedLine, FaultLedger, inspectLedger, type OpenFault, openFaults, overdueFaults } from './ledger.ts';
 import { listRunFolders, RUNS_DIR } from './run-folder.ts';
 import { runOwner } from './run-lock.ts';
@@ -21,6 +22,8 @@ export interface RestoreOptions {
   runDirs?: string[];
   /** Only faults past their deadline (the dead man's switch). */
   overdueOnly?: boolean;
+  /** The credentials' account, already checked against aws.accountIds; otherwise checked before the first undo. */
+  account?: string;
   /** Why, written into each `undone` entry. */
   reason?: string;
   log?: (line: string) => void;
@@ -93,6 +96,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       `restore: ${s.runDir} is owned by running process ${s.pid} on ${s.host}; it restores its own faults (stop it, or kill it and run crosswind restore)`,
     );
   const summary: RestoreSummary = { undone: [], failed: [], skipped, damaged, unrecorded: [] };
+  // An undo is a write: never with credentials for an account the config does not allow.
+  if (faults.length > 0 && options.account === undefined) await allowedAccount(options.config, options.clients);
   const ctx: FaultContext = {
     config: options.config,
     clients: options.clients,

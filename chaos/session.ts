@@ -9,7 +9,7 @@ import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
 import { driverFor } from './drivers.ts';
 import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec, type PlannedFault } from './fault.ts';
-import { callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
+import { allowedAccount, callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
 import { FaultLedger, inspectLedger, type OpenFault, openFaults } from './ledger.ts';
 import { describeDamage, restore } from './restore.ts';
@@ -84,6 +84,11 @@ export interface FaultSessionOptions {
   handleSignals?: boolean;
   /** Leave applied faults open when the body returns normally (a fault applied by hand); errors and signals still undo. */
   keepFaults?: boolean;
+  /**
+   * Resolves read-only everything the run will touch, after the account check and before anything else (the sweep,
+   * the run folder, the body); throws to refuse the run. Not called in a dry run.
+   */
+  preflight?: (clients: ChaosClients) => Promise<void>;
   /** Remove the run folder this session created if nothing was written to it (by-hand commands refused or declined). */
   removeEmptyRun?: boolean;
 }
@@ -135,8 +140,9 @@ class Session implements FaultSession {
   #undoFailures: string[] = [];
   #created = false;
 
-  constructor(options: FaultSessionOptions, clients: ChaosClients) {
+  constructor(options: FaultSessionOptions, clients: ChaosClients, account?: string) {
     this.#o = options;
+    this.#account = account;
     this.dryRun = options.dryRun === true;
     this.#root = options.root ?? process.cwd();
     const log = options.log ?? (() => {});
@@ -476,10 +482,15 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
   const clients = options.clients ?? chaosClients(options.config.aws);
   const log = options.log ?? (() => {});
   const root = options.root ?? process.cwd();
+  // The account first, then the run's preflight: with credentials for an account the config does not allow, or a piece
+  // of the run missing, nothing is swept, no run folder is made, no hook runs.
+  const account = options.dryRun ? undefined : await allowedAccount(options.config, clients);
+  if (!options.dryRun) await options.preflight?.(clients);
   if (!options.dryRun) {
     const swept = await restore({
       config: options.config,
       clients,
+      account,
       root,
       overdueOnly: true,
       reason: 'deadline (dead man\u2019s switch)',
@@ -488,7 +499,7 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
     });
     if (swept.failed.length) log(`deadline: ${swept.failed.length} overdue fault(s) could not be undone; run crosswind restore`);
   }
-  const session = new Session(options, clients);
+  const session = new Session(options, clients, account);
   session.open();
   const dispose = options.handleSignals ? installSignalHandlers(session, log) : () => {};
   let result: T | undefined;

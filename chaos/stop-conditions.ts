@@ -51,39 +51,54 @@ export function evaluateStopConditions(input: {
 export type AlarmReader = () => Promise<AlarmState[]>;
 
 /**
- * DescribeAlarms for the configured alarms, grouped by region (alarms are regional).
+ * DescribeAlarms for alarms in one region, by name (metric and composite alarms alike); the ones that exist.
  * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html
  */
-export function cloudWatchAlarmReader(config: CrosswindConfig, clients: ChaosClients): AlarmReader {
+export async function describeAlarms(
+  clients: Pick<ChaosClients, 'cloudwatch' | 'retry'>,
+  region: string,
+  names: readonly string[],
+): Promise<Map<string, { StateValue?: string; StateReason?: string }>> {
+  const found = new Map<string, { StateValue?: string; StateReason?: string }>();
+  // DescribeAlarms takes at most 100 names a call.
+  for (let i = 0; i < names.length; i += 100) {
+    const chunk = names.slice(i, i + 100);
+    const out = await awsCall(
+      `cloudwatch:DescribeAlarms in ${region}`,
+      () =>
+        clients.cloudwatch(region).send(new DescribeAlarmsCommand({ AlarmNames: chunk, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
+      clients.retry,
+    );
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) if (a.AlarmName) found.set(a.AlarmName, a);
+  }
+  return found;
+}
+
+/** The configured stop-condition alarms by region (alarms are regional; a bare name lives in the control region). */
+export function stopAlarmsByRegion(config: CrosswindConfig): Map<string, string[]> {
   const byRegion = new Map<string, string[]>();
   for (const a of config.chaos.stopConditions.alarms) {
     const name = typeof a === 'string' ? a : a.name;
     const region = (typeof a === 'string' ? undefined : a.region) ?? config.aws.controlRegion;
     byRegion.set(region, [...(byRegion.get(region) ?? []), name]);
   }
+  return byRegion;
+}
+
+/** DescribeAlarms for the configured alarms, grouped by region. */
+export function cloudWatchAlarmReader(config: CrosswindConfig, clients: ChaosClients): AlarmReader {
+  const byRegion = stopAlarmsByRegion(config);
   return async () => {
     const states: AlarmState[] = [];
     for (const [region, names] of byRegion) {
-      // DescribeAlarms takes at most 100 names a call.
-      for (let i = 0; i < names.length; i += 100) {
-        const chunk = names.slice(i, i + 100);
-        const out = await awsCall(
-          `cloudwatch:DescribeAlarms in ${region}`,
-          () =>
-            clients
-              .cloudwatch(region)
-              .send(new DescribeAlarmsCommand({ AlarmNames: chunk, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] })),
-          clients.retry,
+      const found = await describeAlarms(clients, region, names);
+      for (const name of names) {
+        const a = found.get(name);
+        states.push(
+          a
+            ? { name, region, state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmState['state'], reason: a.StateReason }
+            : { name, region, state: 'missing' },
         );
-        const found = [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])];
-        for (const name of chunk) {
-          const a = found.find((x) => x.AlarmName === name);
-          states.push(
-            a
-              ? { name, region, state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmState['state'], reason: a.StateReason }
-              : { name, region, state: 'missing' },
-          );
-        }
       }
     }
     return states;

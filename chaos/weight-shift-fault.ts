@@ -24,7 +24,7 @@ const zoneId = (id: string) => id.replace(/^\/?hostedzone\//, '');
 
 /** Reads the weighted records of the configured record set, keyed by SetIdentifier. */
 export async function readWeightedRecords(
-  ctx: FaultContext,
+  ctx: Pick<FaultContext, 'clients'>,
   where: { hostedZoneId: string; name: string; type: string },
 ): Promise<Map<string, ResourceRecordSet>> {
   const records = new Map<string, ResourceRecordSet>();

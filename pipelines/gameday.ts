@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
+import { awsResolver } from '../chaos/resolve.ts';
 import { withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
 import { redactSecrets } from '../config/redact.ts';
@@ -16,6 +17,7 @@ import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.t
 import { functionalGates, gamedayGates } from './gameday-gates.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 import { watchHealth } from './health-watch.ts';
+import { gamedayNeeds, preflight } from './preflight.ts';
 import { progressPrinter, REQUEST_FAILED } from './progress.ts';
 import { finishRun, type RunReport } from './run-report.ts';
 
@@ -64,6 +66,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         log: (line) => progress.note(line),
         // The blast radius: the live error rate of the regions not under fault, from the drill's own traffic.
         errorRate: (healthy) => progress.errorRate(healthy),
+        preflight: (clients) =>
+          preflight(config, gamedayNeeds(config, plan), awsResolver(clients), { cwd: process.cwd(), env: process.env }),
       },
       async (session) => {
         runDir = session.runDir as string;

@@ -1,6 +1,9 @@
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { STSClient } from '@aws-sdk/client-sts';
+import { defaultRetry } from '../chaos/aws-call.ts';
+import { allowedAccount } from '../chaos/guardrails.ts';
 import { createRunFolder } from '../chaos/run-folder.ts';
 import { awsClientOptions } from '../config/aws.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
@@ -23,12 +26,28 @@ export interface ProbeCommand {
 }
 
 /**
+ * Publishing writes metrics and alarms: with credentials for an account the config does not allow, the probe is
+ * refused before its run folder and its first cycle. A probe that publishes nothing needs no AWS account at all.
+ */
+async function checkPublishingAccount(config: CrosswindConfig): Promise<void> {
+  const cw = config.probe.cloudwatch;
+  if (!cw.enabled && !cw.createAlarms) return;
+  const sts = new STSClient(awsClientOptions(config.aws, 'sts'));
+  try {
+    await allowedAccount(config, { sts, retry: defaultRetry });
+  } finally {
+    sts.destroy();
+  }
+}
+
+/**
  * `crosswind probe`: the probe loop with short global-traffic cycles from the synthetics launcher, the window judged
  * by the validations gates, and each cycle published to CloudWatch. Ctrl-C ends the current cycle and the loop.
  */
 export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
   const { config, io } = c;
   const probe = config.probe;
+  await checkPublishingAccount(config);
   const startedAt = Date.now();
   const run = createRunFolder({ root: c.root, mode: 'probe' });
   const cw = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', probe.cloudwatch.region));

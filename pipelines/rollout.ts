@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { HookFailedError, type HookResult } from '../chaos/hooks.ts';
+import { awsResolver } from '../chaos/resolve.ts';
 import { type FaultSession, withFaultSession } from '../chaos/session.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
@@ -9,6 +10,7 @@ import { buildPlan, startK6Run } from '../synthetics/k6.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
 import type { Verdict } from '../validations/verdict.ts';
+import { preflight, rolloutNeeds } from './preflight.ts';
 import { type Judgement, type RolloutWorld, rolloutEffects } from './rollout-effects.ts';
 import { rolloutGates } from './rollout-gates.ts';
 import { type RolloutResult, runRollout } from './rollout-machine.ts';
@@ -132,6 +134,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       confirm: defaultConfirm({ yes: c.yes }),
       log: (l) => io.err(l),
       checkpoint: checkpointsFromEnv(),
+      preflight: (clients) => preflight(config, rolloutNeeds(config, plan), awsResolver(clients), { cwd: process.cwd(), env: process.env }),
     },
     async (session) => {
       const runDir = session.runDir as string;

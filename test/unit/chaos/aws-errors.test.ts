@@ -21,15 +21,10 @@ import { restore } from '../../../chaos/restore.ts';
 import { withFaultSession } from '../../../chaos/session.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import { InfrastructureError } from '../../../core/errors.ts';
+import { TWO_REGIONS } from '../../support/two-regions.ts';
 
 const config = resolveConfig({
-  project: 'shop',
-  aws: { accountIds: ['123456789012'] },
-  regions: [
-    { name: 'us-east-1', endpoint: 'http://127.0.0.1:9', healthCheckId: 'hc-use1', setIdentifier: 'use1' },
-    { name: 'eu-west-1', endpoint: 'http://127.0.0.1:9', healthCheckId: 'hc-euw1', setIdentifier: 'euw1' },
-  ],
-  globalEndpoint: 'http://127.0.0.1:9',
+  ...TWO_REGIONS,
   chaos: { weightedRecords: { hostedZoneId: 'Z1', name: 'api.shop.example.com' } },
 });
 
