@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The environment variable a test sets on the process it starts; every descendant inherits it. */
-export const TOKEN_VAR = 'CROSSWIND_TEST_TOKEN';
+/**
+ * The environment variable a test sets on the process it starts; every descendant inherits it. Its name must not
+ * look like a secret's (no "token", "secret", ...): crosswind keeps secret-named variables out of k6's environment.
+ */
+export const TOKEN_VAR = 'CROSSWIND_TEST_PROCESS_MARK';
 
 /** A token unique to one test, to find the processes it (and whatever they started) left running. */
 export function processToken(): string {

@@ -4,14 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { NETNS_ETC } from '../../../sandbox/netns.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
-import { crosswind } from '../../support/cli.ts';
+import { BIN, crosswind, userEnv } from '../../support/cli.ts';
 import { namespaces } from '../../support/netns.ts';
-
-const BIN = fileURLToPath(new URL('../../../cli/bin.mjs', import.meta.url));
 
 function alive(pid: number): boolean {
   try {
@@ -24,7 +21,8 @@ function alive(pid: number): boolean {
 
 /** `crosswind sandbox up` in the foreground; resolves once it printed that it is ready. */
 async function up(stateFile: string): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'sandbox', 'up', '--world', 'netns', '--state', stateFile, '--health-interval-ms', '300'], {
+  const child = spawn(BIN, ['sandbox', 'up', '--world', 'netns', '--state', stateFile, '--health-interval-ms', '300'], {
+    env: userEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
