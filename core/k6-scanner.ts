@@ -81,6 +81,18 @@ export interface K6ScanOptions {
   /** Shared across the sources of one read so equal tag sets are one object. */
   tags?: K6TagTable;
   maxLineBytes?: number;
+  /**
+   * A filtering scanner: every line it would read is handed on here instead of decoded (by a worker thread that
+   * splits and filters while another thread decodes the lines with `take`). `sink` and `onReject` are then unused.
+   */
+  forward?: K6LineForward;
+}
+
+/** Where a filtering scanner hands on the lines it would read, by their numbers in the source. */
+export interface K6LineForward {
+  line(line: number, buf: Buffer, start: number, end: number, final: boolean): void;
+  /** A line longer than the limit, by its first bytes (enough to name its metric). */
+  tooLong(line: number, prefix: string): void;
 }
 
 /**
@@ -199,6 +211,7 @@ export class K6Scanner {
   private readonly filter: ReadonlySet<string> | undefined;
   private readonly nonNegative: ReadonlySet<string>;
   private readonly maxLineBytes: number;
+  private readonly forward: K6LineForward | undefined;
   /** Wanted metric names by byte length, for the in-place compare; undefined when every metric is read. */
   private readonly byLength: { bytes: Uint8Array; id: number }[][] | undefined;
   private readonly ids = new Map<string, number>();
@@ -232,6 +245,7 @@ export class K6Scanner {
     this.tags = options.tags ?? new K6TagTable();
     this.nonNegative = options.nonNegative ?? new Set();
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+    this.forward = options.forward;
     this.filter = options.metrics;
     // Names a k6 line could only spell with escapes are matched after parsing: every line is then read.
     const plain = [...(options.metrics ?? [])].every((m) => /^[\x20-\x7e]+$/.test(m) && !/["\\]/.test(m));
@@ -322,10 +336,29 @@ export class K6Scanner {
     this.one(this.carry, 0, len, final);
   }
 
+  /** Reads one line a filtering scanner handed on (see `forward`), by its number in the source. */
+  take(line: number, buf: Buffer, start: number, end: number, final: boolean): void {
+    this.line = line;
+    this.one(buf, start, end, final);
+  }
+
+  /** Reads a line a filtering scanner found too long, by its first bytes. */
+  takeTooLong(line: number, prefix: string): void {
+    this.line = line;
+    this.tooLong(prefix);
+  }
+
+  /** The source had `lines` lines in all (as the filtering scanner counted them). */
+  finish(lines: number): void {
+    this.line = lines;
+  }
+
   private tooLong(prefix: string): void {
-    const metric = lineMetric(this.line === 1 && prefix.startsWith('\ufeff') ? prefix.slice(1) : prefix);
+    const head = this.line === 1 && prefix.startsWith('\ufeff') ? prefix.slice(1) : prefix;
+    const metric = lineMetric(head);
     if (metric !== undefined && !this.reads(metric)) return;
-    this.reject(metric, `line longer than ${this.maxLineBytes} bytes (k6 writes nothing that long)`);
+    if (this.forward) this.forward.tooLong(this.line, head);
+    else this.reject(metric, `line longer than ${this.maxLineBytes} bytes (k6 writes nothing that long)`);
   }
 
   private one(buf: Buffer, s: number, e: number, final: boolean): void {
@@ -337,6 +370,10 @@ export class K6Scanner {
     }
     const id = this.idOf(buf, s, e);
     if (id === SKIP) return;
+    if (this.forward) {
+      this.forward.line(this.line, buf, s, e, final);
+      return;
+    }
     if (id >= 0 && this.fast(buf, e, id)) return;
     this.slow(buf.toString('utf8', s, e), final);
   }

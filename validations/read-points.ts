@@ -1,5 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
@@ -26,6 +30,8 @@ export interface ReadStats {
   slowLines: number;
   /** A final line cut short (k6 killed mid-write) that was skipped, as `file:line`. */
   truncatedTail: string[];
+  /** Files read on two threads (see `ReadOptions.threads`). */
+  twoThreadFiles: number;
   /** Rejected lines of the metrics read (or naming none), the first `MAX_LISTED_REJECTIONS` in reading order. */
   rejected: RejectedInput[];
   /** Every rejected line, counted per metric ('' for a line that names no metric). */
@@ -44,7 +50,35 @@ export interface ReadOptions {
   /** Sources holding the same points (one file twice, a copy, one runner's output twice) are refused by default. */
   duplicates?: 'refuse' | 'allow';
   maxLineBytes?: number;
+  /**
+   * Threads for one file: 2 splits and filters the lines on a worker thread while this one decodes them. Default:
+   * 2 for files of `PARALLEL_MIN_BYTES` or more on a machine with two cores or more, else 1.
+   */
+  threads?: 1 | 2;
 }
+
+/** Below this a second thread costs more to start than it saves. */
+export const PARALLEL_MIN_BYTES = 16 << 20;
+
+/** What the reading thread asks of the filtering one (read-worker.ts). */
+export interface FilterRequest {
+  path: string;
+  metrics?: string[];
+  maxLineBytes?: number;
+  chunkBytes: number;
+  /** Int32 [batches read], so the filtering thread waits instead of queueing the whole file. */
+  acks: SharedArrayBuffer;
+}
+
+/** Kinds of the lines in a batch: a line, the final line without a newline, or the first bytes of a line too long. */
+export const LINE = { plain: 0, final: 1 } as const;
+export const TOO_LONG = 2;
+
+/** What the filtering thread sends back: lines to decode (bytes, where each ends, its number and kind), then done. */
+export type FilterBatch =
+  | { kind: 'lines'; bytes: ArrayBuffer; ends: Uint32Array; lines: Uint32Array; kinds: Uint8Array }
+  | { kind: 'done'; lines: number }
+  | { kind: 'error'; message: string };
 
 /** How many rejected lines a read lists; the rest are only counted. */
 export const MAX_LISTED_REJECTIONS = 20;
@@ -53,7 +87,7 @@ const GZIP_MAGIC_1 = 0x8b;
 const DEFAULT_CHUNK_BYTES = 1 << 20;
 
 export function emptyStats(): ReadStats {
-  return { sources: 0, lines: 0, points: 0, slowLines: 0, truncatedTail: [], rejected: [], rejectedByMetric: {} };
+  return { sources: 0, lines: 0, points: 0, slowLines: 0, truncatedTail: [], twoThreadFiles: 0, rejected: [], rejectedByMetric: {} };
 }
 
 /** Rejected lines in total. */
@@ -73,7 +107,7 @@ function cannotRead(path: string, err: unknown): InfrastructureError {
  * people rename files), chunk by chunk. A plain file's next chunk is already being read (on libuv's threads) while
  * the consumer scans this one; a chunk is valid until the consumer asks for the next.
  */
-async function* chunksOf(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
+export async function* chunksOf(path: string, chunkBytes: number): AsyncGenerator<Buffer> {
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
@@ -138,6 +172,94 @@ function account(path: string, scanner: K6Scanner, stats: ReadStats): void {
   stats.sources++;
 }
 
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER = new URL(FROM_SOURCE ? './read-worker.ts' : './read-worker.js', import.meta.url).href;
+
+/** tsx's ESM API (the `import` condition of `tsx/esm/api`, beside the CommonJS one `require` resolves). */
+const TSX_API = FROM_SOURCE
+  ? pathToFileURL(
+      createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs'),
+    ).href
+  : '';
+
+/**
+ * The filtering thread. If it cannot start, the read falls back to one thread. Built, it is plain JavaScript; run from the TypeScript sources (tests, scripts), a worker
+ * does not inherit the parent's loader, so it registers tsx before importing the worker module.
+ */
+function startWorker(request: FilterRequest): Worker {
+  const load = FROM_SOURCE
+    ? `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`
+    : `import(${JSON.stringify(WORKER)})`;
+  return new Worker(load, { eval: true, workerData: request });
+}
+
+function decodeBatch(scanner: K6Scanner, b: Extract<FilterBatch, { kind: 'lines' }>): void {
+  const buf = Buffer.from(b.bytes);
+  let start = 0;
+  for (let i = 0; i < b.ends.length; i++) {
+    const end = b.ends[i] as number;
+    const line = b.lines[i] as number;
+    const kind = b.kinds[i] as number;
+    if (kind === TOO_LONG) scanner.takeTooLong(line, buf.toString('utf8', start, end));
+    else scanner.take(line, buf, start, end, kind === LINE.final);
+    start = end;
+  }
+}
+
+/**
+ * Reads a file on two threads: a worker reads it, splits the lines and drops those of metrics no one reads; this
+ * thread decodes the rest in order, so the answer is the one-thread answer, line numbers included. Resolves false,
+ * having read nothing, when the worker cannot start (a loader it lacks): the caller then reads on one thread.
+ */
+function readOnTwoThreads(path: string, scanner: K6Scanner, options: ReadOptions): Promise<boolean> {
+  const acks = new SharedArrayBuffer(4);
+  const counter = new Int32Array(acks);
+  const request: FilterRequest = {
+    path,
+    metrics: options.metrics ? [...options.metrics] : undefined,
+    maxLineBytes: options.maxLineBytes,
+    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    acks,
+  };
+  return new Promise((resolve, reject) => {
+    let started = false;
+    const worker = startWorker(request);
+    const fail = (err: unknown) => {
+      void worker.terminate();
+      reject(err);
+    };
+    worker.on('error', (err) => (started ? fail(cannotRead(path, err)) : resolve(false)));
+    worker.on('message', (m: FilterBatch) => {
+      started = true;
+      try {
+        if (m.kind === 'error') return fail(new InfrastructureError(m.message));
+        if (m.kind === 'done') {
+          scanner.finish(m.lines);
+          void worker.terminate();
+          return resolve(true);
+        }
+        decodeBatch(scanner, m);
+        Atomics.add(counter, 0, 1);
+        Atomics.notify(counter, 0);
+      } catch (err) {
+        fail(err);
+      }
+    });
+  });
+}
+
+async function useTwoThreads(path: string, options: ReadOptions): Promise<boolean> {
+  if (options.threads !== undefined) return options.threads === 2;
+  if (availableParallelism() < 2) return false;
+  const size = await stat(path).then(
+    (st) => st.size,
+    () => 0,
+  );
+  return size >= PARALLEL_MIN_BYTES;
+}
+
 /** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */
 export async function readFileInto(
   path: string,
@@ -146,8 +268,11 @@ export async function readFileInto(
   options: ReadOptions = {},
 ): Promise<K6Fingerprint> {
   const scanner = scannerFor(path, sink, stats, options);
-  for await (const chunk of chunksOf(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) scanner.feed(chunk);
-  scanner.end();
+  if ((await useTwoThreads(path, options)) && (await readOnTwoThreads(path, scanner, options))) stats.twoThreadFiles++;
+  else {
+    for await (const chunk of chunksOf(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) scanner.feed(chunk);
+    scanner.end();
+  }
   account(path, scanner, stats);
   return scanner.fingerprint();
 }

@@ -136,9 +136,10 @@ describe('the fast k6 reader equals the plain reference', function () {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('on random k6 files: points, rejected lines, cut-short tails and duplicates', async () => {
-    let n = 0;
-    await fc.assert(
+  let n = 0;
+  /** The property, on one or two threads, over `runs` random cases. */
+  const property = (threads: 1 | 2, runs: number) =>
+    fc.assert(
       fc.asyncProperty(
         fc.record({
           files: fc.array(fc.tuple(file, copy), { minLength: 1, maxLength: 3 }),
@@ -164,6 +165,7 @@ describe('the fast k6 reader equals the plain reference', function () {
             nonNegative: new Set<string>(c.nonNegative),
             maxLineBytes: c.maxLineBytes,
             chunkBytes: c.chunkBytes,
+            threads,
           };
           const expected = contents.map((b) => referenceRead(b, options));
           const table = new K6TagTable();
@@ -184,6 +186,7 @@ describe('the fast k6 reader equals the plain reference', function () {
               Object.values(stats.rejectedByMetric).reduce((a, b) => a + b, 0),
               'rejected lines',
             ).to.equal(want.rejected.length);
+            expect(stats.twoThreadFiles, 'files read on two threads').to.equal(threads === 2 ? 1 : 0);
             expect(stats.truncatedTail, 'cut-short tail').to.deep.equal(want.truncated === undefined ? [] : [`${path}:${want.truncated}`]);
           }
           let duplicate = false;
@@ -202,7 +205,11 @@ describe('the fast k6 reader equals the plain reference', function () {
           expect(refused, 'refused as one run read twice').to.equal(duplicate);
         },
       ),
-      { numRuns: Number(process.env.EQUIVALENCE_RUNS ?? 300) },
+      { numRuns: Number(process.env.EQUIVALENCE_RUNS ?? runs) },
     );
-  });
+
+  it('on random k6 files: points, rejected lines, cut-short tails and duplicates', () => property(1, 300));
+
+  // Two threads: one splits and filters, the other decodes. Fewer cases: each starts a worker thread.
+  it('and the same on two threads', () => property(2, 12));
 });

@@ -1,0 +1,84 @@
+// The second thread of a large read: reads the file (gunzipping it if need be), finds every line and drops the lines
+// of metrics no gate reads, and hands the rest, with their line numbers, to the thread that decodes them
+// (read-points.ts). Splitting and filtering is most of a read's work, so the two threads share it.
+import { parentPort, workerData } from 'node:worker_threads';
+import { K6Scanner } from '../core/k6-scanner.ts';
+import { chunksOf, type FilterBatch, type FilterRequest, LINE, TOO_LONG } from './read-points.ts';
+
+const request = workerData as FilterRequest;
+const port = parentPort;
+if (!port) throw new Error('read-worker.ts runs as a worker thread');
+const acks = new Int32Array(request.acks);
+/** Batches handed on but not yet read: the reading thread sets the pace, so memory stays at a few batches. */
+const MAX_IN_FLIGHT = 4;
+const FLUSH_BYTES = 1 << 18;
+
+let bytes = Buffer.allocUnsafe(FLUSH_BYTES * 2);
+let used = 0;
+const ends: number[] = [];
+const lines: number[] = [];
+const kinds: number[] = [];
+let sent = 0;
+
+function add(line: number, kind: number, from: Buffer, start: number, end: number): void {
+  const n = end - start;
+  if (used + n > bytes.length) {
+    const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + n));
+    bytes.copy(bigger, 0, 0, used);
+    bytes = bigger;
+  }
+  from.copy(bytes, used, start, end);
+  used += n;
+  ends.push(used);
+  lines.push(line);
+  kinds.push(kind);
+}
+
+function flush(): void {
+  if (ends.length === 0) return;
+  const batch: FilterBatch = {
+    kind: 'lines',
+    bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + used) as ArrayBuffer,
+    ends: Uint32Array.from(ends),
+    lines: Uint32Array.from(lines),
+    kinds: Uint8Array.from(kinds),
+  };
+  port?.postMessage(batch, [
+    batch.bytes,
+    batch.ends.buffer as ArrayBuffer,
+    batch.lines.buffer as ArrayBuffer,
+    batch.kinds.buffer as ArrayBuffer,
+  ]);
+  used = 0;
+  ends.length = 0;
+  lines.length = 0;
+  kinds.length = 0;
+  sent++;
+  for (let read = Atomics.load(acks, 0); sent - read > MAX_IN_FLIGHT; read = Atomics.load(acks, 0)) Atomics.wait(acks, 0, read, 1000);
+}
+
+const scanner = new K6Scanner({
+  sink: () => {},
+  onReject: () => {},
+  metrics: request.metrics ? new Set(request.metrics) : undefined,
+  maxLineBytes: request.maxLineBytes,
+  forward: {
+    line: (line, buf, start, end, final) => add(line, final ? LINE.final : LINE.plain, buf, start, end),
+    tooLong: (line, prefix) => {
+      const text = Buffer.from(prefix);
+      add(line, TOO_LONG, text, 0, text.length);
+    },
+  },
+});
+
+try {
+  for await (const chunk of chunksOf(request.path, request.chunkBytes)) {
+    scanner.feed(chunk);
+    if (used >= FLUSH_BYTES) flush();
+  }
+  scanner.end();
+  flush();
+  port.postMessage({ kind: 'done', lines: scanner.line } satisfies FilterBatch);
+} catch (err) {
+  port.postMessage({ kind: 'error', message: (err as Error).message } satisfies FilterBatch);
+}
