@@ -6,6 +6,14 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from './config-error.ts';
 import { redactSecrets } from './redact.ts';
 
+/** A config, as a file or as the data a module exports, may be at most this large: a page of settings, not data. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** `2.1 MB` */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /** A config module that has not finished loading by then is stopped: a loop or a wait that never ends. */
 export const CONFIG_LOAD_TIMEOUT_MS = 10_000;
 
@@ -32,6 +40,12 @@ const { parentPort, workerData } = require('node:worker_threads');
   // the module object that import hands back as the default.
   const value = mod.default && mod.default.__esModule === true ? mod.default.default : mod.default;
   try {
+    // The same bound as a file's: a config that builds megabytes of data is refused before anything validates it.
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+    if (bytes > workerData.maxBytes) {
+      parentPort.postMessage({ kind: 'too-big', bytes });
+      return;
+    }
     parentPort.postMessage({ kind: 'loaded', value });
   } catch (err) {
     parentPort.postMessage({ kind: 'not-data', message: String((err && err.message) || err) });
@@ -43,6 +57,7 @@ type Outcome =
   | { kind: 'loaded'; value: unknown }
   | { kind: 'threw'; message: string }
   | { kind: 'not-data'; message: string }
+  | { kind: 'too-big'; bytes: number }
   | { kind: 'timeout' }
   | { kind: 'exited'; code: number };
 
@@ -57,7 +72,7 @@ function run(file: string, timeoutMs: number): Promise<Outcome> {
   const ts = /\.m?ts$/.test(file);
   const worker = new Worker(WORKER, {
     eval: true,
-    workerData: { url: pathToFileURL(file).href, tsxApi: ts ? tsxApiUrl() : undefined },
+    workerData: { url: pathToFileURL(file).href, tsxApi: ts ? tsxApiUrl() : undefined, maxBytes: MAX_CONFIG_BYTES },
     // What the config prints goes to crosswind's stderr, never into its stdout (which may be a resolved config).
     stdout: true,
   });
@@ -90,6 +105,8 @@ export async function importConfigModule(file: string, timeoutMs = CONFIG_LOAD_T
       throw problem(`${file} threw while loading: ${outcome.message.split('\n').slice(0, 3).join(' ')}`);
     case 'not-data':
       throw problem(`${file}: the default export must be plain data (no functions or class instances): ${outcome.message}`);
+    case 'too-big':
+      throw problem(`${file} exports ${megabytes(outcome.bytes)} of config data; a config may be at most 1 MB`);
     case 'timeout':
       throw problem(`${file} did not finish loading within ${timeoutMs / 1000} s (a loop or a wait that never ends?)`);
     case 'exited':

@@ -3,7 +3,7 @@ import { access, readFile, stat } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
-import { importConfigModule } from './import-config.ts';
+import { importConfigModule, MAX_CONFIG_BYTES, megabytes } from './import-config.ts';
 import { applyConfigLayer } from './layer.ts';
 import { toProblems } from './problems.ts';
 import { rememberSecrets, secretValues } from './redact.ts';
@@ -45,9 +45,6 @@ export function findConfigFile(path: string | undefined, cwd = process.cwd(), en
   throw new ConfigError([{ path: '--config', message: `no ${CONFIG_FILES.join(', ')} in ${cwd}; pass --config <file>` }]);
 }
 
-/** Config files larger than this are refused unread: a config is a page of settings, not data. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-
 const READ_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
   EPERM: 'permission denied',
@@ -70,7 +67,7 @@ async function checkConfigFile(file: string): Promise<void> {
   if (info.isDirectory()) throw problem(`${file} is a directory; expected a config file (${CONFIG_FILES.join(', ')})`);
   if (!info.isFile()) throw problem(`${file} is not a regular file`);
   if (info.size > MAX_CONFIG_BYTES) {
-    throw problem(`${file} is ${(info.size / 1024 / 1024).toFixed(1)} MB; a config file may be at most 1 MB`);
+    throw problem(`${file} is ${megabytes(info.size)}; a config file may be at most 1 MB`);
   }
 }
 

@@ -47,6 +47,15 @@ describe('importing a config module (in a worker, within a bound)', function () 
     expect(await refusal(fn)).to.match(/the default export must be plain data/);
   });
 
+  it('refuses a module that builds more than 1 MB of config data, as it refuses such a file', async () => {
+    const file = join(dir, 'huge.mjs');
+    await writeFile(
+      file,
+      'export default { project: "shop", regions: Array.from({ length: 100000 }, (_, i) => ({ name: "r" + i, endpoint: "https://r.example.com" })) };\n',
+    );
+    expect(await refusal(file)).to.match(new RegExp(`^${file} exports \\d+\\.\\d MB of config data; a config may be at most 1 MB$`));
+  });
+
   it('names a module that exits before answering', async () => {
     const file = join(dir, 'exits.mjs');
     await writeFile(file, 'process.exit(7);\n');
