@@ -358,6 +358,36 @@ describe('bad configs and flags never reach AWS, never write, never run a hook (
     }
   }
 
+  it('restore refuses to undo with credentials for another account, and undoes once they are right', async () => {
+    const project = join(dir, 'restore');
+    await mkdir(project);
+    const proxy = await startRecordingProxy(moto.url);
+    try {
+      const right = {
+        ...(world.config as Config),
+        aws: {
+          ...(world.config.aws as Record<string, unknown>),
+          endpoints: { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url },
+        },
+      } as Config;
+      await writeFile(join(project, 'crosswind.config.json'), JSON.stringify(right));
+      const applied = await crosswind(CHAOS, { cwd: project, env: QUIET });
+      expect(applied.code, applied.stderr).to.equal(0);
+      await writeFile(join(project, 'crosswind.config.json'), JSON.stringify(otherAccount(right)));
+      const from = proxy.calls.length;
+      const refused = await crosswind(['restore'], { cwd: project, env: QUIET });
+      expect(refused.code, refused.stderr).to.equal(2);
+      expect(refused.stderr).to.contain('error: aws.accountIds: account 123456789012 is not in aws.accountIds (999999999999)');
+      expect(proxy.calls.slice(from).map((c) => c.operation ?? `${c.method} ${c.path}`)).to.deep.equal(['GetCallerIdentity']);
+      await writeFile(join(project, 'crosswind.config.json'), JSON.stringify(right));
+      const restored = await crosswind(['restore'], { cwd: project, env: QUIET });
+      expect(restored.code, restored.stderr).to.equal(0);
+      expect(JSON.parse(restored.stdout.trim().split('\n').pop() as string)).to.include({ undone: 1, failed: 0 });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('refuses every one with exit 2 and its path, and nothing reaches further than its kind allows', async () => {
     const outcomes: Awaited<ReturnType<typeof attempt>>[] = [];
     // Three at a time: each is a whole CLI process.
