@@ -6,7 +6,10 @@ import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 import { probeHealth } from './route53-engine.ts';
 
-type Request = { id: number; op: 'bind'; host: string; port: number } | { id: number; op: 'probe'; endpoint: string; timeoutMs: number };
+type Request =
+  | { id: number; op: 'bind'; host: string; port: number }
+  | { id: number; op: 'bind-tcp'; host: string; port: number }
+  | { id: number; op: 'probe'; endpoint: string; timeoutMs: number };
 
 const send = (message: unknown, handle?: unknown) =>
   new Promise<void>((resolve) => (process.send as (m: unknown, h?: unknown, cb?: () => void) => void)(message, handle, () => resolve()));
@@ -29,9 +32,23 @@ async function bind(id: number, host: string, port: number): Promise<void> {
   udp.close();
 }
 
+async function bindTcp(id: number, host: string, port: number): Promise<void> {
+  const tcp = createServer();
+  await new Promise<void>((resolve, reject) => {
+    tcp.once('error', reject);
+    tcp.listen(port, host, () => resolve());
+  });
+  await send({ id, part: 'tcp' }, tcp);
+  tcp.close();
+}
+
 process.on('message', (m: Request) => {
   const work =
-    m.op === 'bind' ? bind(m.id, m.host, m.port) : probeHealth(m.endpoint, m.timeoutMs).then((r) => send({ id: m.id, result: r }));
+    m.op === 'bind'
+      ? bind(m.id, m.host, m.port)
+      : m.op === 'bind-tcp'
+        ? bindTcp(m.id, m.host, m.port)
+        : probeHealth(m.endpoint, m.timeoutMs).then((r) => send({ id: m.id, result: r }));
   work.catch((err: unknown) => send({ id: m.id, error: (err as Error).message }));
 });
 process.on('disconnect', () => process.exit(0));

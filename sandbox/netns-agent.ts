@@ -13,6 +13,8 @@ const NODE_ARGS = nodeEntryArgs('netns-agent-main', import.meta.url);
 export interface NetnsAgent {
   /** Binds UDP and TCP on an address of the namespace and hands both sockets to this process. */
   bindDns(host: string, port: number): Promise<DnsSockets>;
+  /** Listens on TCP at an address of the namespace and hands the listening socket to this process. */
+  bindTcp(host: string, port: number): Promise<Server>;
   /** GETs a region app's /health from the namespace. */
   probe(endpoint: string, timeoutMs: number): Promise<ProbeResult>;
   stop(): Promise<void>;
@@ -72,6 +74,10 @@ export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promi
       const { replies, handles } = await ask({ op: 'bind', host, port }, 2);
       const of = (part: 'tcp' | 'udp') => handles[replies.findIndex((r) => r.part === part)];
       return { tcp: of('tcp') as Server, udp: of('udp') as UdpSocket };
+    },
+    async bindTcp(host, port) {
+      const { handles } = await ask({ op: 'bind-tcp', host, port }, 1);
+      return handles[0] as Server;
     },
     async probe(endpoint, timeoutMs) {
       const { replies } = await ask({ op: 'probe', endpoint, timeoutMs }, 1);

@@ -196,8 +196,10 @@ async function startProcesses(
         vantageBySource,
         requestLog: requestLogs[a.name] ?? '',
         ...(a.network ? { network: a.network } : {}),
+        // The app stays here; its public listener is made inside its namespace, and it answers operators on loopback.
+        ...(a.netns ? { netns: a.netns, directPort: a.directPort } : {}),
       },
-      { log, ...(a.netns ? { netns: a.netns } : {}) },
+      { log },
     ),
   );
   const settled = await Promise.allSettled([motoPromise, ...appPromises]);
@@ -231,7 +233,8 @@ async function startDataPlane(
     hostedZoneId: provisioned.hostedZoneId,
     regions: layout.regions.map((a) => ({
       name: a.name,
-      endpoint: a.endpoint,
+      // Health checkers probe where clients connect: through the namespaces' network when there is one.
+      endpoint: a.networkEndpoint ?? a.endpoint,
       healthCheckId: provisioned.regions[a.name]?.healthCheckId ?? '',
       target: regionTarget(a.name),
     })),
@@ -426,7 +429,7 @@ function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, reque
       setIdentifier: a.name,
       target: regionTarget(a.name),
       address: a.address,
-      ...(a.netns ? { netns: a.netns } : {}),
+      ...(a.netns ? { netns: a.netns, networkEndpoint: a.networkEndpoint ?? '' } : {}),
       requestLog: requestLogs[a.name] ?? '',
       experimentTemplates: provisioned.regions[a.name]?.experimentTemplates ?? {},
       alarms: provisioned.regions[a.name]?.alarms ?? [],
@@ -452,7 +455,7 @@ function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, reque
       moto.port,
       api.port,
       ...(layout.plan ? [] : [dns.address.port]),
-      ...layout.regions.flatMap((a) => (a.netns ? [] : [a.port])),
+      ...layout.regions.map((a) => a.directPort ?? a.port),
       ...layout.vantages.flatMap((v) => (v.port === undefined ? [] : [v.port])),
     ],
   };

@@ -35,8 +35,10 @@ export interface SandboxRegionState {
   pid: number;
   /** The address its load balancer answers at (the A record of `target`). */
   address: string;
-  /** The network namespace it runs in (netns world). */
+  /** The network namespace its public listener is in (netns world). */
   netns?: string;
+  /** Where clients and health checkers in the namespaces reach it (netns world); `endpoint` is the loopback way in. */
+  networkEndpoint?: string;
   /** JSONL: every request it answered (time, client address and vantage, User-Agent, path, status). */
   requestLog: string;
   /** The FIS target ARN that names this region app (an ECS task ARN). */

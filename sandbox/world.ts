@@ -23,7 +23,12 @@ export interface RegionPlace {
   /** The address the region's load balancer answers at (and its A record). */
   address: string;
   port: number;
+  /** The regional load balancer as reached from this machine: a loopback URL in both worlds. */
   endpoint: string;
+  /** Where clients and health checkers in the namespaces reach it (netns world): `http://<address>`. */
+  networkEndpoint?: string;
+  /** The loopback port of `endpoint` when the public listener itself lives in the region's namespace. */
+  directPort?: number;
   adminSocket: string;
   adminUrl: string;
   netns?: string;
@@ -107,12 +112,14 @@ export async function prepareLayout(r: LayoutRequest): Promise<Layout> {
   for (const name of r.regions) {
     const p = place('region', name);
     const port = p ? 80 : await r.port();
+    const directPort = p ? await r.port() : undefined;
     const address = p?.address ?? '127.0.0.1';
     regions.push({
       name,
       address,
       port,
-      endpoint: p ? `http://${address}` : `http://127.0.0.1:${port}`,
+      endpoint: `http://127.0.0.1:${directPort ?? port}`,
+      ...(p ? { networkEndpoint: `http://${address}`, directPort } : {}),
       adminSocket: admin(name),
       adminUrl: adminUrlOf(admin(name)),
       ...(p && plan ? { netns: p.netns, network: { hub: plan.hub, address } } : {}),

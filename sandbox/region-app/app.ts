@@ -1,9 +1,10 @@
 import { setReachable } from '../netns.ts';
+import { startNetnsAgent } from '../netns-agent.ts';
 import { startAdminServer } from './admin-server.ts';
 import { type EffectiveFaults, FaultBoard } from './faults.ts';
 import { MetricsCounter } from './metrics.ts';
 import type { VersionBehaviour } from './public-api.ts';
-import { PublicServer } from './public-server.ts';
+import { type ListenTarget, PublicServer } from './public-server.ts';
 import { type Peer, ReplicatedStore } from './store.ts';
 
 // One region of the sandbox's application, put together: the replicated store, the fault board, the public listener
@@ -32,6 +33,13 @@ export interface RegionAppOptions {
    * holds requests unanswered instead.
    */
   network?: { hub: string; address: string };
+  /**
+   * The region's namespace: the public listener at `host:publicPort` is made there (by an agent inside it) while this
+   * process stays in the root namespace, so the app also answers operators on `directPort` at 127.0.0.1.
+   */
+  netns?: string;
+  /** A second public listener on 127.0.0.1 (netns world): the regional load balancer as reached from this machine. */
+  directPort?: number;
   log?: (line: string) => void;
 }
 
@@ -54,9 +62,12 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
   });
   let behaviour: VersionBehaviour = { version: options.version };
   const api = { region: options.region, store, faults: () => faults.current, behaviour: () => behaviour };
+  const agent = options.netns ? await startNetnsAgent(options.netns) : undefined;
+  const listen: ListenTarget[] = agent
+    ? [{ bind: () => agent.bindTcp(host, options.publicPort) }, { host: '127.0.0.1', port: options.directPort ?? 0 }]
+    : [{ host, port: options.publicPort }];
   const publicServer = new PublicServer({
-    host,
-    port: options.publicPort,
+    listen,
     api,
     metrics,
     latencyBySource: options.latencyBySource ?? {},
@@ -96,6 +107,7 @@ export async function startRegionApp(options: RegionAppOptions): Promise<RegionA
       store.stop();
       await publicServer.close(true);
       await admin.stop();
+      await agent?.stop();
       if (options.network && !reachable) await setReachable(options.network.hub, options.network.address, true);
     },
   };

@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 import type { EffectiveFaults } from './faults.ts';
 import { guarded, sendJson } from './http.ts';
 import type { MetricsCounter } from './metrics.ts';
@@ -10,9 +10,12 @@ import { type ApiContext, handleApiRequest } from './public-api.ts';
 // closes the listener (connections are refused), an unreachable one holds every request without answering, and
 // added latency delays each answer. It counts what a load balancer would report.
 
+/** Where the public listener accepts: an address and port here, or a listening socket made elsewhere (a namespace). */
+export type ListenTarget = { host: string; port: number } | { bind: () => Promise<NetServer> };
+
 export interface PublicServerOptions {
-  host: string;
-  port: number;
+  /** Every place it accepts connections; a stopped app closes them all. */
+  listen: ListenTarget[];
   api: ApiContext;
   metrics: MetricsCounter;
   /** Added before answering a client at this address: the vantage's network latency to the region. */
@@ -41,7 +44,7 @@ export interface RequestLogLine {
 }
 
 export class PublicServer {
-  private server: Server | undefined;
+  private servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly held = new Set<Socket>();
   private closing = false;
@@ -53,7 +56,7 @@ export class PublicServer {
 
   /** True while the listener accepts connections. */
   get listening(): boolean {
-    return this.server !== undefined;
+    return this.servers.length > 0;
   }
 
   /** Follows the faults: closes or reopens the listener, lets held connections go when the network is back. */
@@ -66,8 +69,9 @@ export class PublicServer {
     else if (!faults.stopped && !this.listening && !this.closing) await this.open();
   }
 
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
+  async open(): Promise<void> {
+    const opened: Server[] = [];
+    for (const target of this.options.listen) {
       const server = createServer(
         { keepAliveTimeout: 10_000 },
         guarded(
@@ -79,26 +83,28 @@ export class PublicServer {
         this.sockets.add(s);
         s.on('close', () => this.sockets.delete(s));
       });
-      server.once('error', reject);
-      server.listen(this.options.port, this.options.host, () => {
-        this.server = server;
-        resolve();
+      const handle = 'bind' in target ? await target.bind() : undefined;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        if (handle) server.listen(handle, () => resolve());
+        else if (!('bind' in target)) server.listen(target.port, target.host, () => resolve());
       });
-    });
+      opened.push(server);
+    }
+    this.servers = opened;
   }
 
   /** Closes the listener and every connection; `final` keeps it closed whatever the faults say later. */
   close(final = false): Promise<void> {
     if (final) this.closing = true;
     return new Promise((resolve) => {
-      const server = this.server;
-      this.server = undefined;
+      const servers = this.servers;
+      this.servers = [];
       for (const s of this.sockets) s.destroy();
       this.sockets.clear();
       this.held.clear();
       if (final) this.log?.end();
-      if (!server) return resolve();
-      server.close(() => resolve());
+      Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done())))).then(() => resolve());
     });
   }
 
