@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
-import { type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
+import { DEFAULT_MAX_LINE_BYTES, type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
 
 /**
  * Where k6 points come from: an NDJSON file path (plain or gzipped, as `--out json=FILE` or `json=FILE.gz` writes
@@ -57,6 +57,9 @@ export interface ReadOptions {
   threads?: 1 | 2;
 }
 
+/** Batches in flight between the filtering thread and this one. */
+const SLOTS = 3;
+
 /** Below this a second thread costs more to start than it saves. */
 export const PARALLEL_MIN_BYTES = 16 << 20;
 
@@ -68,6 +71,8 @@ export interface FilterRequest {
   chunkBytes: number;
   /** Int32 [batches read], so the filtering thread waits instead of queueing the whole file. */
   acks: SharedArrayBuffer;
+  /** Where the filtering thread writes the lines it hands on, one batch a slot, reused in turn. */
+  slots: SharedArrayBuffer[];
 }
 
 /** Kinds of the lines in a batch: a line, the final line without a newline, or the first bytes of a line too long. */
@@ -76,7 +81,7 @@ export const TOO_LONG = 2;
 
 /** What the filtering thread sends back: lines to decode (bytes, where each ends, its number and kind), then done. */
 export type FilterBatch =
-  | { kind: 'lines'; bytes: ArrayBuffer; ends: Uint32Array; lines: Uint32Array; kinds: Uint8Array }
+  | { kind: 'lines'; slot: number; ends: Uint32Array; lines: Uint32Array; kinds: Uint8Array }
   | { kind: 'done'; lines: number }
   | { kind: 'error'; message: string };
 
@@ -192,11 +197,12 @@ function startWorker(request: FilterRequest): Worker {
   const load = FROM_SOURCE
     ? `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`
     : `import(${JSON.stringify(WORKER)})`;
-  return new Worker(load, { eval: true, workerData: request });
+  // A small heap: the worker holds a chunk and a few batches (outside the heap), so its share of the RSS stays small.
+  return new Worker(load, { eval: true, workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
 }
 
-function decodeBatch(scanner: K6Scanner, b: Extract<FilterBatch, { kind: 'lines' }>): void {
-  const buf = Buffer.from(b.bytes);
+function decodeBatch(scanner: K6Scanner, b: Extract<FilterBatch, { kind: 'lines' }>, slots: readonly Buffer[]): void {
+  const buf = slots[b.slot] as Buffer;
   let start = 0;
   for (let i = 0; i < b.ends.length; i++) {
     const end = b.ends[i] as number;
@@ -216,12 +222,18 @@ function decodeBatch(scanner: K6Scanner, b: Extract<FilterBatch, { kind: 'lines'
 function readOnTwoThreads(path: string, scanner: K6Scanner, options: ReadOptions): Promise<boolean> {
   const acks = new SharedArrayBuffer(4);
   const counter = new Int32Array(acks);
+  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  // A slot holds a chunk's lines, or one line as long as the limit allows.
+  const slotBytes = Math.max(chunkBytes, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 8;
+  const slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(slotBytes));
+  const views = slots.map((shared) => Buffer.from(shared));
   const request: FilterRequest = {
     path,
     metrics: options.metrics ? [...options.metrics] : undefined,
     maxLineBytes: options.maxLineBytes,
-    chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    chunkBytes,
     acks,
+    slots,
   };
   return new Promise((resolve, reject) => {
     let started = false;
@@ -240,7 +252,7 @@ function readOnTwoThreads(path: string, scanner: K6Scanner, options: ReadOptions
           void worker.terminate();
           return resolve(true);
         }
-        decodeBatch(scanner, m);
+        decodeBatch(scanner, m, views);
         Atomics.add(counter, 0, 1);
         Atomics.notify(counter, 0);
       } catch (err) {

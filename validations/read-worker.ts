@@ -9,52 +9,47 @@ const request = workerData as FilterRequest;
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread');
 const acks = new Int32Array(request.acks);
-/** Batches handed on but not yet read: the reading thread sets the pace, so memory stays at a few batches. */
-const MAX_IN_FLIGHT = 4;
-const FLUSH_BYTES = 1 << 18;
-
-let bytes = Buffer.allocUnsafe(FLUSH_BYTES * 2);
+/**
+ * Lines go into a few shared slots, reused in turn: the reading thread acknowledges each batch it has decoded, and
+ * this one waits before it overwrites a slot not yet read. Memory stays at the slots, whatever the file's size.
+ */
+const slots = request.slots.map((shared) => Buffer.from(shared));
+let slot = 0;
 let used = 0;
 const ends: number[] = [];
 const lines: number[] = [];
 const kinds: number[] = [];
 let sent = 0;
 
-function add(line: number, kind: number, from: Buffer, start: number, end: number): void {
-  const n = end - start;
-  if (used + n > bytes.length) {
-    const bigger = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + n));
-    bytes.copy(bigger, 0, 0, used);
-    bytes = bigger;
-  }
-  from.copy(bytes, used, start, end);
-  used += n;
-  ends.push(used);
-  lines.push(line);
-  kinds.push(kind);
-}
-
 function flush(): void {
   if (ends.length === 0) return;
   const batch: FilterBatch = {
     kind: 'lines',
-    bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + used) as ArrayBuffer,
+    slot,
     ends: Uint32Array.from(ends),
     lines: Uint32Array.from(lines),
     kinds: Uint8Array.from(kinds),
   };
-  port?.postMessage(batch, [
-    batch.bytes,
-    batch.ends.buffer as ArrayBuffer,
-    batch.lines.buffer as ArrayBuffer,
-    batch.kinds.buffer as ArrayBuffer,
-  ]);
+  port?.postMessage(batch);
   used = 0;
   ends.length = 0;
   lines.length = 0;
   kinds.length = 0;
   sent++;
-  for (let read = Atomics.load(acks, 0); sent - read > MAX_IN_FLIGHT; read = Atomics.load(acks, 0)) Atomics.wait(acks, 0, read, 1000);
+  slot = sent % slots.length;
+  // Wait until the slot about to be filled has been read.
+  for (let read = Atomics.load(acks, 0); sent - read >= slots.length; read = Atomics.load(acks, 0)) Atomics.wait(acks, 0, read, 1000);
+}
+
+function add(line: number, kind: number, from: Buffer, start: number, end: number): void {
+  const n = end - start;
+  const target = slots[slot] as Buffer;
+  if (used + n > target.length) flush();
+  from.copy(slots[slot] as Buffer, used, start, end);
+  used += n;
+  ends.push(used);
+  lines.push(line);
+  kinds.push(kind);
 }
 
 const scanner = new K6Scanner({
@@ -74,7 +69,8 @@ const scanner = new K6Scanner({
 try {
   for await (const chunk of chunksOf(request.path, request.chunkBytes)) {
     scanner.feed(chunk);
-    if (used >= FLUSH_BYTES) flush();
+    // One batch per chunk at most: the reading thread decodes while this one reads on.
+    if (used > 0) flush();
   }
   scanner.end();
   flush();

@@ -27,6 +27,7 @@ interface Partition {
 
 // Small first: a run can have thousands of rare tag sets (a `url` per item), each its own partition.
 const INITIAL = 8;
+const GROW_BY_QUARTER = 1 << 16;
 
 /** Label of a group key: stable, readable, used in reports and JUnit test names. */
 export function groupLabel(key: Record<string, string>): string {
@@ -82,9 +83,12 @@ export class SeriesStore {
     }
     const p = part as Partition;
     if (p.n === p.values.length) {
-      const times = new Float64Array(p.n * 2);
+      // Doubling while small; past that a quarter more each time, so capacity never exceeds need by much (peak
+      // memory is 16 bytes a point, not 32).
+      const size = p.n < GROW_BY_QUARTER ? p.n * 2 : p.n + (p.n >> 2);
+      const times = new Float64Array(size);
       times.set(p.times);
-      const values = new Float64Array(p.n * 2);
+      const values = new Float64Array(size);
       values.set(p.values);
       p.times = times;
       p.values = values;
