@@ -11,6 +11,7 @@ import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, combineRuns, startK6Run } from '../synthetics/k6.ts';
 import { judgeRun } from '../validations/judge.ts';
+import type { RecordedJudgement } from '../validations/run-gates.ts';
 import { readFaults, readHealth } from '../validations/run-inputs.ts';
 import { decide } from '../validations/verdict.ts';
 import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.ts';
@@ -152,15 +153,12 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const faults = await readFaults(faultsFile);
   // No health file means Route 53 was never read: detection is then inconclusive, never a pass.
   const healthObs = existsSync(healthFile) ? await readHealth(healthFile) : [];
-  const judged = await judgeRun({
-    sources: trafficFiles.filter((f) => existsSync(f)),
-    gates: gamedayGates(config.gameday, plan),
-    faults,
-    health: healthObs,
-  });
+  const recorded: RecordedJudgement[] = [{ sources: trafficFiles.filter((f) => existsSync(f)), gates: gamedayGates(config.gameday, plan) }];
+  if (functional) recorded.push({ sources: [functional.ndjson], gates: functionalGates(functional.survivors) });
+  const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults, health: healthObs });
   const results = [...judged.results];
   if (functional) {
-    const f = await judgeRun({ sources: [functional.ndjson], gates: functionalGates(functional.survivors) });
+    const f = await judgeRun(recorded[1] as RecordedJudgement);
     results.push(...f.results);
   }
   const verdict = decide(results);
@@ -172,6 +170,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     startedAt,
     title: `Game day: ${plan.targetRegion} out`,
     judgement: { verdict, results },
+    judged: recorded,
     document: {
       sources: [...trafficFiles, ...(functional ? [functional.ndjson] : [])],
       stats: judged.stats,

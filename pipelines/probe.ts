@@ -10,6 +10,7 @@ import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, type K6RunFiles, startK6Run } from '../synthetics/k6.ts';
 import { judgeRun } from '../validations/judge.ts';
+import type { RecordedJudgement } from '../validations/run-gates.ts';
 import { decide } from '../validations/verdict.ts';
 import { createProbeAlarms, publishProbeCycle } from './cloudwatch-publisher.ts';
 import { secs } from './gameday-plan.ts';
@@ -60,6 +61,7 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
   process.on('SIGTERM', onSignal);
   const files = new Map<string, K6RunFiles>();
   let lastWindow: Awaited<ReturnType<typeof judgeRun>>['results'] = [];
+  let lastJudged: RecordedJudgement[] = [];
   io.out(
     `Probe: ${probe.cycles === 0 ? 'until stopped' : `${probe.cycles} cycle(s)`} of ${secs(probe.cycleDuration)}, window of ${probe.windowCycles}; run folder ${run.path}`,
   );
@@ -86,6 +88,7 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
           judgeRun({ sources: window.flatMap((w) => w.sources ?? [w.ndjson]), gates: probeGates(probe) }),
         ]);
         lastWindow = judged.results;
+        lastJudged = [{ sources: window.flatMap((w) => w.sources ?? [w.ndjson]), gates: probeGates(probe) }];
         const status = judged.verdict.kind === 'approve' ? 'pass' : judged.verdict.kind === 'rollback' ? 'fail' : 'inconclusive';
         return {
           status,
@@ -125,6 +128,7 @@ export async function probeCommand(c: ProbeCommand): Promise<RunReport> {
     startedAt,
     title: 'Probe (last window)',
     judgement: { verdict: decide(lastWindow), results: lastWindow },
+    judged: lastJudged,
     extra: { ...summary, namespace: probe.cloudwatch.namespace },
   });
 }

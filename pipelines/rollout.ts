@@ -9,6 +9,7 @@ import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
+import type { RecordedJudgement } from '../validations/run-gates.ts';
 import type { Verdict } from '../validations/verdict.ts';
 import { preflight, rolloutNeeds } from './preflight.ts';
 import { type Judgement, type RolloutWorld, rolloutEffects } from './rollout-effects.ts';
@@ -124,6 +125,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
   const startedAt = Date.now();
   const endpoint = new Map(config.regions.map((x) => [x.name, x.endpoint]));
   const allResults: GateResult[] = [];
+  const judged: RecordedJudgement[] = [];
   for (const line of [`Rollout ${plan.version}: ${plan.waves.map((w) => w.region).join(' -> ')}`]) io.out(line);
   const outcome = await withFaultSession(
     {
@@ -177,9 +179,10 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
             }
           }
           await run.done;
-          const judged = await judgeRun({ sources: [run.files.ndjson], gates });
-          allResults.push(...judged.results.map((g) => ({ ...g, gate: `${region} ${phase}: ${g.gate}` })));
-          return { gates: judged.results.map((g) => ({ status: g.status, line: g.reason })) };
+          const outcome = await judgeRun({ sources: [run.files.ndjson], gates });
+          allResults.push(...outcome.results.map((g) => ({ ...g, gate: `${region} ${phase}: ${g.gate}` })));
+          judged.push({ label: `${region} ${phase}`, sources: [run.files.ndjson], gates });
+          return { gates: outcome.results.map((g) => ({ status: g.status, line: g.reason })) };
         },
         log: (line) => io.out(line),
         interrupted: () => session.signal.aborted,
@@ -198,6 +201,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
     startedAt,
     title: `Rollout ${plan.version}`,
     judgement: { verdict: rolloutVerdict(outcome.result), results: allResults },
+    judged,
     extra: {
       version: plan.version,
       previousVersions: outcome.previous,

@@ -7,6 +7,7 @@ import { formatValue } from '../validations/gates/gate-result.ts';
 import type { DocumentExtras } from '../validations/reporters/verdict-document.ts';
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
 import { runFolderReports, writeGateReports } from '../validations/reporters/write-reports.ts';
+import { type RecordedJudgement, writeRunGates } from '../validations/run-gates.ts';
 import { type Judgement, VerdictError } from '../validations/verdict.ts';
 
 /** `run.json`: what ran, for whom, when; the report and later commands read it. */
@@ -40,6 +41,8 @@ export interface FinishRun {
   document?: DocumentExtras;
   /** Return instead of throwing on a non-approval (the caller decides the exit). */
   noThrow?: boolean;
+  /** The k6 outputs and gates the verdict came from: recorded in the folder so `crosswind gate --run` asks the same. */
+  judged?: readonly RecordedJudgement[];
 }
 
 /** Pure: the verdict and each gate result as the lines crosswind prints. */
@@ -72,6 +75,7 @@ export async function finishRun(f: FinishRun): Promise<RunReport> {
     ...f.extra,
   };
   await writeFile(join(f.runDir, 'run.json'), redactSecrets(`${JSON.stringify(info, null, 2)}\n`));
+  if (f.judged) await writeRunGates(f.runDir, f.judged);
   // The validations reporters: verdict.json (schema v1), junit.xml, summary.md.
   const { files } = await writeGateReports(f.judgement, runFolderReports(f.runDir), { ...f.document, title: f.title });
   // The HTML report is a convenience on top of the verdict files: a failure to draw it never changes the verdict.

@@ -13,6 +13,7 @@ import { judgeRun } from '../../validations/judge.ts';
 import { type ReadStats, rejectedCount } from '../../validations/read-points.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { writeGateReports } from '../../validations/reporters/write-reports.ts';
+import { judgeRecorded, RUN_GATES_FILE, readRunGates } from '../../validations/run-gates.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
 
@@ -128,10 +129,22 @@ export function register(command: Command, io: CliIo): void {
       }
       if (problems.length) throw new ConfigError(problems);
 
+      // A run folder that recorded its gates is judged with them: the questions the run itself asked.
+      const recorded = run && !flags.results?.length ? await readRunGates(run) : undefined;
+      if (recorded && (flags.candidate || flags.baseline)) {
+        throw new ConfigError([
+          {
+            path: flags.candidate ? '--candidate' : '--baseline',
+            message: `${join(run as string, RUN_GATES_FILE)} records the gates this run was judged with; gate --run judges with those`,
+          },
+        ]);
+      }
       const { config, gates: gatesConfig, file } = await configFor(flags.config);
       const faults = faultsFile ? await readFaults(faultsFile) : [];
       const health = healthFile ? await readHealth(healthFile) : [];
-      const gates = gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
+      const gates =
+        recorded?.flatMap((j) => j.gates) ??
+        gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
       const cloudwatchGates = gates.filter((g) => g.kind === 'cloudwatch');
       if (cloudwatchGates.length && !config) {
         throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
@@ -153,11 +166,15 @@ export function register(command: Command, io: CliIo): void {
               return client;
             }
           : undefined;
-      const outcome = await judgeRun({ sources: results, gates, faults, health, cloudwatch }).finally(() => {
+      const judging = recorded
+        ? judgeRecorded(recorded, { faults, health, cloudwatch })
+        : judgeRun({ sources: results, gates, faults, health, cloudwatch });
+      const outcome = await judging.finally(() => {
         for (const c of clients.values()) c.destroy();
       });
+      const from = recorded ? `, the gates the run recorded (${RUN_GATES_FILE})` : file ? `, gates from ${file}` : ', default gates';
       io.err(
-        `gate: ${outcome.stats.points} points from ${results.length} file(s)${file ? `, gates from ${file}` : ', default gates'}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
+        `gate: ${outcome.stats.points} points from ${results.length} file(s)${from}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
       );
       reportInputProblems(outcome.stats, io);
       const { markdown } = await writeGateReports(

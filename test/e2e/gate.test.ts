@@ -196,6 +196,28 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     expect(await readFile(join(run, 'summary.md'), 'utf8')).to.contain('detection time');
   });
 
+  it('judges a run folder with the gates the run recorded, not a failover gate for its empty ledger', async () => {
+    const run = join(dir, 'wave-run');
+    await mkdir(join(run, 'k6'), { recursive: true });
+    await writeFile(join(run, 'k6', 'wave-us-east-1-traffic-1.ndjson'), k6File(300));
+    await writeFile(join(run, 'ledger.jsonl'), '');
+    const gates = [{ kind: 'error-rate', metric: 'http_req_failed', bound: 0.05, minSamples: 100 }];
+    await writeFile(
+      join(run, 'gates.json'),
+      JSON.stringify({ version: 1, judgements: [{ label: 'us-east-1 traffic', sources: ['k6/wave-us-east-1-traffic-1.ndjson'], gates }] }),
+    );
+    const r = await crosswind(['gate', '--run', run], { cwd: dir });
+    expect(r.code, `${r.stdout}\n${r.stderr}`).to.equal(0);
+    expect(r.stderr).to.contain('the gates the run recorded (gates.json)');
+    const verdict = JSON.parse(await readFile(join(run, 'verdict.json'), 'utf8')) as { gates: { gate: string; kind: string }[] };
+    expect(new Set(verdict.gates.map((g) => g.kind)), 'gate kinds judged').to.deep.equal(new Set(['error-rate']));
+    expect(verdict.gates[0]?.gate).to.match(/^us-east-1 traffic: /);
+
+    const refused = await crosswind(['gate', '--run', run, '--candidate', 'us-east-1'], { cwd: dir });
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.match(/^error: --candidate: .*gates\.json records the gates this run was judged with/m);
+  });
+
   it('compares a candidate region against a baseline with --candidate and --baseline', async () => {
     const lines: string[] = [];
     for (let i = 0; i < 300; i++) {
