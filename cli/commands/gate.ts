@@ -5,7 +5,7 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { awsClientOptions } from '../../config/aws.ts';
 import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../config/gates-schema.ts';
-import { CONFIG_FILES, loadConfig } from '../../config/load.ts';
+import { CONFIG_ENV, CONFIG_FILES, loadConfig } from '../../config/load.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
@@ -48,7 +48,7 @@ export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candi
 }
 
 async function configFor(path: string | undefined): Promise<{ config?: CrosswindConfig; gates: GatesConfig; file?: string }> {
-  if (path || CONFIG_FILES.some((f) => existsSync(resolve(f)))) {
+  if (path || process.env[CONFIG_ENV] || CONFIG_FILES.some((f) => existsSync(resolve(f)))) {
     const { config, file } = await loadConfig({ path });
     return { config, gates: config.gates, file };
   }
