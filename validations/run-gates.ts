@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import { type Gate, gateSchema } from '../config/gates-schema.ts';
 import { type JudgeOptions, type JudgeOutcome, judgeRun } from './judge.ts';
-import type { ReadStats } from './read-points.ts';
+import { emptyStats, type ReadStats } from './read-points.ts';
 import { decide } from './verdict.ts';
 
 /** The file in a run folder that records its judgements. */
@@ -46,18 +46,22 @@ export async function readRunGates(runDir: string): Promise<RecordedJudgement[] 
   }));
 }
 
+/** The reading statistics of several judgements as one: counts added, lists joined, rejections per metric summed. */
 function mergeStats(all: readonly ReadStats[]): ReadStats {
-  const byMetric: Record<string, number> = {};
-  for (const s of all) for (const [m, n] of Object.entries(s.rejectedByMetric)) byMetric[m] = (byMetric[m] ?? 0) + n;
-  return {
-    sources: all.reduce((n, s) => n + s.sources, 0),
-    lines: all.reduce((n, s) => n + s.lines, 0),
-    points: all.reduce((n, s) => n + s.points, 0),
-    slowLines: all.reduce((n, s) => n + s.slowLines, 0),
-    truncatedTail: all.flatMap((s) => s.truncatedTail),
-    rejected: all.flatMap((s) => s.rejected),
-    rejectedByMetric: byMetric,
-  };
+  const out = emptyStats() as unknown as Record<string, unknown>;
+  for (const stats of all) {
+    for (const [key, value] of Object.entries(stats)) {
+      const have = out[key];
+      if (typeof value === 'number') out[key] = ((have as number | undefined) ?? 0) + value;
+      else if (Array.isArray(value)) out[key] = [...((have as unknown[] | undefined) ?? []), ...value];
+      else if (key === 'rejectedByMetric') {
+        const sum = { ...(have as Record<string, number>) };
+        for (const [m, n] of Object.entries(value as Record<string, number>)) sum[m] = (sum[m] ?? 0) + n;
+        out[key] = sum;
+      }
+    }
+  }
+  return out as unknown as ReadStats;
 }
 
 /**
