@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
+import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
 import { processesWithToken, processToken, survivorsAfter, TOKEN_VAR } from '../../support/processes.ts';
@@ -13,8 +15,11 @@ describe('children die with crosswind, however it ends', function () {
   this.timeout(60_000);
   let world: FakeWorld;
   let dir: string;
+  // A rollout checks the account before its first hook: STS answers from moto.
+  let moto: MotoServer;
 
   before(async () => {
+    moto = await startMoto();
     world = await startFakeWorld({
       regions: ['us-east-1', 'eu-west-1'],
       preferences: { 'vantage-us': ['us-east-1'], 'vantage-eu': ['eu-west-1'] },
@@ -24,14 +29,17 @@ describe('children die with crosswind, however it ends', function () {
       join(dir, 'crosswind.config.yaml'),
       stringify({
         project: 'shop',
-        aws: { accountIds: ['123456789012'] },
+        aws: { accountIds: ['123456789012'], credentials: MOTO_CREDENTIALS, endpoints: { sts: moto.url } },
         regions: world.regions.map((r) => ({ name: r.name, endpoint: r.endpoint })),
         vantages: world.vantages,
         rollout: { order: 'config', hooks: { deploy: 'echo deploying; sleep 300', rollback: 'true' } },
       }),
     );
   });
-  after(() => world.stop());
+  after(async () => {
+    await world?.stop();
+    await moto?.stop();
+  });
 
   it('SIGKILL mid-traffic: no k6 one second later, and the traffic stops', async () => {
     const token = processToken();

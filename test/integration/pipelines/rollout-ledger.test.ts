@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
+import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
 
@@ -12,6 +14,12 @@ const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 describe('rollout: a deploy is in the fault ledger before it happens', function () {
   this.timeout(60_000);
   let dir: string;
+  // The account is checked before any hook runs: STS answers from moto.
+  let moto: MotoServer;
+  before(async () => {
+    moto = await startMoto();
+  });
+  after(() => moto?.stop());
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'crosswind-rollout-ledger-'));
@@ -21,7 +29,7 @@ describe('rollout: a deploy is in the fault ledger before it happens', function 
       join(dir, 'crosswind.config.json'),
       JSON.stringify({
         project: 'shop',
-        aws: { accountIds: ['123456789012'] },
+        aws: { accountIds: ['123456789012'], credentials: MOTO_CREDENTIALS, endpoints: { sts: moto.url } },
         regions: ['us-east-1', 'us-west-2'].map((name) => ({ name, endpoint: 'http://127.0.0.1:9' })),
         globalEndpoint: 'http://127.0.0.1:9',
         rollout: {
