@@ -29,8 +29,8 @@ export interface GuardrailInput {
   target: FaultTarget;
   /** Regions it takes out of service. */
   takesOut: string[];
-  /** Every configured region's health now. */
-  health: RegionHealth[];
+  /** Every configured region's health now; undefined leaves the healthy-regions rule unchecked (a first look). */
+  health: RegionHealth[] | undefined;
   /** Faults already open, in this run and in others. */
   open: OpenFaultRef[];
   /** The run this fault would be written to. */
@@ -86,6 +86,7 @@ export function decide(input: GuardrailInput): GuardrailDecision {
       `${clash.join(', ')} already has an open fault (${o.target.kind} ${o.target.region}, ${o.id} in ${o.runDir}); run crosswind restore first`,
     );
   }
+  if (input.health === undefined) return reasons.length ? { kind: 'refuse', reasons } : { kind: 'allow', healthyAfter: [] };
   const underFault = new Set(input.open.flatMap((o) => o.target.takesOut ?? [o.target.region]));
   const healthyNow = input.health.filter((h) => h.healthy && !underFault.has(h.region)).map((h) => h.region);
   const healthyAfter = healthyNow.filter((r) => !input.takesOut.includes(r));

@@ -9,6 +9,7 @@ import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';
 import type { FaultContext } from './fault.ts';
 import { allowedAccount } from './guardrails.ts';
+import { guardrailLease } from './lease.ts';
 import { type DamagedLine, FaultLedger, inspectLedger, type OpenFault, openFaults, overdueFaults } from './ledger.ts';
 import { listRunFolders, RUNS_DIR } from './run-folder.ts';
 import { runOwner } from './run-lock.ts';
@@ -107,6 +108,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     sleep: options.sleep ?? ((ms) => sleep(ms)),
   };
   const records = recordKeeper(summary, log);
+  const lease = guardrailLease(options.config.chaos, root, () => options.clients.s3, options.clients.retry);
   try {
     for (const f of faults) {
       const what = { runDir: f.runDir, id: f.intent.id, kind: f.intent.fault.kind, region: f.intent.fault.region };
@@ -116,6 +118,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         const result = await driverFor(f.intent.fault.kind).undo(f, ctx);
         ctx.checkpoint('restore-undone');
         records.append(f.runDir, { kind: 'undone', id: f.intent.id, at: at(), reason: `${options.reason ?? 'restore'}: ${result}` });
+        await lease
+          .forget(f.intent.id)
+          .catch((err: unknown) => log(`restore: could not drop claim ${f.intent.id} from ${lease.where}: ${(err as Error).message}`));
         summary.undone.push({ ...what, result });
         log(`restore: ${what.kind} ${what.region} (${what.id}): ${result}`);
       } catch (err) {

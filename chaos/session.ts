@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rmdirSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../core/errors.ts';
@@ -11,6 +13,7 @@ import { driverFor } from './drivers.ts';
 import { type ApplyOutcome, describeSpec, type FaultContext, type FaultSpec, type PlannedFault } from './fault.ts';
 import { allowedAccount, callerAccount, decide, GuardrailRefusal, type OpenFaultRef } from './guardrails.ts';
 import { type HealthReader, route53HealthReader } from './health.ts';
+import { type GuardrailLease, guardrailLease, type LeaseClaim } from './lease.ts';
 import { FaultLedger, inspectLedger, type OpenFault, openFaults } from './ledger.ts';
 import { describeDamage, restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
@@ -70,6 +73,8 @@ export interface FaultSessionOptions {
   readHealth?: HealthReader;
   /** Stop-condition alarms; default CloudWatch DescribeAlarms of chaos.stopConditions.alarms. */
   readAlarms?: AlarmReader;
+  /** The guardrail lease; default the one chaos.lease names (see lease.ts). */
+  lease?: GuardrailLease;
   /** Live error rate of the regions not under fault; no source, no error-rate stop condition. */
   errorRate?: ErrorRateSource;
   /** Print every change and its undo; call no write API and write no ledger. */
@@ -127,6 +132,7 @@ class Session implements FaultSession {
   readonly #root: string;
   readonly #readHealth: HealthReader;
   readonly #readAlarms: AlarmReader;
+  readonly #lease: GuardrailLease;
   #ledger: FaultLedger | undefined;
   #release: (() => void) | undefined;
   #inflight: Promise<unknown> | undefined;
@@ -159,6 +165,7 @@ class Session implements FaultSession {
     this.#undoCtx = base;
     this.#readHealth = options.readHealth ?? route53HealthReader(options.config, clients);
     this.#readAlarms = options.readAlarms ?? cloudWatchAlarmReader(options.config, clients);
+    this.#lease = options.lease ?? guardrailLease(options.config.chaos, this.#root, () => clients.s3, clients.retry);
   }
 
   get runDir() {
@@ -222,6 +229,13 @@ class Session implements FaultSession {
     return this.#ledger?.openFaults() ?? [];
   }
 
+  /** Drops a closed fault's claim from the S3 lease; a failure only leaves a claim that expires at its deadline. */
+  async #forget(id: string) {
+    await this.#lease
+      .forget(id)
+      .catch((err: unknown) => this.#warnOnce(`could not drop claim ${id} from ${this.#lease.where}: ${(err as Error).message}`));
+  }
+
   #warned = new Set<string>();
   #warnOnce(line: string) {
     if (this.#warned.has(line)) return;
@@ -259,7 +273,9 @@ class Session implements FaultSession {
     const ctx = this.#ctx;
     const label = describeSpec(spec);
     const planned = await driverFor(spec.kind).plan(spec, ctx);
-    await this.#guard(planned, label);
+    // A first look before the prompt: what can be refused without reading health is refused now. The health is read
+    // under the lease (a dry run, which writes nothing, reads it here).
+    await this.#guard(planned, label, { withHealth: this.dryRun });
     if (this.dryRun) {
       ctx.log(`dry run: would apply ${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`);
       return undefined;
@@ -268,18 +284,7 @@ class Session implements FaultSession {
       throw new DeclinedError(`${label}: not confirmed; nothing was changed`);
     }
     this.signal.throwIfAborted();
-    const id = `f-${randomUUID().slice(0, 8)}`;
-    const at = ctx.now();
-    const deadline = at + (planned.deadlineMs ?? ctx.config.chaos.faultDeadline);
-    // Undo before do: the intent, with the prior state, is durable before the change is made.
-    this.#append({
-      kind: 'intent',
-      id,
-      at: new Date(at).toISOString(),
-      fault: { ...planned.target, takesOut: planned.takesOut },
-      prior: planned.prior,
-      deadline: new Date(deadline).toISOString(),
-    });
+    const { id, at, deadline } = await this.#decideAndRecord(planned, label);
     ctx.checkpoint('intent-written');
     this.#armDeadline(id, deadline - at);
     this.#startMonitor();
@@ -311,13 +316,63 @@ class Session implements FaultSession {
     return applied;
   }
 
-  /** The guardrails, then (once a run) the stop-condition alarms; a fault that touches no AWS resource has its regions checked only. */
-  async #guard(planned: PlannedFault, label: string): Promise<void> {
+  /**
+   * Under the guardrail lease: the health read again, the decision, and the intent (with the prior state) made durable
+   * before the change is made (undo before do); the lease is then released with the fault claimed for every operator.
+   */
+  async #decideAndRecord(planned: PlannedFault, label: string): Promise<{ id: string; at: number; deadline: number }> {
     const ctx = this.#ctx;
+    const lease = await this.#lease.acquire();
+    const id = `f-${randomUUID().slice(0, 8)}`;
+    let claim: LeaseClaim;
+    const at = ctx.now();
+    const deadline = at + (planned.deadlineMs ?? ctx.config.chaos.faultDeadline);
+    try {
+      await this.#guard(planned, label, { withHealth: true, claims: lease.claims });
+      this.#append({
+        kind: 'intent',
+        id,
+        at: new Date(at).toISOString(),
+        fault: { ...planned.target, takesOut: planned.takesOut },
+        prior: planned.prior,
+        deadline: new Date(deadline).toISOString(),
+      });
+      const run = basename(this.runDir as string);
+      claim = {
+        id,
+        run,
+        host: hostname(),
+        target: { ...planned.target, takesOut: planned.takesOut },
+        until: new Date(deadline).toISOString(),
+      };
+    } catch (err) {
+      await lease.release().catch(() => {});
+      throw err;
+    }
+    try {
+      await lease.release(claim);
+    } catch (err) {
+      this.#append({ kind: 'undone', id, at: this.#iso(), reason: `not applied: ${(err as Error).message}` });
+      throw err;
+    }
+    return { id, at, deadline };
+  }
+
+  /**
+   * The guardrails, then (once a run) the stop-condition alarms; a fault that touches no AWS resource has its regions
+   * checked only. `claims` are the open faults other operators hold in the S3 lease; without `withHealth` the
+   * healthy-regions rule is left for the check under the lease.
+   */
+  async #guard(planned: PlannedFault, label: string, o: { withHealth: boolean; claims?: LeaseClaim[] }): Promise<void> {
+    const ctx = this.#ctx;
+    const claims = o.claims ?? [];
+    const local = this.#allOpen();
+    const known = new Set(local.map((o) => o.id));
+    const others = claims.filter((c) => !known.has(c.id)).map((c) => ({ runDir: `${c.run} on ${c.host}`, id: c.id, target: c.target }));
     const input = {
       target: planned.target,
       takesOut: planned.takesOut,
-      open: this.#allOpen(),
+      open: [...local, ...others],
       runDir: this.runDir ?? '(dry run)',
       minHealthyRegions: ctx.config.chaos.minHealthyRegions,
       allowedRegions: ctx.config.aws.allowedRegions,
@@ -326,7 +381,7 @@ class Session implements FaultSession {
     if (!planned.awsFree) this.#account ??= await callerAccount(ctx.clients);
     const decision = planned.awsFree
       ? decide({ ...input, health: [] })
-      : decide({ ...input, health: await this.#readHealth(), accountId: this.#account });
+      : decide({ ...input, health: o.withHealth ? await this.#readHealth() : undefined, accountId: this.#account });
     if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
     if (!planned.awsFree && !this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
       checkAlarmsBeforeFault(await this.#readAlarms());
@@ -384,6 +439,7 @@ class Session implements FaultSession {
       const result = await driverFor(fault.intent.fault.kind).undo(fault, ctx);
       ctx.checkpoint('undone');
       this.#append({ kind: 'undone', id, at: this.#iso(), reason: `${reason}: ${result}` });
+      await this.#forget(id);
       clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
       ctx.log(`undone ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${result}`);
@@ -401,6 +457,7 @@ class Session implements FaultSession {
       const fault = this.openFaults().find((f) => f.intent.id === id);
       if (!fault) return;
       this.#append({ kind: 'kept', id, at: this.#iso(), reason });
+      await this.#forget(id);
       clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
       this.#ctx.log(`kept ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${reason}`);

@@ -77,6 +77,19 @@ export const chaosSchema = z.strictObject({
   minHealthyRegions: z.number().int().min(1).default(1),
   /** Dead man's switch: a fault still applied this long after it was applied is undone by the next crosswind command. */
   faultDeadline: durationMs.default(15 * 60_000),
+  /**
+   * Where the guardrail lease lives, under which every operator's crosswind decides and writes a fault's intent one
+   * at a time: `local` (a lock file in `.crosswind/`, for operators sharing this project folder) or
+   * `s3://<bucket>/<key>` (a conditional write to an S3 object in the control region, seen by every machine; it also
+   * holds the open faults of every run, so a fault decided on one machine counts on all). Default: beside
+   * `chaos.ledger` when the ledger is in S3, else `local`.
+   */
+  lease: z
+    .string()
+    .regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+)$/, { message: 'expected "local" or s3://<bucket>/<key>' })
+    .optional(),
+  /** How long a fault waits for another operator's lease before it is refused. */
+  leaseWait: durationMs.default(60_000),
   /** How a health check is forced unhealthy. */
   healthCheck: z
     .strictObject({

@@ -94,6 +94,10 @@ export const awsSchema = z.strictObject({
       fis: httpUrl.optional(),
       cloudwatch: httpUrl.optional(),
       sts: httpUrl.optional(),
+      /** S3: the guardrail lease and the fault ledger when they live in S3 (`chaos.lease`, `chaos.ledger`). */
+      s3: httpUrl.optional(),
+      /** EventBridge Scheduler: the server-side dead man's switch of every Route 53 fault. */
+      scheduler: httpUrl.optional(),
     })
     .default({}),
 });

@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { FisClient } from '@aws-sdk/client-fis';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { MotoServer } from '../../sandbox/moto.ts';
 import type { SandboxState } from '../../sandbox/state.ts';
 
@@ -14,6 +15,7 @@ export function motoClients(moto: Pick<MotoServer, 'url'>, region = 'us-east-1')
     route53: new Route53Client(common),
     cloudwatch: new CloudWatchClient(common),
     fis: new FisClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
   };
 }
 

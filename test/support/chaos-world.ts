@@ -10,6 +10,7 @@ import {
   GetHealthCheckCommand,
   ListResourceRecordSetsCommand,
 } from '@aws-sdk/client-route-53';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { CrosswindConfigInput } from '../../config/schema.ts';
 import type { MotoServer } from '../../sandbox/moto.ts';
 import { motoClients } from './aws.ts';
@@ -17,6 +18,8 @@ import { motoClients } from './aws.ts';
 export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
 export const RECORD = 'api.shop.example.com';
 export const ALARM = 'shop-errors';
+/** The S3 bucket of the world's lease and ledger when a test puts them in S3. */
+export const STATE_BUCKET = 'crosswind-state';
 
 /** A multi-region setup provisioned into moto the way an AWS account would hold it, and a project folder using it. */
 export interface ChaosWorld {
@@ -42,7 +45,11 @@ export async function createChaosWorld(
   moto: Pick<MotoServer, 'url'>,
   options: { endpoint?: string; chaos?: Record<string, unknown> } = {},
 ): Promise<ChaosWorld> {
-  const { route53, cloudwatch } = motoClients(moto);
+  const { route53, cloudwatch, s3 } = motoClients(moto);
+  // A bucket for what may live in S3: the guardrail lease (chaos.lease) and the ledger (chaos.ledger).
+  await s3.send(new CreateBucketCommand({ Bucket: STATE_BUCKET })).catch((err: Error) => {
+    if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
+  });
   const tag = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
   const zone = await route53.send(new CreateHostedZoneCommand({ Name: 'shop.example.com', CallerReference: `zone-${tag}` }));
   const zoneId = (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '');
@@ -100,7 +107,7 @@ export async function createChaosWorld(
     aws: {
       accountIds: ['123456789012'],
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      endpoints: { route53: endpoint, fis: endpoint, cloudwatch: endpoint, sts: endpoint },
+      endpoints: { route53: endpoint, fis: endpoint, cloudwatch: endpoint, sts: endpoint, s3: endpoint, scheduler: endpoint },
     },
     regions: REGIONS.map((name) => ({ name, endpoint: 'http://127.0.0.1:9', healthCheckId: healthCheckIds[name], setIdentifier: name })),
     globalEndpoint: 'http://127.0.0.1:9',

@@ -11,6 +11,7 @@ import {
   Route53ServiceException,
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -84,6 +85,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
       sts,
       fis: () => new FisClient({ region: 'eu-west-1' }),
       cloudwatch: () => new CloudWatchClient({ region: 'us-east-1' }),
+      s3: new S3Client({ region: 'us-east-1' }),
       retry: {
         attempts: 4,
         baseMs: 100,
