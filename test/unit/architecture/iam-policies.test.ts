@@ -169,7 +169,7 @@ describe('IAM policies', () => {
     it('reports a call the policy does not allow, naming the policy to edit', () => {
       const { needed, granted } = matched();
       expect(comparePermissions(needed, granted)).to.deep.equal({ missing: [], extra: [] });
-      needed.set('s3:PutObject', ['chaos/lease.ts PutObject']);
+      needed.set('s3:DeleteObject', ['chaos/lease.ts DeleteObject']);
       const lines = describeDiff(
         'crosswind rollout and gate',
         ['cli/commands/rollout.ts'],
@@ -177,7 +177,7 @@ describe('IAM policies', () => {
         comparePermissions(needed, granted),
       );
       expect(lines).to.deep.equal([
-        `crosswind rollout and gate (cli/commands/rollout.ts) calls s3:PutObject (chaos/lease.ts PutObject), which RolloutPolicy in ${IAM_TEMPLATE_PATH} does not allow: add it there, scoped as tightly as the action allows`,
+        `crosswind rollout and gate (cli/commands/rollout.ts) calls s3:DeleteObject (chaos/lease.ts DeleteObject), which RolloutPolicy in ${IAM_TEMPLATE_PATH} does not allow: add it there, scoped as tightly as the action allows`,
       ]);
     });
 
