@@ -24,6 +24,14 @@ export const windowSchema = z.strictObject({
 /** A percentile as k6 writes it, 0-100 (99 is `p(99)`, 99.9 is `p(99.9)`). */
 const percentileField = z.number().min(0).max(100);
 
+/**
+ * Confidence of the one-sided bound a rate or percentile must show within its bound to pass (0.95: the 95 % upper
+ * bound). Unset takes `gates.evidence.confidence`.
+ */
+const confidenceField = z.number().min(0.5).max(0.9999).optional();
+/** How a rate's bound is computed: `clopper-pearson` (exact) or `wilson`. Unset takes `gates.evidence.rateInterval`. */
+const rateIntervalField = z.enum(['clopper-pearson', 'wilson']).optional();
+
 export const latencyGateSchema = z.strictObject({
   kind: z.literal('latency'),
   /** Name in reports; defaults to `latency-p<percentile>`. */
@@ -40,8 +48,12 @@ export const latencyGateSchema = z.strictObject({
   groupBy: z.array(z.string().min(1)).default(['vantage']),
   /** Evaluate over sliding windows instead of the whole run. */
   window: windowSchema.optional(),
-  /** Fewer points than this in a group (or a window) is inconclusive, never a pass. */
+  /**
+   * A floor: fewer points than this in a group (or a window) is inconclusive, never a pass. Above it the percentile
+   * still passes only when its order-statistics upper bound is within `bound` (p(99) needs about 300 points).
+   */
   minSamples: z.number().int().min(1).default(100),
+  confidence: confidenceField,
 });
 
 export const errorRateGateSchema = z.strictObject({
@@ -55,7 +67,13 @@ export const errorRateGateSchema = z.strictObject({
   where: tagFilterSchema.default({}),
   groupBy: z.array(z.string().min(1)).default(['vantage']),
   window: windowSchema.optional(),
+  /**
+   * A floor: fewer requests than this is inconclusive. Above it the rate still passes only when its upper confidence
+   * bound is within `bound` (0 errors in n requests bound the rate near 3/n: 0.1 % needs about 3,000).
+   */
   minSamples: z.number().int().min(1).default(100),
+  confidence: confidenceField,
+  rateInterval: rateIntervalField,
 });
 
 /**
@@ -93,6 +111,9 @@ export const failoverGateSchema = z.strictObject({
   baselineSeconds: z.number().positive().default(60),
   /** Fewer requests than this from a vantage around the fault is inconclusive. */
   minSamples: z.number().int().min(1).default(10),
+  /** Evidence rule of the transition error rate (see the error-rate gate). */
+  confidence: confidenceField,
+  rateInterval: rateIntervalField,
 });
 
 export const replicationGateSchema = z.strictObject({
@@ -108,6 +129,7 @@ export const replicationGateSchema = z.strictObject({
   /** Counter of writes never seen in the other region within the deadline; must stay 0. */
   lostWritesMetric: metricName.default('lost_writes'),
   minSamples: z.number().int().min(1).default(10),
+  confidence: confidenceField,
 });
 
 const dimensionsSchema = z.record(z.string().min(1), z.string().min(1));
@@ -169,6 +191,28 @@ export const comparisonGateSchema = z.strictObject({
   minSamples: z.number().int().min(1).default(50),
 });
 
+/**
+ * Survivor capacity: while a fault holds, each surviving region's latency over the window its question is about,
+ * from the fault's detection (when the load shifted) until its restore, per survivor. A survivor with too few
+ * requests in that window is inconclusive, and one that served none is reported too.
+ */
+export const capacityGateSchema = z.strictObject({
+  kind: z.literal('capacity'),
+  name: nameField.optional(),
+  /** A per-request Trend tagged with the serving region. */
+  metric: metricName.default('request_duration'),
+  where: tagFilterSchema.default({}),
+  /** Tag naming the region that served the request. */
+  servedByTag: z.string().min(1).default('served_by'),
+  /** The regions that must carry the shifted load; default every region that served a request, but the faulted ones. */
+  survivors: z.array(z.string().min(1)).optional(),
+  percentile: percentileField.default(99),
+  /** Upper bound on the percentile, in the metric's unit (ms). */
+  bound: z.number().positive().default(1000),
+  minSamples: z.number().int().min(1).default(20),
+  confidence: confidenceField,
+});
+
 export const gateSchema = z.discriminatedUnion('kind', [
   latencyGateSchema,
   errorRateGateSchema,
@@ -176,6 +220,7 @@ export const gateSchema = z.discriminatedUnion('kind', [
   replicationGateSchema,
   cloudwatchGateSchema,
   comparisonGateSchema,
+  capacityGateSchema,
 ]);
 
 /** The name a gate reports under (verdicts, JUnit, CloudWatch reads): its `name`, or one derived from its kind. */
@@ -191,28 +236,68 @@ export function gateName(gate: z.output<typeof gateSchema>): string {
   }
 }
 
-export const gatesSchema = z.strictObject({
-  /** The gates every judged run is held to. Default: p(99) latency <= 1000 ms and errors <= 1 %, per vantage. */
-  checks: z
-    .array(gateSchema)
-    // Results, JUnit cases and CloudWatch reads are keyed by gate name: two gates under one name would mix.
-    .superRefine((checks, ctx) => {
-      const names = checks.map(gateName);
-      for (const [i, earlier] of repeats(names)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: [i, 'name'],
-          message: `expected a name no other gate has; checks[${earlier}] is also "${names[i]}"${checks[i]?.name ? '' : ' (the default for its kind)'}`,
-        });
-      }
-    })
-    .default([
-      { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
-      { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
-    ]),
-  /** The failover gate applied when a run has faults (a fault ledger); defaults from the field. */
-  failover: failoverGateSchema.omit({ kind: true }).prefault({}),
+/** How much evidence a rate or percentile gate needs to pass, for every gate that does not say otherwise. */
+export const evidenceSchema = z.strictObject({
+  /** Confidence of the one-sided bound that must lie within a gate's bound (0.95: the 95 % upper bound). */
+  confidence: z.number().min(0.5).max(0.9999).default(0.95),
+  /** How a rate's bound is computed: `clopper-pearson` (exact, never below its level) or `wilson` (a little narrower). */
+  rateInterval: z.enum(['clopper-pearson', 'wilson']).default('clopper-pearson'),
 });
+
+export type Evidence = z.output<typeof evidenceSchema>;
+
+/** The evidence rule when nothing is configured. */
+export const DEFAULT_EVIDENCE: Evidence = { confidence: 0.95, rateInterval: 'clopper-pearson' };
+
+/** Pure: a gate with the evidence rule filled in where it sets none of its own. */
+export function withEvidence<G extends Gate>(gate: G, evidence: Evidence): G {
+  switch (gate.kind) {
+    case 'error-rate':
+    case 'failover':
+      return { ...gate, confidence: gate.confidence ?? evidence.confidence, rateInterval: gate.rateInterval ?? evidence.rateInterval };
+    case 'latency':
+    case 'replication':
+    case 'capacity':
+      return { ...gate, confidence: gate.confidence ?? evidence.confidence };
+    default:
+      return gate;
+  }
+}
+
+export const gatesSchema = z
+  .strictObject({
+    /** The evidence rule of every gate below that sets none of its own. */
+    evidence: evidenceSchema.prefault({}),
+    /** The gates every judged run is held to. Default: p(99) latency <= 1000 ms and errors <= 1 %, per vantage. */
+    checks: z
+      .array(gateSchema)
+      // Results, JUnit cases and CloudWatch reads are keyed by gate name: two gates under one name would mix.
+      .superRefine((checks, ctx) => {
+        const names = checks.map(gateName);
+        for (const [i, earlier] of repeats(names)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [i, 'name'],
+            message: `expected a name no other gate has; checks[${earlier}] is also "${names[i]}"${checks[i]?.name ? '' : ' (the default for its kind)'}`,
+          });
+        }
+      })
+      .default([
+        { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
+        { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
+      ]),
+    /** The failover gate applied when a run has faults (a fault ledger); defaults from the field. */
+    failover: failoverGateSchema.omit({ kind: true }).prefault({}),
+  })
+  .transform((g) => ({
+    ...g,
+    checks: g.checks.map((c) => withEvidence(c, g.evidence)),
+    failover: {
+      ...g.failover,
+      confidence: g.failover.confidence ?? g.evidence.confidence,
+      rateInterval: g.failover.rateInterval ?? g.evidence.rateInterval,
+    },
+  }));
 
 export type LatencyGate = z.output<typeof latencyGateSchema>;
 export type ErrorRateGate = z.output<typeof errorRateGateSchema>;
@@ -220,6 +305,7 @@ export type FailoverGate = z.output<typeof failoverGateSchema>;
 export type ReplicationGate = z.output<typeof replicationGateSchema>;
 export type CloudWatchGate = z.output<typeof cloudwatchGateSchema>;
 export type ComparisonGate = z.output<typeof comparisonGateSchema>;
+export type CapacityGate = z.output<typeof capacityGateSchema>;
 /** A resolved gate definition, defaults filled. */
 export type Gate = z.output<typeof gateSchema>;
 /** A gate as written, optional fields left out. */

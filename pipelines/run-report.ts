@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
-import { formatValue } from '../validations/gates/gate-result.ts';
+import { formatInterval, formatValue } from '../validations/gates/gate-result.ts';
 import type { DocumentExtras } from '../validations/reporters/verdict-document.ts';
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
 import { runFolderReports, writeGateReports } from '../validations/reporters/write-reports.ts';
@@ -52,8 +52,12 @@ export function verdictLines(title: string, judgement: Judgement, failed = 'FAIL
   const lines = [`${title}: ${head}`];
   for (const r of judgement.results) {
     const mark = r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a ';
+    // The interval beside the value: what the pass or the doubt rests on.
+    const interval = r.interval
+      ? ` ${formatInterval(r.interval, r.unit)} at ${Number((r.interval.confidence * 100).toPrecision(4))} %`
+      : '';
     lines.push(
-      `  [${mark}] ${r.gate} ${r.measure} [${r.groupLabel}]: ${formatValue(r.measured, r.unit)} ${r.op} ${formatValue(r.bound, r.unit)} (${r.samples} samples)`,
+      `  [${mark}] ${r.gate} ${r.measure} [${r.groupLabel}]: ${formatValue(r.measured, r.unit)}${interval}, bound ${r.op} ${formatValue(r.bound, r.unit)} (${r.samples} samples)`,
     );
   }
   return lines;

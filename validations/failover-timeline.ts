@@ -46,6 +46,13 @@ export interface FailoverOptions {
 export interface VantageFailover {
   vantage: string;
   profile?: string;
+  /**
+   * Whether the fault touched this vantage: in its own baseline (`baselineMs` before t_fault) the faulted region
+   * served it. Only affected vantages are judged as failover; the others never needed to fail over.
+   */
+  affected: boolean;
+  /** Baseline requests the faulted region answered (failed ones included). */
+  baselineFromFaulted: number;
   /** Start of the first N-second window in which every request succeeded from a healthy region; null if none. */
   failoverAt: number | null;
   /** failoverAt - t_fault, ms. */
@@ -189,6 +196,17 @@ export function rebalance(
   return { baselineShare, baselineRequests: total, rebalancedAt: null };
 }
 
+/** Requests of a vantage the faulted region answered in the baseline before t_fault (failed or not). */
+export function servedInBaseline(requests: readonly RequestSample[], fault: FaultEvent, baselineMs: number): number {
+  let n = 0;
+  for (let i = lowerBound(requests, fault.appliedAt - baselineMs); i < requests.length; i++) {
+    const r = requests[i] as RequestSample;
+    if (r.time >= fault.appliedAt) break;
+    if (r.servedBy === fault.region) n++;
+  }
+  return n;
+}
+
 /** Detection: the first unhealthy observation of the faulted region at or after t_fault, before the restore. */
 export function detection(
   fault: FaultEvent,
@@ -244,9 +262,12 @@ export function failoverTimeline(
       const last =
         rs.length && (rs[rs.length - 1] as RequestSample).time >= fault.appliedAt ? (rs[rs.length - 1] as RequestSample).time : null;
       const rb = rebalance(rs, fault, options);
+      const fromFaulted = servedInBaseline(rs, fault, options.baselineMs);
       return {
         vantage,
         ...(profile ? { profile } : {}),
+        affected: fromFaulted > 0,
+        baselineFromFaulted: fromFaulted,
         failoverAt,
         failoverMs: failoverAt === null ? null : failoverAt - fault.appliedAt,
         transition: { requests: transitionRequests, failed, rate: transitionRequests ? failed / transitionRequests : 0 },

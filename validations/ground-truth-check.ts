@@ -2,9 +2,9 @@ import type { FaultEvent } from '../core/ledger-entry.ts';
 import { clientSeenFailover, type FaultTimeline, type HealthObservation, type RequestSample } from './failover-timeline.ts';
 
 /**
- * Checking crosswind's failover measurements against an independent record of what really happened (the sandbox
- * edge's ground-truth log, or any router log with the same facts). Pure; the shapes are structural so validations
- * does not depend on the sandbox.
+ * Checking crosswind's failover measurements against an independent record of what really happened (the sandbox's
+ * ground-truth log, or any router log with the same facts). Pure; the shapes are structural so validations does not
+ * depend on the sandbox. A check that compared nothing is a failed check, never a pass.
  */
 
 /** A routing change for one vantage: from then on, its requests go to `to`. */
@@ -39,39 +39,91 @@ export function routesFromGroundTruth(lines: readonly GroundTruthLine[]): RouteC
     .map(({ time, vantage, from, to }) => ({ time, vantage, from, to }));
 }
 
-/** Per vantage, the time its routing left the faulted region, first change at or after t_fault and before the restore. */
-export function groundTruthFailover(routes: readonly RouteChange[], fault: FaultEvent): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const r of [...routes].sort((a, b) => a.time - b.time)) {
-    if (r.time < fault.appliedAt || (fault.undoneAt !== undefined && r.time >= fault.undoneAt)) continue;
-    if (r.from === fault.region && r.to !== fault.region && !out.has(r.vantage)) out.set(r.vantage, r.time);
+/**
+ * Per vantage the ground truth routed to the faulted region when the fault hit (its last route at or before t_fault),
+ * when its routing first left that region, before the restore; null when it never did.
+ */
+export function groundTruthFailover(routes: readonly RouteChange[], fault: FaultEvent): Map<string, number | null> {
+  const out = new Map<string, number | null>();
+  const sorted = [...routes].sort((a, b) => a.time - b.time);
+  const current = new Map<string, string>();
+  for (const r of sorted) if (r.time <= fault.appliedAt) current.set(r.vantage, r.to);
+  for (const [vantage, region] of current) if (region === fault.region) out.set(vantage, null);
+  for (const r of sorted) {
+    if (r.time <= fault.appliedAt || (fault.undoneAt !== undefined && r.time >= fault.undoneAt)) continue;
+    if (out.get(r.vantage) === null && r.from === fault.region && r.to !== fault.region) out.set(r.vantage, r.time);
   }
   return out;
 }
 
-export interface FailoverAgreement {
-  vantage: string;
-  /** Client-seen failover (start of the first all-good window), ms since the epoch; null if none was seen. */
-  clientSeenAt: number | null;
-  groundTruthAt: number;
-  /** clientSeenAt - groundTruthAt, ms. */
+/** One measured time against its ground truth. */
+export interface Agreement {
+  /** `detection`, or the vantage. */
+  what: string;
+  measuredAt: number | null;
+  groundTruthAt: number | null;
+  /** measuredAt - groundTruthAt, ms. */
   differenceMs: number | null;
   within: boolean;
 }
 
+/** Compatibility name: a vantage's agreement. */
+export type FailoverAgreement = Agreement & { vantage: string; clientSeenAt: number | null };
+
+export interface GroundTruthCheck {
+  detection: Agreement;
+  /** Every vantage the ground truth or crosswind counts as affected. */
+  vantages: FailoverAgreement[];
+  /** Something was compared, and everything compared agrees. */
+  ok: boolean;
+  /** Why not, one sentence each. */
+  problems: string[];
+}
+
+function agreement(what: string, measuredAt: number | null, groundTruthAt: number | null, toleranceMs: number): Agreement {
+  const differenceMs = measuredAt === null || groundTruthAt === null ? null : measuredAt - groundTruthAt;
+  return { what, measuredAt, groundTruthAt, differenceMs, within: differenceMs !== null && Math.abs(differenceMs) <= toleranceMs };
+}
+
+const say = (a: Agreement) =>
+  `${a.what}: measured ${a.measuredAt === null ? 'never' : new Date(a.measuredAt).toISOString()}, ground truth ${
+    a.groundTruthAt === null ? 'never' : new Date(a.groundTruthAt).toISOString()
+  }${a.differenceMs === null ? '' : ` (${a.differenceMs} ms)`}`;
+
 /**
- * Client-seen failover against the ground truth, for every vantage the ground truth rerouted: they agree when the
- * difference is within the tolerance (1 s by default).
+ * Detection and client-seen failover of one fault against the ground truth: detection against the first unhealthy
+ * report of the faulted region at or after t_fault; client-seen failover, for every vantage that either side counts
+ * as affected, against the time its routing left the faulted region. They agree when each difference is within the
+ * tolerance and both sides agree on which vantages were affected. No affected vantage at all is a failed check.
  */
-export function checkAgainstGroundTruth(timeline: FaultTimeline, routes: readonly RouteChange[], toleranceMs = 1000): FailoverAgreement[] {
-  const truth = groundTruthFailover(routes, timeline.fault);
-  return [...truth.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([vantage, groundTruthAt]) => {
-      const clientSeenAt = timeline.vantages.find((v) => v.vantage === vantage)?.failoverAt ?? null;
-      const differenceMs = clientSeenAt === null ? null : clientSeenAt - groundTruthAt;
-      return { vantage, clientSeenAt, groundTruthAt, differenceMs, within: differenceMs !== null && Math.abs(differenceMs) <= toleranceMs };
-    });
+export function checkAgainstGroundTruth(
+  timeline: FaultTimeline,
+  truth: { routes: readonly RouteChange[]; health: readonly HealthObservation[] },
+  toleranceMs: number,
+): GroundTruthCheck {
+  const f = timeline.fault;
+  const flipped = truth.health.find(
+    (h) => h.region === f.region && !h.healthy && h.time >= f.appliedAt && (f.undoneAt === undefined || h.time < f.undoneAt),
+  );
+  const detection = agreement('detection', timeline.detectedAt, flipped?.time ?? null, toleranceMs);
+  const byTruth = groundTruthFailover(truth.routes, f);
+  const names = new Set([...byTruth.keys(), ...timeline.vantages.filter((v) => v.affected).map((v) => v.vantage)]);
+  const vantages = [...names].sort().map((vantage): FailoverAgreement => {
+    const measured = timeline.vantages.find((v) => v.vantage === vantage);
+    const clientSeenAt = measured?.affected ? measured.failoverAt : null;
+    const a = agreement(vantage, clientSeenAt, byTruth.get(vantage) ?? null, toleranceMs);
+    return { ...a, vantage, clientSeenAt, within: a.within && byTruth.has(vantage) && measured?.affected === true };
+  });
+  const problems: string[] = [];
+  if (vantages.length === 0) problems.push(`no vantage was routed to ${f.region} when the fault hit: nothing was compared`);
+  if (!detection.within) problems.push(say(detection));
+  for (const v of vantages) {
+    if (!byTruth.has(v.vantage)) problems.push(`${v.vantage}: judged affected, but the ground truth never routed it to ${f.region}`);
+    else if (!timeline.vantages.find((x) => x.vantage === v.vantage)?.affected)
+      problems.push(`${v.vantage}: routed to ${f.region} by the ground truth, but not judged affected`);
+    else if (!v.within) problems.push(say(v));
+  }
+  return { detection, vantages, ok: problems.length === 0, problems };
 }
 
 /** A request as a region app logged it: when it arrived, which region answered, which client sent it. */

@@ -327,6 +327,14 @@ export interface WindowStat {
   end: number;
   samples: number;
   value: number;
+  /** With `orderStatistics`: the window's values at the asked ranks (null where no rank), and its count at or below `at`. */
+  ranked?: { lower: number | null; upper: number | null; within: number };
+}
+
+/** Which order statistics of each window to report: 1-based ranks for a window of n, and a value to count up to. */
+export interface OrderStatistics {
+  ranks(n: number): { lower: number | null; upper: number | null };
+  at: number;
 }
 
 /** Window starts (in buckets) of a sliding window over `size` buckets; one window over everything if shorter. */
@@ -375,6 +383,7 @@ export function slidingPercentile(
   windowSeconds: number,
   stepSeconds = 1,
   origin?: number,
+  orderStatistics?: OrderStatistics,
 ): WindowStat[] {
   const { values } = group;
   const n = values.length;
@@ -432,6 +441,14 @@ export function slidingPercentile(
     }
     return sorted[pos] as number;
   };
+  // Ranks below this hold values <= orderStatistics.at: a prefix count gives the window's values within it.
+  let withinRank = 0;
+  if (orderStatistics) while (withinRank < n && (sorted[withinRank] as number) <= orderStatistics.at) withinRank++;
+  const countUpTo = (rank: number): number => {
+    let total = 0;
+    for (let i = rank; i > 0; i -= i & -i) total += tree[i] as number;
+    return total;
+  };
   const moveBucket = (k: number, delta: number): void => {
     for (let j = firstOf[k] as number; j < (firstOf[k + 1] as number); j++) update(rankOf[byBucket[j] as number] as number, delta);
   };
@@ -459,7 +476,16 @@ export function slidingPercentile(
       const a = kth(f + 1);
       value = f + 1 >= inTree ? a : a + (kth(f + 2) - a) * (i - f);
     }
-    out.push({ start: b.start + s * 1000, end: b.start + e * 1000, samples: inTree, value });
+    const stat: WindowStat = { start: b.start + s * 1000, end: b.start + e * 1000, samples: inTree, value };
+    if (orderStatistics && inTree > 0) {
+      const r = orderStatistics.ranks(inTree);
+      stat.ranked = {
+        lower: r.lower === null ? null : kth(r.lower),
+        upper: r.upper === null ? null : kth(r.upper),
+        within: countUpTo(withinRank),
+      };
+    }
+    out.push(stat);
   }
   return out;
 }

@@ -48,6 +48,10 @@ export function evaluateCloudWatch(gate: CloudWatchGate, series: CloudWatchSerie
     bound: gate.bound,
     unit: 'value' as const,
     minSamples: gate.minDatapoints,
+    scope: {
+      window: `${gate.lookbackSeconds} s lookback (or the run's span)`,
+      population: `${gate.namespace} ${gate.metricName} datapoints${dims.length ? ` (${dims.map(([k, v]) => `${k}=${v}`).join(',')})` : ''}`,
+    },
   };
   if (!series) return [{ ...fields, measured: null, samples: 0, status: 'inconclusive', reason: `${fields.measure}: not read` }];
   const measured = reduceDatapoints(series.values, gate.reduce);

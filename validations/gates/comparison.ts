@@ -19,6 +19,7 @@ export function evaluateComparison(store: SeriesStore, gate: ComparisonGate): Ga
     bound: gate.maxMedianRatio,
     unit: 'value' as const,
     minSamples: gate.minSamples,
+    scope: { window: 'whole run', population: `${gate.metric} per ${gate.regionTag}: candidate against baseline` },
   };
   const candidate = gate.candidate;
   if (!candidate) {

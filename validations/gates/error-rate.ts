@@ -1,14 +1,15 @@
 import { type ErrorRateGate, gateName } from '../../config/gates-schema.ts';
 import { rate, type SeriesStore, slidingRate } from '../series.ts';
-import type { GateResult } from './gate-result.ts';
+import { evidenceRule, type GateResult, judgeRate, judgeRateDeferred } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';
 
 /**
  * The share of non-zero values of a Rate (for `http_req_failed`, failed requests) per group, over the whole run or
- * every sliding window, against an upper bound.
+ * every sliding window, against an upper bound: a pass needs the rate's upper confidence bound within the bound.
  * @see https://grafana.com/docs/k6/latest/using-k6/metrics/reference/ (http_req_failed)
  */
 export function evaluateErrorRate(store: SeriesStore, gate: ErrorRateGate): GateResult[] {
+  const rule = evidenceRule(gate);
   const base = {
     gate: gateName(gate),
     kind: gate.kind,
@@ -19,10 +20,13 @@ export function evaluateErrorRate(store: SeriesStore, gate: ErrorRateGate): Gate
     minSamples: gate.minSamples,
   };
   return judgeGroupsAtMost(store, gate, base, {
-    whole: (g) => {
+    whole: (g, fields) => {
       const r = rate(g.values);
-      return { measured: r.rate, samples: r.samples };
+      return judgeRate(fields, r.nonZero, r.samples, rule);
     },
-    windows: (g, w, origin) => slidingRate(g, w.seconds, w.stepSeconds, origin),
+    windows: (g, fields, w, origin) =>
+      slidingRate(g, w.seconds, w.stepSeconds, origin).map((s) =>
+        judgeRateDeferred({ ...fields, window: { start: s.start, end: s.end } }, Math.round(s.value * s.samples) || 0, s.samples, rule),
+      ),
   });
 }

@@ -2,6 +2,7 @@ import { type Gate, gateName } from '../../config/gates-schema.ts';
 import type { FaultEvent } from '../../core/ledger-entry.ts';
 import type { HealthObservation } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';
+import { evaluateCapacity } from './capacity.ts';
 import { type CloudWatchSeries, evaluateCloudWatch } from './cloudwatch.ts';
 import { evaluateComparison } from './comparison.ts';
 import { evaluateErrorRate } from './error-rate.ts';
@@ -36,6 +37,8 @@ export function evaluateGate(gate: Gate, inputs: GateInputs): GateResult[] {
       return evaluateCloudWatch(gate, inputs.cloudwatch?.get(gateName(gate)));
     case 'comparison':
       return evaluateComparison(inputs.store, gate);
+    case 'capacity':
+      return evaluateCapacity(inputs.store, gate, inputs.faults ?? [], inputs.health ?? []);
   }
 }
 
@@ -65,6 +68,7 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
       out.add(g.servedByTag);
     }
     if (g.kind === 'comparison') out.add(g.regionTag);
+    if (g.kind === 'capacity') out.add(g.servedByTag);
   }
   return out;
 }

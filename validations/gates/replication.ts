@@ -1,6 +1,6 @@
 import { gateName, type ReplicationGate } from '../../config/gates-schema.ts';
-import { percentileSorted, type SeriesStore, sortedCopy } from '../series.ts';
-import { type GateResult, judge, noData } from './gate-result.ts';
+import { type SeriesStore, sortedCopy } from '../series.ts';
+import { evidenceRule, type GateResult, judge, judgePercentile, noData, populationOf } from './gate-result.ts';
 
 /**
  * Observed replication lag (write in one region, first read in another that sees it) per region pair, and lost
@@ -18,18 +18,19 @@ export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): 
     unit: 'ms' as const,
     minSamples: gate.minSamples,
   };
+  const rule = evidenceRule(gate);
   const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
+  const scope = (label?: string) => ({ window: 'whole run', population: populationOf(gate.metric, gate.where, label) });
   const results: GateResult[] = groups.length
     ? groups.map((g) =>
-        judge({
-          ...lagBase,
-          group: g.key,
-          groupLabel: g.label,
-          measured: percentileSorted(sortedCopy(g.values), gate.percentile),
-          samples: g.values.length,
-        }),
+        judgePercentile(
+          { ...lagBase, group: g.key, groupLabel: g.label, scope: scope(g.label) },
+          sortedCopy(g.values),
+          gate.percentile,
+          rule,
+        ),
       )
-    : [noData(lagBase, `no ${gate.metric} points match`)];
+    : [noData({ ...lagBase, scope: scope() }, `no ${gate.metric} points match`)];
   let lost = 0;
   let lostPoints = 0;
   for (const g of store.select(gate.lostWritesMetric, { where: gate.where })) {
@@ -46,6 +47,7 @@ export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): 
       measure: `lost writes (${gate.lostWritesMetric})`,
       group: {},
       groupLabel: 'all',
+      scope: { window: 'whole run', population: `writes checked (${gate.metric} and ${gate.lostWritesMetric} points)` },
       op: '<=',
       bound: 0,
       unit: 'count',

@@ -150,13 +150,15 @@ function gateTable(gates: GateRow[]): string {
   const rows = gates
     .map(
       (g) => `<tr class="gate gate-${g.verdict}">
-    <td>${esc(g.gate)}</td><td>${esc(g.group)}</td><td class="num">${num(g.measured, g.unit)}</td><td class="num">${esc(g.bound)}${
-      g.unit && g.bound ? ` ${esc(g.unit)}` : ''
-    }</td><td class="num">${g.samples ?? '–'}</td><td class="verdict-cell">${g.verdict}</td><td>${esc(g.detail)}</td>
+    <td>${esc(g.gate)}</td><td>${esc(g.group)}</td><td class="num">${num(g.measured, g.unit)}</td><td class="num interval">${
+      g.interval ? esc(g.interval) : '–'
+    }</td><td class="num">${esc(g.bound)}${g.unit && g.bound ? ` ${esc(g.unit)}` : ''}</td><td class="num">${g.samples ?? '–'}</td><td class="verdict-cell">${
+      g.verdict
+    }</td><td class="judged">${esc(g.judged)}</td><td>${esc(g.detail)}</td>
   </tr>`,
     )
     .join('\n  ');
-  return table('gates', ['gate', 'group', 'measured', 'bound', 'samples', 'verdict', 'detail'], rows);
+  return table('gates', ['gate', 'group', 'measured', 'interval', 'bound', 'samples', 'verdict', 'judged', 'detail'], rows);
 }
 
 function faultTable(data: ReportData): string {
@@ -169,7 +171,16 @@ function faultTable(data: ReportData): string {
         }</td><td class="num">${f.undoneAt === undefined ? '–' : `${((f.undoneAt - f.appliedAt) / 1000).toFixed(1)} s`}</td><td><code>${esc(f.id)}</code></td></tr>`,
     )
     .join('\n  ');
-  return table('faults', ['fault', 'region', 'applied', 'restored', 'lasted', 'ledger id'], rows);
+  const unaffected = data.failover
+    .filter((f) => f.unaffected.length > 0)
+    .map(
+      (f) =>
+        `<p class="unaffected" data-fault="${esc(f.faultId)}">Not judged as failover: ${f.unaffected.map(esc).join(', ')}, never served by ${esc(
+          f.region ?? 'the faulted region',
+        )} before the fault (unaffected).</p>`,
+    )
+    .join('\n');
+  return `${table('faults', ['fault', 'region', 'applied', 'restored', 'lasted', 'ledger id'], rows)}${unaffected ? `\n${unaffected}` : ''}`;
 }
 
 function vantageSection(v: VantageSeries, data: ReportData): string {

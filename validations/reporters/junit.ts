@@ -1,4 +1,4 @@
-import { formatValue, type GateResult } from '../gates/gate-result.ts';
+import { formatInterval, formatValue, type GateResult } from '../gates/gate-result.ts';
 import type { Judgement } from '../verdict.ts';
 
 function xml(s: string): string {
@@ -14,7 +14,7 @@ function xml(s: string): string {
 function testcase(r: GateResult): string {
   const name = `${r.measure} [${r.groupLabel}]`;
   const head = `    <testcase classname="crosswind.gates.${xml(r.gate)}" name="${xml(name)}" time="0">`;
-  const props = `      <properties><property name="measured" value="${xml(formatValue(r.measured, r.unit))}"/><property name="bound" value="${xml(`${r.op} ${formatValue(r.bound, r.unit)}`)}"/><property name="samples" value="${r.samples}"/><property name="minSamples" value="${r.minSamples}"/></properties>`;
+  const props = `      <properties><property name="measured" value="${xml(formatValue(r.measured, r.unit))}"/><property name="bound" value="${xml(`${r.op} ${formatValue(r.bound, r.unit)}`)}"/><property name="samples" value="${r.samples}"/><property name="minSamples" value="${r.minSamples}"/>${r.interval ? `<property name="interval" value="${xml(`${formatInterval(r.interval, r.unit)} at ${r.interval.confidence}`)}"/>` : ''}<property name="window" value="${xml(r.scope.window)}"/><property name="population" value="${xml(r.scope.population)}"/></properties>`;
   let outcome = '';
   if (r.status === 'fail') outcome = `\n      <failure message="${xml(r.reason)}" type="gate-failed">${xml(r.reason)}</failure>`;
   // Inconclusive is not a pass: CI shows it as skipped with the reason, and the verdict's exit code says 4.

@@ -1,4 +1,4 @@
-import { formatValue, type GateResult } from '../gates/gate-result.ts';
+import { formatInterval, formatValue, type GateResult } from '../gates/gate-result.ts';
 import type { Judgement } from '../verdict.ts';
 
 const ICON: Record<GateResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', inconclusive: '⚠️ inconclusive' };
@@ -23,10 +23,14 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string }
   }
   const n = (s: GateResult['status']) => results.filter((r) => r.status === s).length;
   lines.push(`${results.length} results: ${n('pass')} passed, ${n('fail')} failed, ${n('inconclusive')} inconclusive.`, '');
-  lines.push('| status | gate | measure | group | measured | bound | samples |', '| --- | --- | --- | --- | --- | --- | --- |');
+  lines.push(
+    '| status | gate | measure | group | measured | interval | bound | samples | judged |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of results) {
+    const interval = r.interval ? `${formatInterval(r.interval, r.unit)} ${Number((r.interval.confidence * 100).toPrecision(4))} %` : '–';
     lines.push(
-      `| ${ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) |`,
+      `| ${ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${cell(interval)} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) | ${cell(`${r.scope.window}; ${r.scope.population}`)} |`,
     );
   }
   return `${lines.join('\n')}\n`;

@@ -49,14 +49,17 @@ interface VerdictJsonV1 {
     unit: string;
     samples: number;
     minSamples: number;
+    scope?: { window: string; population: string };
+    interval?: { lower: number | null; upper: number | null; confidence: number };
     reason: string;
   }[];
   failover?: {
-    fault: { id: string };
+    fault: { id: string; region?: string };
     detectedAt: string | null;
     detectionSeconds: number | null;
     vantages: {
       vantage: string;
+      affected?: boolean;
       failoverAt: string | null;
       failoverSeconds: number | null;
       rebalancedAt: string | null;
@@ -66,6 +69,12 @@ interface VerdictJsonV1 {
 }
 
 const time = (iso: string | null | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
+
+/** `[0.2, 1.98] % at 95 %` from a verdict.json interval, scaled for display. */
+function intervalText(i: { lower: number | null; upper: number | null; confidence: number }, scale: number, unit: string): string {
+  const end = (v: number | null) => (v === null ? 'unbounded' : String(Number((v * scale).toPrecision(4))));
+  return `[${end(i.lower)}, ${end(i.upper)}]${unit && unit !== 'value' && unit !== 'count' ? ` ${unit}` : ''} at ${Number((i.confidence * 100).toPrecision(4))} %`;
+}
 
 /**
  * The verdict, gate rows and failover timelines of a `verdict.json` (schema version 1, as `crosswind gate` writes it;
@@ -94,6 +103,8 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
       bound: `${g.op} ${ratio ? g.bound * 100 : g.bound}`,
       samples: g.samples,
       unit: ratio ? '%' : g.unit === 'value' || g.unit === 'count' ? '' : g.unit,
+      interval: g.interval ? intervalText(g.interval, ratio ? 100 : 1, ratio ? '%' : g.unit) : '',
+      judged: g.scope ? `${g.scope.window}; ${g.scope.population}` : '',
       verdict: g.status,
       detail: g.samples < g.minSamples ? `${g.reason} (minimum ${g.minSamples} samples)` : g.reason,
     };
@@ -101,8 +112,13 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
   const failover = (doc.failover ?? []).map(
     (f): FailoverMarks => ({
       faultId: f.fault.id,
+      ...(f.fault.region ? { region: f.fault.region } : {}),
       detectedAt: time(f.detectedAt),
-      vantages: f.vantages.map((v) => ({ vantage: v.vantage, failoverAt: time(v.failoverAt), rebalancedAt: time(v.rebalancedAt) })),
+      // A verdict.json from before affected vantages were told apart counts every vantage as affected.
+      vantages: f.vantages
+        .filter((v) => v.affected !== false)
+        .map((v) => ({ vantage: v.vantage, failoverAt: time(v.failoverAt), rebalancedAt: time(v.rebalancedAt) })),
+      unaffected: f.vantages.filter((v) => v.affected === false).map((v) => v.vantage),
     }),
   );
   const reasons = (doc.reasons ?? []).map((r) => r.message);

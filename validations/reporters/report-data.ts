@@ -49,6 +49,10 @@ export interface GateRow {
   bound: string;
   samples: number | null;
   unit: string;
+  /** The confidence interval beside the value (`[0 %, 1.98 %] 95 %`), or '' when the result has none. */
+  interval: string;
+  /** Which window and population the result judged, or '' when the verdict.json predates it. */
+  judged: string;
   verdict: 'pass' | 'fail' | 'inconclusive';
   detail: string;
 }
@@ -56,8 +60,13 @@ export interface GateRow {
 /** The failover timeline of one fault, as the failover gate measured it (ms since the epoch). */
 export interface FailoverMarks {
   faultId: string;
+  /** The faulted region. */
+  region?: string;
   detectedAt?: number;
+  /** Affected vantages only: the ones the faulted region served before the fault. */
   vantages: { vantage: string; failoverAt?: number; rebalancedAt?: number }[];
+  /** Vantages the fault never touched (not judged as failover). */
+  unaffected: string[];
 }
 
 export type { HealthObservation };

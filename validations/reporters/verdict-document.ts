@@ -17,7 +17,7 @@ const isoTime = z.string().describe('RFC 3339 time (UTC)');
 export const gateResultDocSchema = z
   .object({
     gate: z.string().describe('gate name'),
-    kind: z.enum(['latency', 'error-rate', 'failover', 'replication', 'cloudwatch', 'comparison']),
+    kind: z.enum(['latency', 'error-rate', 'failover', 'replication', 'cloudwatch', 'comparison', 'capacity']),
     measure: z.string().describe('what was measured, e.g. "p(99) http_req_duration"'),
     group: z.record(z.string(), z.string()).describe('tag values of the group; {} for the whole run'),
     groupLabel: z.string().describe('"k=v,k=v" or "all"'),
@@ -29,6 +29,24 @@ export const gateResultDocSchema = z
     samples: z.number().int().min(0),
     minSamples: z.number().int().min(0),
     window: z.object({ start: isoTime, end: isoTime }).optional().describe('span the value came from (worst window, or a timeline span)'),
+    scope: z
+      .object({ window: z.string(), population: z.string() })
+      .optional()
+      .describe('what was judged, in words: the window of time and the population of samples'),
+    interval: z
+      .object({
+        lower: z.number().nullable(),
+        upper: z.number().nullable(),
+        confidence: z.number(),
+        method: z.enum(['clopper-pearson', 'wilson', 'order-statistics']),
+      })
+      .optional()
+      .describe('rates and percentiles: the confidence interval around measured, each end one-sided at confidence (null: no bound)'),
+    samplesNeeded: z
+      .number()
+      .nullable()
+      .optional()
+      .describe('an inconclusive rate or percentile: samples in all that would show the bound at the observed rate (null: none would)'),
     reason: z.string(),
   })
   .describe('one gate result for one group');
@@ -38,6 +56,11 @@ const reasonSchema = z.object({ gate: z.string(), measure: z.string(), groupLabe
 const vantageFailoverSchema = z.object({
   vantage: z.string(),
   profile: z.string().optional().describe('the client profile, when the traffic ran several side by side'),
+  affected: z
+    .boolean()
+    .optional()
+    .describe('the faulted region served this vantage in its own baseline; only affected vantages are judged'),
+  baselineFromFaulted: z.number().int().optional().describe('baseline requests the faulted region answered'),
   failoverAt: isoTime.nullable(),
   failoverSeconds: z.number().nullable(),
   transition: z.object({ requests: z.number().int(), failed: z.number().int(), rate: z.number() }),
@@ -48,7 +71,14 @@ const vantageFailoverSchema = z.object({
 });
 
 const faultTimelineSchema = z.object({
-  fault: z.object({ id: z.string(), kind: z.string(), region: z.string(), appliedAt: isoTime, undoneAt: isoTime.nullable() }),
+  fault: z.object({
+    id: z.string(),
+    kind: z.string(),
+    region: z.string(),
+    appliedAt: isoTime.describe('t_fault: just before the call that applied it (or when it began to act)'),
+    returnedAt: isoTime.optional().describe('when that call returned'),
+    undoneAt: isoTime.nullable(),
+  }),
   detectedAt: isoTime.nullable(),
   detectionSeconds: z.number().nullable(),
   vantages: z.array(vantageFailoverSchema),
@@ -106,6 +136,7 @@ function timelineDoc(t: FaultTimeline): NonNullable<VerdictDocument['failover']>
       kind: t.fault.kind,
       region: t.fault.region,
       appliedAt: iso(t.fault.appliedAt),
+      ...(t.fault.returnedAt === undefined ? {} : { returnedAt: iso(t.fault.returnedAt) }),
       undoneAt: isoOrNull(t.fault.undoneAt),
     },
     detectedAt: isoOrNull(t.detectedAt),
@@ -113,6 +144,8 @@ function timelineDoc(t: FaultTimeline): NonNullable<VerdictDocument['failover']>
     vantages: t.vantages.map((v) => ({
       vantage: v.vantage,
       ...(v.profile ? { profile: v.profile } : {}),
+      affected: v.affected,
+      baselineFromFaulted: v.baselineFromFaulted,
       failoverAt: isoOrNull(v.failoverAt),
       failoverSeconds: v.failoverMs === null ? null : v.failoverMs / 1000,
       transition: v.transition,

@@ -16,7 +16,6 @@ const PENDING = [
   'sandbox/provision.ts provision',
   'sandbox/route53-api.ts startRoute53Api',
   'synthetics/build-plan.ts buildPlan',
-  'validations/gates/failover.ts judgeTimeline',
   'validations/series.ts slidingPercentile',
 ];
 

@@ -10,7 +10,20 @@ function data(): ReportData {
     title: `crosswind gameday · ${hostile}`,
     run: { mode: 'gameday', project: hostile, folder: '20261123-050000-gameday' },
     verdict: { kind: 'rollback', reasons: [`gate ${hostile} failed`] },
-    gates: [{ gate: hostile, group: 'vantage=eu', measured: 12.5, bound: '<= 10', samples: 300, unit: 'ms', verdict: 'fail', detail: '' }],
+    gates: [
+      {
+        gate: hostile,
+        group: 'vantage=eu',
+        measured: 12.5,
+        bound: '<= 10',
+        samples: 300,
+        unit: 'ms',
+        interval: '[11.9, 13.1] ms at 95 %',
+        judged: 'whole run; http_req_duration (vantage=eu)',
+        verdict: 'fail',
+        detail: '',
+      },
+    ],
     regions: ['us-east-1', 'eu-west-1'],
     window: { start: 1_795_400_000_000, end: 1_795_400_002_000 },
     faults: [{ id: 'f1', kind: 'invert-health-check', region: 'us-east-1', appliedAt: 1_795_400_001_000 }],
@@ -54,7 +67,7 @@ describe('HTML report rendering', () => {
     );
     expect(html).to.contain('<strong>not undone</strong>');
     expect(html).to.match(
-      /<td class="num">12\.5 ms<\/td><td class="num">&lt;= 10 ms<\/td><td class="num">300<\/td><td class="verdict-cell">fail<\/td>/,
+      /<td class="num">12\.5 ms<\/td><td class="num interval">\[11\.9, 13\.1\] ms at 95 %<\/td><td class="num">&lt;= 10 ms<\/td><td class="num">300<\/td><td class="verdict-cell">fail<\/td><td class="judged">whole run; http_req_duration \(vantage=eu\)<\/td>/,
     );
   });
 });

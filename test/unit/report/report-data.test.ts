@@ -86,6 +86,8 @@ describe('report data', () => {
             unit: 'ratio',
             samples: 400,
             minSamples: 100,
+            scope: { window: 'whole run', population: 'http_req_failed (vantage=eu)' },
+            interval: { lower: 0.0105, upper: 0.0355, confidence: 0.95, method: 'clopper-pearson' },
             reason: 'too many errors',
           },
           {
@@ -111,6 +113,7 @@ describe('report data', () => {
             detectionSeconds: 10,
             vantages: [
               { vantage: 'eu', failoverAt: '2026-11-23T05:00:14Z', failoverSeconds: 14, rebalancedAt: null, rebalanceSeconds: null },
+              { vantage: 'ap', affected: false, failoverAt: null, failoverSeconds: null, rebalancedAt: null, rebalanceSeconds: null },
             ],
           },
         ],
@@ -122,6 +125,8 @@ describe('report data', () => {
         measured: 2,
         bound: '<= 1',
         unit: '%',
+        interval: '[1.05, 3.55] % at 95 %',
+        judged: 'whole run; http_req_failed (vantage=eu)',
         samples: 400,
         verdict: 'fail',
       });
@@ -138,6 +143,7 @@ describe('report data', () => {
           faultId: 'f1',
           detectedAt: Date.parse('2026-11-23T05:00:10Z'),
           vantages: [{ vantage: 'eu', failoverAt: Date.parse('2026-11-23T05:00:14Z'), rebalancedAt: undefined }],
+          unaffected: ['ap'],
         },
       ]);
     });

@@ -65,7 +65,7 @@ describe('failover timeline (hand-built series, known answers)', () => {
     expect(eu?.transition).to.deep.equal({ requests: 0, failed: 0, rate: 0 });
   });
 
-  it('turns the timeline into gate results with the right statuses', () => {
+  it('turns the timeline into gate results with the right statuses, for the affected vantage only', () => {
     const { store, fault, health } = world();
     const results = evaluateFailover(store, gate, [fault], health);
     const pick = (measure: string, vantage?: string) => results.find((r) => r.measure === measure && r.group.vantage === vantage);
@@ -73,8 +73,40 @@ describe('failover timeline (hand-built series, known answers)', () => {
     expect(pick('client-seen failover time', 'us')).to.deep.include({ status: 'pass', measured: 12 });
     expect(pick('transition error rate', 'us')).to.deep.include({ status: 'fail', measured: 11 / 12 });
     expect(pick('rebalance time', 'us')).to.deep.include({ status: 'pass', measured: 15 });
-    expect(pick('transition error rate', 'eu')).to.deep.include({ status: 'pass', measured: 0 });
+    expect(
+      results.filter((r) => r.group.vantage === 'eu'),
+      'eu was never served by us-east-1: nothing to fail over, nothing judged',
+    ).to.deep.equal([]);
     expect(decide(results).kind).to.equal('rollback');
+  });
+
+  it('judges only affected vantages: one served by the faulted region in its own baseline', () => {
+    const { store, fault, health } = world();
+    const requests = requestsByVantage(store, { metric: 'request_failed', vantageTag: 'vantage', servedByTag: 'served_by' });
+    const [t] = failoverTimeline(requests, [fault], health, options);
+    expect(t?.vantages.map((v) => [v.vantage, v.affected, v.baselineFromFaulted])).to.deep.equal([
+      ['eu', false, 0],
+      ['us', true, 60],
+    ]);
+    const results = evaluateFailover(store, gate, [fault], health);
+    for (const r of results.filter((x) => x.group.vantage !== undefined))
+      expect(r.scope.population, 'each result says whose requests it judged').to.match(/^requests from us \(60 served by us-east-1/);
+  });
+
+  it('with no affected vantage the drill tested nothing: inconclusive, never approved', () => {
+    // Only vantage eu, which eu-west-1 always served, while us-east-1 is faulted and detected at once.
+    const store = new SeriesStore();
+    for (let t = 40; t < 300; t++)
+      store.addPoint({ metric: 'request_failed', time: s(t), value: 0, tags: { vantage: 'vantage-eu', served_by: 'eu-west-1' } });
+    const fault: FaultEvent = { id: 'f1', kind: 'invert-health-check', region: 'us-east-1', appliedAt: s(100), undoneAt: s(200) };
+    const health: HealthObservation[] = [];
+    for (let t = 40; t < 300; t++) health.push({ time: s(t), region: 'us-east-1', healthy: t < 101 || t >= 201 });
+    const results = evaluateFailover(store, gate, [fault], health);
+    const verdict = decide(results);
+    expect(verdict.kind).to.equal('inconclusive');
+    expect(verdict.kind === 'inconclusive' && verdict.reasons.map((r) => r.message)).to.deep.equal([
+      'client-seen failover time [fault=f1]: no vantage was served by us-east-1 before the fault (vantage-eu): the drill tested nothing',
+    ]);
   });
 
   it('fails a vantage that never fails over once the data covers the bound, and is inconclusive before', () => {

@@ -62,16 +62,18 @@ describe('gates (known answers)', () => {
 
   it('error rate over sliding windows catches a burst the whole-run rate hides', () => {
     const points: K6Point[] = [];
-    for (let s = 0; s < 60; s++)
+    for (let s = 0; s < 600; s++)
       for (let i = 0; i < 10; i++)
         points.push({
           metric: 'http_req_failed',
           time: T0 + s * 1000 + i * 100,
-          value: s === 30 && i < 5 ? 1 : 0,
+          value: s === 300 && i < 5 ? 1 : 0,
           tags: { vantage: 'eu' },
         });
     const store = storeOf(points);
-    expect(evaluateGate(gate({ kind: 'error-rate', bound: 0.01 }), { store })[0]).to.deep.include({ status: 'pass', measured: 5 / 600 });
+    const whole = evaluateGate(gate({ kind: 'error-rate', bound: 0.01 }), { store })[0];
+    expect(whole, '5 errors in 6000: the upper bound is well under 1 %').to.deep.include({ status: 'pass', measured: 5 / 6000 });
+    expect(whole?.interval?.upper).to.be.below(0.01);
     expect(evaluateGate(gate({ kind: 'error-rate', bound: 0.01, window: { seconds: 10 }, minSamples: 50 }), { store })[0]).to.deep.include({
       status: 'fail',
       measured: 5 / 100,

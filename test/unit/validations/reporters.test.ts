@@ -20,13 +20,14 @@ const result = (over: Partial<GateResult>): GateResult => ({
   unit: 'ms',
   samples: 500,
   minSamples: 100,
+  scope: { window: 'whole run', population: 'http_req_duration (vantage=eu)' },
   reason: 'p(99) http_req_duration [vantage=eu]: 120.5 ms <= 1000 ms (500 samples)',
   ...over,
 });
 
 describe('reporters', () => {
   const results = [
-    result({}),
+    result({ interval: { lower: 101.2, upper: 130.25, confidence: 0.95, method: 'order-statistics' } }),
     result({
       groupLabel: 'vantage=<us&"x">',
       group: { vantage: '<us&"x">' },
@@ -74,7 +75,12 @@ describe('reporters', () => {
     const md = renderMarkdown(judgement);
     expect(md).to.match(/^## crosswind gates: ❌ Roll back/);
     expect(md).to.contain('- p(99) [vantage=<us&"x">]: 1500 ms not <= 1000 ms');
-    expect(md).to.contain('| ⚠️ inconclusive | error-rate | p(99) http_req_duration | vantage=eu | n/a | <= 1 % | 3 (min 100) |');
+    expect(md).to.contain(
+      '| ⚠️ inconclusive | error-rate | p(99) http_req_duration | vantage=eu | n/a | – | <= 1 % | 3 (min 100) | whole run; http_req_duration (vantage=eu) |',
+    );
+    expect(md, 'the interval beside the measured value').to.contain(
+      '| 120.5 ms | [101.2 ms, 130.25 ms] 95 % | <= 1000 ms | 500 (min 100) | whole run; http_req_duration (vantage=eu) |',
+    );
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).to.equal(5); // header, rule, three rows
   });
 });
