@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs } from './duration.ts';
+import { gateSchema } from './gates-schema.ts';
 import { clientProfileSchema } from './synthetics-schema.ts';
 
 // The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
@@ -88,14 +89,23 @@ export const gamedayTargetsSchema = z.strictObject({
   detectionSeconds: seconds.default(30),
   /** Client-seen failover time per vantage: from the fault until a clean window served by healthy regions. */
   failoverSeconds: seconds.default(60),
-  /** Failed / all requests between the fault and the failover point. */
+  /**
+   * Failed / all requests between the fault and the failover point, per affected vantage. Passes only when its 95 %
+   * upper bound is within: 0.1 % needs about 3,000 requests in the transition, so a short one at a low rate is
+   * inconclusive; raise `ratePerVantage` or size the bound to the traffic.
+   */
   transitionErrorRate: z.number().min(0).max(1).default(0.001),
   /** Length of the all-success window that marks client-seen failover. */
   cleanWindowSeconds: seconds.default(5),
   /** Latency bound for the survivors while they carry the shifted load (capacity check), at `survivorPercentile`. */
   survivorLatencyMs: z.number().positive().default(1000),
-  /** Percentile the survivors' latency is judged at, e.g. 99 for p(99). */
+  /** Percentile the survivors' latency is judged at, e.g. 99 for p(99) (which needs about 300 requests per survivor). */
   survivorPercentile: z.number().gt(0).lt(100).default(99),
+  /**
+   * Largest error rate of the functional checks per survivor. 0 can never be shown by a sample; with no failure,
+   * 5 % needs 59 checks per survivor at 95 %.
+   */
+  functionalErrorRate: z.number().gt(0).max(1).default(0.05),
 });
 
 export const gamedaySchema = z.strictObject({
@@ -118,6 +128,16 @@ export const gamedaySchema = z.strictObject({
     .min(1)
     .prefault([...CLASSIC_DRILL]),
   targets: gamedayTargetsSchema.prefault({}),
+  /**
+   * The steady-state hypothesis (Chaos Toolkit's, Steadybit's preflight): gates judged on the baseline phase's traffic
+   * before anything is injected. If one fails or is inconclusive the drill injects nothing and exits 4 (1 with
+   * `--strict`). Default: at most 1 % of all vantages' requests failed, which 300 clean requests show at 95 %.
+   */
+  steadyState: z
+    .array(gateSchema)
+    .default([
+      { kind: 'error-rate', name: 'steady-state-errors', metric: 'request_failed', bound: 0.01, where: {}, groupBy: [], minSamples: 100 },
+    ]),
 });
 
 export type GamedayConfig = z.output<typeof gamedaySchema>;

@@ -24,6 +24,8 @@ export interface GamedayWorld {
   restore(reason: string): Promise<void>;
   /** Functional checks straight at the surviving regions while the fault holds. */
   functionalChecks(survivors: string[], durationMs: number): Promise<Judgement>;
+  /** The steady-state gates on the traffic since `since` (the baseline), before anything is injected. */
+  steadyState(since: number): Promise<Judgement>;
   /** Waits, or resolves early when the drill is aborted. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   now(): number;
@@ -46,6 +48,8 @@ export interface DrillRecord {
   injectedAt?: number;
   restoredAt?: number;
   functional?: Judgement;
+  /** The steady-state check before the first inject; when it did not hold, nothing was injected. */
+  steadyState?: { held: boolean; judgement: Judgement };
   /** Set when the drill stopped early (a signal, an error); restore has run. */
   aborted?: string;
 }
@@ -53,14 +57,28 @@ export interface DrillRecord {
 /** Extra traffic time beyond the timed phases: applying and undoing faults takes a few control-plane calls. */
 export const TRAFFIC_SLACK_MS = 30_000;
 
+/** Checks the steady state before the first fault; records it, and says whether the drill may go on. */
+async function steady(world: GamedayWorld, record: DrillRecord, since: number): Promise<boolean> {
+  const judgement = await world.steadyState(since);
+  // No gate at all means none is configured (`gameday.steadyState: []`): the check is skipped, by the user's choice.
+  const held = judgement.gates.every((g) => g.status === 'pass');
+  record.steadyState = { held, judgement };
+  for (const g of judgement.gates) world.note(`steady state: ${g.line}`);
+  if (!held) world.note('steady state does not hold: nothing injected, nothing to restore');
+  return held;
+}
+
 /**
- * Runs the drill. Faults are restored on every path out (done, aborted, thrown), before this returns or throws.
+ * Runs the drill. Before the first fault the steady state is checked on the baseline; if it does not hold, nothing is
+ * injected and the drill ends there. Faults are restored on every path out (done, aborted, thrown), before this
+ * returns or throws.
  */
 export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: AbortSignal): Promise<DrillRecord> {
   const record: DrillRecord = { phases: [] };
   let traffic: DrillTraffic | undefined;
   let watching: Promise<void> | undefined;
   let injected = false;
+  let baselineAt: number | undefined;
   const ensureTraffic = async () => {
     if (traffic) return;
     traffic = await world.startTraffic(plan.timedMs + TRAFFIC_SLACK_MS);
@@ -79,6 +97,10 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
           world.note(phase.message);
           break;
         case 'baseline':
+          baselineAt ??= startedAt;
+          await ensureTraffic();
+          await world.sleep(phase.duration, signal);
+          break;
         case 'observe':
         case 'verify-rebalance':
           await ensureTraffic();
@@ -86,6 +108,7 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
           break;
         case 'inject':
           await ensureTraffic();
+          if (!record.steadyState && !(await steady(world, record, baselineAt ?? startedAt))) break;
           injected = true;
           for (const fault of phase.faults) {
             await world.applyFault({ ...fault, region: fault.region ?? plan.targetRegion });
@@ -108,6 +131,7 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
           break;
       }
       record.phases.push({ kind: phase.kind, startedAt, endedAt: world.now() });
+      if (record.steadyState?.held === false) break;
     }
     if (signal.aborted) record.aborted = String(signal.reason ?? 'aborted');
   } catch (err) {

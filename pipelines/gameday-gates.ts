@@ -1,13 +1,21 @@
 import type { GamedayConfig } from '../config/gameday-schema.ts';
-import { errorRateGateSchema, failoverGateSchema, type Gate, latencyGateSchema } from '../config/gates-schema.ts';
+import {
+  capacityGateSchema,
+  DEFAULT_EVIDENCE,
+  type Evidence,
+  errorRateGateSchema,
+  failoverGateSchema,
+  type Gate,
+  withEvidence,
+} from '../config/gates-schema.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 
 /**
- * Pure: the gates a game day is judged by, from its targets. The failover gate measures detection, client-seen
- * failover per vantage, transition errors and rebalance exactly as defined in DESIGN.md; the capacity gate holds the
- * survivors to their latency bound while they carry the shifted load.
+ * Pure: the gates a game day is judged by, from its targets. The failover gate measures detection, and per affected
+ * vantage client-seen failover, transition errors and rebalance exactly as defined in DESIGN.md; the capacity gate
+ * holds each survivor to its latency bound over the window it carried the shifted load (detection to restore).
  */
-export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan): Gate[] {
+export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
   const t = gameday.targets;
   const baseline = plan.phases.find((p) => p.kind === 'baseline');
   const rebalance = plan.phases.find((p) => p.kind === 'verify-rebalance');
@@ -28,32 +36,37 @@ export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan): Gate[] 
   ];
   if (plan.survivors.length > 0) {
     gates.push(
-      latencyGateSchema.parse({
-        kind: 'latency',
+      capacityGateSchema.parse({
+        kind: 'capacity',
         name: 'survivor-capacity',
         metric: 'request_duration',
+        survivors: plan.survivors,
         percentile: t.survivorPercentile,
         bound: t.survivorLatencyMs,
-        where: { served_by: plan.survivors },
-        groupBy: ['served_by'],
         minSamples: 20,
       }),
     );
   }
-  return gates;
+  return gates.map((g) => withEvidence(g, evidence));
 }
 
-/** Pure: the gates the functional checks against the survivors are judged by. */
-export function functionalGates(survivors: string[]): Gate[] {
+/**
+ * Pure: the gates the functional checks against the survivors are judged by: each survivor's error rate, by the
+ * evidence rule (no bound of 0 can ever be shown; `targets.functionalErrorRate` says how close to it).
+ */
+export function functionalGates(survivors: string[], gameday: GamedayConfig, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
   return [
-    errorRateGateSchema.parse({
-      kind: 'error-rate',
-      name: 'survivor-functional',
-      metric: 'request_failed',
-      bound: 0,
-      where: { target_region: survivors },
-      groupBy: ['target_region'],
-      minSamples: 5,
-    }),
+    withEvidence(
+      errorRateGateSchema.parse({
+        kind: 'error-rate',
+        name: 'survivor-functional',
+        metric: 'request_failed',
+        bound: gameday.targets.functionalErrorRate,
+        where: { target_region: survivors },
+        groupBy: ['target_region'],
+        minSamples: 5,
+      }),
+      evidence,
+    ),
   ];
 }

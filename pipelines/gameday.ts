@@ -6,14 +6,19 @@ import { defaultConfirm } from '../chaos/confirm.ts';
 import { awsResolver } from '../chaos/resolve.ts';
 import { withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
+import { withEvidence } from '../config/gates-schema.ts';
 import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
+import type { FaultEvent } from '../core/ledger-entry.ts';
 import { buildPlan, combineRuns, startK6Run } from '../synthetics/k6.ts';
+import type { FaultTimeline } from '../validations/failover-timeline.ts';
+import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
+import type { ReadStats } from '../validations/read-points.ts';
 import type { RecordedJudgement } from '../validations/run-gates.ts';
 import { readFaults, readHealth } from '../validations/run-inputs.ts';
-import { decide } from '../validations/verdict.ts';
+import { decide, type Judgement } from '../validations/verdict.ts';
 import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.ts';
 import { functionalGates, gamedayGates } from './gameday-gates.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
@@ -28,6 +33,8 @@ export interface GamedayCommand {
   io: CliIo;
   yes: boolean;
   progress: boolean;
+  /** A steady state that does not hold fails the run (exit 1) instead of leaving it inconclusive (exit 4). */
+  strict?: boolean;
   /** Project root for `.crosswind/runs`; default the current directory. */
   root?: string;
   /** The k6 executable, found and version-checked by the CLI (`--k6`, CROSSWIND_K6, PATH); default: found here. */
@@ -52,6 +59,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   let runDir = '';
   let trafficFiles: string[] = [];
   let functional: { ndjson: string; survivors: string[] } | undefined;
+  let steadyResults: GateResult[] = [];
   let record: DrillRecord | undefined;
   const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
   let stopped: unknown;
@@ -111,7 +119,14 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           restore: (reason) => session.undoAll(reason),
           async functionalChecks(survivors, durationMs) {
             const run = await startK6Run({
-              plan: buildPlan(config, { scenario: 'regional-probe', regions: survivors, durationMs, thresholds: {} }),
+              // Each survivor is checked at the drill's per-vantage rate: enough checks to show the functional bound.
+              plan: buildPlan(config, {
+                scenario: 'regional-probe',
+                regions: survivors,
+                durationMs,
+                ratePerSecond: config.gameday.ratePerVantage,
+                thresholds: {},
+              }),
               runDir,
               k6Path: c.k6,
               name: 'functional-checks',
@@ -120,7 +135,21 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             });
             await run.done;
             functional = { ndjson: run.files.ndjson, survivors };
-            const judged = await judgeRun({ sources: [run.files.ndjson], gates: functionalGates(survivors) });
+            const judged = await judgeRun({
+              sources: [run.files.ndjson],
+              gates: functionalGates(survivors, config.gameday, config.gates.evidence),
+            });
+            return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
+          },
+          async steadyState(since) {
+            const gates = steadyStateGates(config);
+            // The baseline so far, as written: nothing injected yet, so this is the system as users find it.
+            const judged = await judgeRun({
+              sources: trafficFiles.filter((f) => existsSync(f)),
+              gates,
+              timeRange: { start: since, end: Date.now() },
+            });
+            steadyResults = judged.results.map((r) => ({ ...r, gate: `steady state: ${r.gate}` }));
             return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
           },
           sleep: (ms) => session.hold(ms),
@@ -151,17 +180,18 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const faultsFile = join(runDir, 'ledger.jsonl');
   const healthFile = join(runDir, 'health.jsonl');
   const faults = await readFaults(faultsFile);
-  // No health file means Route 53 was never read: detection is then inconclusive, never a pass.
-  const healthObs = existsSync(healthFile) ? await readHealth(healthFile) : [];
-  const recorded: RecordedJudgement[] = [{ sources: trafficFiles.filter((f) => existsSync(f)), gates: gamedayGates(config.gameday, plan) }];
-  if (functional) recorded.push({ sources: [functional.ndjson], gates: functionalGates(functional.survivors) });
-  const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults, health: healthObs });
-  const results = [...judged.results];
-  if (functional) {
-    const f = await judgeRun(recorded[1] as RecordedJudgement);
-    results.push(...f.results);
-  }
-  const verdict = decide(results);
+  const judged = await judgeDrill({
+    config,
+    plan,
+    trafficFiles: trafficFiles.filter((f) => existsSync(f)),
+    healthFile,
+    faults,
+    functional,
+    record,
+    steadyResults,
+    strict: c.strict,
+  });
+  const { verdict, results } = judged;
   const report = await finishRun({
     io,
     config,
@@ -170,7 +200,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     startedAt,
     title: `Game day: ${plan.targetRegion} out`,
     judgement: { verdict, results },
-    judged: recorded,
+    judged: judged.recorded,
     document: {
       sources: [...trafficFiles, ...(functional ? [functional.ndjson] : [])],
       stats: judged.stats,
@@ -190,4 +220,67 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   });
   if (stopped) throw stopped;
   return report;
+}
+
+interface DrillOutput {
+  config: CrosswindConfig;
+  plan: GamedayPlan;
+  trafficFiles: string[];
+  healthFile: string;
+  faults: FaultEvent[];
+  functional: { ndjson: string; survivors: string[] } | undefined;
+  record: DrillRecord | undefined;
+  steadyResults: GateResult[];
+  strict?: boolean;
+}
+
+/**
+ * The drill's verdict. A steady state that did not hold means nothing was injected: the verdict is that, naming what
+ * failed, inconclusive (or, with `--strict`, a failure). Otherwise the failover, capacity and functional gates.
+ */
+async function judgeDrill(
+  d: DrillOutput,
+): Promise<
+  Judgement & { stats: ReadStats; span?: { start: number; end: number }; failover: FaultTimeline[]; recorded: RecordedJudgement[] }
+> {
+  const { config, plan } = d;
+  // No health file means Route 53 was never read: detection is then inconclusive, never a pass.
+  const health = existsSync(d.healthFile) ? await readHealth(d.healthFile) : [];
+  if (d.record?.steadyState?.held === false) {
+    const reasons = d.steadyResults
+      .filter((r) => r.status !== 'pass')
+      .map((r) => ({ gate: r.gate, measure: r.measure, groupLabel: r.groupLabel, message: `${r.reason}: nothing was injected` }));
+    const read = await judgeRun({ sources: d.trafficFiles, gates: [] });
+    return {
+      verdict: d.strict ? { kind: 'rollback', reasons } : { kind: 'inconclusive', reasons },
+      results: d.steadyResults,
+      stats: read.stats,
+      ...(read.span ? { span: read.span } : {}),
+      failover: [],
+      // Nothing but the baseline was recorded: judging the folder again asks the steady-state question.
+      recorded: [{ label: 'steady state', sources: d.trafficFiles, gates: steadyStateGates(config) }],
+    };
+  }
+  const recorded: RecordedJudgement[] = [{ sources: d.trafficFiles, gates: gamedayGates(config.gameday, plan, config.gates.evidence) }];
+  if (d.functional)
+    recorded.push({
+      sources: [d.functional.ndjson],
+      gates: functionalGates(d.functional.survivors, config.gameday, config.gates.evidence),
+    });
+  const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults: d.faults, health });
+  const results = [...d.steadyResults, ...judged.results];
+  if (recorded[1]) results.push(...(await judgeRun(recorded[1])).results);
+  return {
+    verdict: decide(results),
+    results,
+    stats: judged.stats,
+    ...(judged.span ? { span: judged.span } : {}),
+    failover: judged.failover,
+    recorded,
+  };
+}
+
+/** The steady-state gates with the configured evidence rule. */
+function steadyStateGates(config: CrosswindConfig) {
+  return config.gameday.steadyState.map((g) => withEvidence(g, config.gates.evidence));
 }

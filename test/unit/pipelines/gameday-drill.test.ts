@@ -5,7 +5,7 @@ import { buildGamedayPlan, gamedayProblems } from '../../../pipelines/gameday-pl
 
 const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
 
-function world(options: { failInject?: boolean; onSleep?: () => void } = {}) {
+function world(options: { failInject?: boolean; onSleep?: () => void; steady?: 'pass' | 'fail' | 'inconclusive' } = {}) {
   let clock = 0;
   const calls: string[] = [];
   const w: GamedayWorld = {
@@ -37,6 +37,11 @@ function world(options: { failInject?: boolean; onSleep?: () => void } = {}) {
     },
     async restore(reason) {
       calls.push(`restore (${reason})`);
+    },
+    async steadyState(since) {
+      calls.push(`steady state since ${since}`);
+      const status = options.steady ?? 'pass';
+      return { gates: [{ status, line: `rate request_failed [all]: ${status === 'fail' ? '12.6 %' : '0 %'}` }] };
     },
     async functionalChecks(survivors, durationMs) {
       calls.push(`functional ${survivors.join(',')} ${durationMs}`);
@@ -71,6 +76,7 @@ describe('game day drill', () => {
       'traffic 150000',
       'sleep 20000',
       'phase inject',
+      'steady state since 0',
       'apply invert-health-check us-east-1',
       'phase observe',
       'sleep 60000',
@@ -95,6 +101,25 @@ describe('game day drill', () => {
     expect(record.restoredAt).to.equal(80_000);
     expect(record.aborted).to.equal(undefined);
   });
+
+  for (const steady of ['fail', 'inconclusive'] as const)
+    it(`checks the steady state on the baseline first: when it is ${steady}, nothing is injected and nothing restored`, async () => {
+      // The baseline already shows 12.6 % errors (or too few requests to say): breaking the system now tests nothing.
+      const plan = buildGamedayPlan(gameday, regions);
+      const { w, calls } = world({ steady });
+      const record = await runDrill(plan, w, new AbortController().signal);
+      expect(calls).to.deep.equal([
+        'phase announce',
+        'phase baseline',
+        'traffic 150000',
+        'sleep 20000',
+        'phase inject',
+        'steady state since 0',
+        'traffic stop',
+      ]);
+      expect(record.steadyState?.held).to.equal(false);
+      expect(record.injectedAt).to.equal(undefined);
+    });
 
   it('restores and stops traffic when aborted mid-drill (a signal)', async () => {
     const ac = new AbortController();

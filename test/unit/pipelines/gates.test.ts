@@ -30,12 +30,16 @@ describe('pipeline gates (data handed to validations)', () => {
       baselineSeconds: 8,
     });
     expect(capacity).to.deep.include({
-      kind: 'latency',
+      kind: 'capacity',
       metric: 'request_duration',
-      where: { served_by: ['us-west-2', 'eu-west-1'] },
-      groupBy: ['served_by'],
+      survivors: ['us-west-2', 'eu-west-1'],
+      confidence: 0.95,
     });
-    expect(functionalGates(['us-west-2'])[0]).to.deep.include({ kind: 'error-rate', bound: 0, where: { target_region: ['us-west-2'] } });
+    expect(functionalGates(['us-west-2'], gameday)[0]).to.deep.include({
+      kind: 'error-rate',
+      bound: 0.05,
+      where: { target_region: ['us-west-2'] },
+    });
   });
 
   it('rollout: error rate and latency of the deployed region, comparison only while regions remain on the old version', () => {
@@ -73,6 +77,7 @@ describe('pipeline gates (data handed to validations)', () => {
       unit: 'ms',
       samples,
       minSamples: 1,
+      scope: { window: 'whole run', population: 'request_failed' },
       reason: '',
     });
     const cycle = [
