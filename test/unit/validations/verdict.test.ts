@@ -121,9 +121,10 @@ describe('verdict', () => {
       ),
       { numRuns: 1500 },
     );
-    // The property is not vacuous: the generated runs reach every verdict.
-    for (const kind of ['approve', 'rollback', 'inconclusive'] as const)
-      expect(seen[kind], `${kind} verdicts generated`).to.be.greaterThan(0);
+    // The property is not vacuous: the generated runs reach rollbacks and inconclusive verdicts. A few hundred random
+    // points rarely carry the evidence an approval needs now; approvals are generated, and checked against a
+    // recomputed bound, in evidence-property.test.ts.
+    for (const kind of ['rollback', 'inconclusive'] as const) expect(seen[kind], `${kind} verdicts generated`).to.be.greaterThan(0);
   });
 
   it('never approves on empty or missing data', () => {
