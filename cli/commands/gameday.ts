@@ -12,6 +12,7 @@ interface GamedayFlags {
   yes?: boolean;
   progress: boolean;
   k6?: string;
+  strict?: boolean;
 }
 
 /** `crosswind gameday`: the drill in the config, measured as clients see it, restored, reported. */
@@ -23,6 +24,7 @@ export function register(command: Command, io: CliIo): void {
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
     .option('--no-progress', 'no live progress line')
     .option(...K6_OPTION)
+    .option('--strict', 'a steady state that does not hold before the fault fails the run (exit 1) instead of exit 4')
     .action(async (flags: GamedayFlags) => {
       const problems: ConfigProblem[] = [];
       const { config, file } = await loadWithFlagProblems(flags.config, problems);
@@ -44,6 +46,6 @@ export function register(command: Command, io: CliIo): void {
       }
       const { gamedayCommand } = await import('../../pipelines/gameday.ts');
       const k6 = await k6FromFlag(flags.k6);
-      await gamedayCommand({ config, plan, io, yes: flags.yes ?? false, progress: flags.progress, k6 });
+      await gamedayCommand({ config, plan, io, yes: flags.yes ?? false, progress: flags.progress, k6, strict: flags.strict ?? false });
     });
 }

@@ -306,14 +306,54 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     expect(health.status).to.equal(200);
   });
 
-  it('game day: errors in a surviving region (the blast radius) stop the drill and undo the fault, exit 1', async () => {
+  it('game day: a baseline already failing is no steady state: nothing injected, exit 4, or 1 with --strict', async () => {
     const fault = await crosswind(
       ['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--error-rate', '0.5'],
       { cwd: dir },
     );
     expect(fault.code, fault.stderr).to.equal(0);
     try {
-      const r = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 120_000 });
+      for (const [flags, code] of [
+        [[], 4],
+        [['--strict'], 1],
+      ] as const) {
+        const r = await crosswind(['gameday', '--yes', '--no-progress', ...flags], { cwd: dir, timeoutMs: 120_000 });
+        expect(r.code, r.stderr + r.stdout).to.equal(code);
+        expect(r.stderr).to.contain('steady state does not hold: nothing injected');
+        expect(r.stdout).to.match(/steady state: steady-state-errors rate request_failed \[all\]: [\d.]+ %/);
+        const run = runs(dir, 'gameday').at(-1) as string;
+        const ledger = existsSync(join(run, 'ledger.jsonl')) ? jsonLines<{ kind: string }>(join(run, 'ledger.jsonl')) : [];
+        expect(
+          ledger.filter((e) => e.kind === 'intent'),
+          'nothing injected',
+        ).to.deep.equal([]);
+        const verdict = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as { reasons: { message: string }[] };
+        expect(verdict.reasons.map((x) => x.message).join('\n')).to.contain('nothing was injected');
+      }
+    } finally {
+      await crosswind(['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--clear'], { cwd: dir });
+    }
+  });
+
+  it('game day: errors in a surviving region (the blast radius) stop the drill and undo the fault, exit 1', async () => {
+    const before = runs(dir, 'gameday').length;
+    const child = crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 120_000 });
+    try {
+      // The steady state holds; once the fault is applied, a survivor starts failing half its requests.
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const run = runs(dir, 'gameday')[before];
+        const ledger = run ? join(run, 'ledger.jsonl') : '';
+        if (ledger && existsSync(ledger) && readFileSync(ledger, 'utf8').includes('"applied"')) break;
+        if (Date.now() > deadline) throw new Error('the fault was never applied');
+        await sleep(200);
+      }
+      const fault = await crosswind(
+        ['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--error-rate', '0.5'],
+        { cwd: dir },
+      );
+      expect(fault.code, fault.stderr).to.equal(0);
+      const r = await child;
       expect(r.code, r.stderr + r.stdout).to.equal(1);
       expect(r.stderr).to.match(/error rate [\d.]+ % in us-west-2, eu-west-1 is above chaos.stopConditions.maxErrorRate 5.00 %/);
       const run = runs(dir, 'gameday').at(-1) as string;
@@ -325,6 +365,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       expect(existsSync(join(run, 'verdict.json')) && existsSync(join(run, 'summary.md'))).to.equal(true);
       expect(JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')).stopped).to.match(/error rate/);
     } finally {
+      await child.catch(() => {});
       await crosswind(['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--clear'], { cwd: dir });
     }
   });
