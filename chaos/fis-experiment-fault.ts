@@ -16,6 +16,7 @@ import { isoDuration } from '../config/duration.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
 import { type ApplyOutcome, type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
+import { actionStarts, assumedStarts, type ReportedAction } from './fis-action-starts.ts';
 import { pollUntil } from './poll.ts';
 
 /** Tag on every template and experiment crosswind creates: the ledger id, so a crash-orphaned one is still found. */
@@ -139,9 +140,51 @@ async function findOwned(fis: FisClient, ctx: FaultContext, faultId: string, cre
   return { templateIds: [...templateIds], experiments: owned };
 }
 
-async function getStatus(fis: FisClient, ctx: FaultContext, id: string): Promise<{ status: string; reason?: string }> {
+interface ExperimentRead {
+  status: string;
+  reason?: string;
+  actions: Record<string, ReportedAction>;
+}
+
+async function getStatus(fis: FisClient, ctx: FaultContext, id: string): Promise<ExperimentRead> {
   const out = await awsCall(`GetExperiment ${id}`, () => fis.send(new GetExperimentCommand({ id })), ctx.clients.retry);
-  return { status: out.experiment?.state?.status ?? 'unknown', reason: out.experiment?.state?.reason };
+  return {
+    status: out.experiment?.state?.status ?? 'unknown',
+    reason: out.experiment?.state?.reason,
+    actions: out.experiment?.actions ?? {},
+  };
+}
+
+/** How long past its earliest possible start an action that has not started is waited for. */
+const START_GRACE_MS = 5000;
+
+/**
+ * When the experiment's fault began to act: its acting actions' start times as FIS reports them, waited for while an
+ * action still waits on its `startAfter` chain (until a few seconds past the earliest its reported predecessors
+ * allow); past that, that earliest start.
+ */
+async function whenActing(fis: FisClient, ctx: FaultContext, id: string, first: ExperimentRead, calledAt: number) {
+  const interval = ctx.config.chaos.poll.experimentInterval;
+  let read = first;
+  let starts = actionStarts(read.actions, calledAt);
+  const grace = Math.max(START_GRACE_MS, 2 * interval);
+  while (
+    starts.pending.length > 0 &&
+    !TERMINAL.has(read.status) &&
+    read.status !== 'cancelled' &&
+    ctx.now() < starts.pendingEarliest + grace
+  ) {
+    ctx.signal?.throwIfAborted();
+    await ctx.sleep(interval);
+    read = await getStatus(fis, ctx, id);
+    starts = actionStarts(read.actions, calledAt);
+  }
+  const all = { ...assumedStarts(read.actions, calledAt, starts.pending), ...starts.starts };
+  const times = Object.values(all).map((s) => s.at);
+  const shown = Object.entries(all)
+    .map(([name, s]) => `${name} ${new Date(s.at).toISOString()}${s.reported ? '' : ' (by startAfter, not reported)'}`)
+    .join(', ');
+  return { read, actsAt: times.length ? Math.min(...times) : undefined, shown };
 }
 
 /** StartExperiment, tagged with the fault id (undo finds it even if the ledger never got its id), then wait until it runs. */
@@ -182,7 +225,9 @@ async function startAndWait(fis: FisClient, ctx: FaultContext, id: string, templ
   if (state.status === 'failed' || state.status === 'cancelled') {
     throw new InfrastructureError(`FIS experiment ${experimentId} ${state.status}: ${state.reason ?? 'no reason given'}`);
   }
-  return { calledAt, returnedAt, detail: { templateId, experimentId, state: state.status } };
+  const acting = await whenActing(fis, ctx, experimentId, state, calledAt);
+  const detail = { templateId, experimentId, state: acting.read.status, ...(acting.shown ? { actions: acting.shown } : {}) };
+  return { calledAt, returnedAt, ...(acting.actsAt === undefined ? {} : { actsAt: acting.actsAt }), detail };
 }
 
 type FromConfig = Extract<Spec, { template: string }>;

@@ -97,3 +97,16 @@ export function isoDuration(ms: number): string {
   const s = (ms % 60_000) / 1000;
   return `PT${h ? `${h}H` : ''}${m ? `${m}M` : ''}${s || (!h && !m) ? `${+s.toFixed(3)}S` : ''}`;
 }
+
+/**
+ * Pure: an ISO 8601 duration as AWS APIs answer it (`PT5M`, `PT30S`, `PT1H30M`, `P1D`, `PT0.5S`) in milliseconds;
+ * undefined when the text is not one. For reading FIS answers, never for the config, which takes k6's syntax.
+ * @see https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html (durations are ISO 8601)
+ */
+export function parseIsoDuration(text: string): number | undefined {
+  const m = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim());
+  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) return undefined;
+  const [, d, h, min, s] = m;
+  if (d === undefined && h === undefined && min === undefined && s === undefined) return undefined;
+  return Math.round(((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Number(s ?? 0) * 1000);
+}

@@ -1,3 +1,5 @@
+import { parseIsoDuration } from '../config/duration.ts';
+import { blackholePort } from './fis-blackhole-port.ts';
 import type { FaultSet } from './region-app/faults.ts';
 
 // The FIS actions the sandbox executes, and what each does to a region app. Pure: the executor applies the result.
@@ -37,6 +39,13 @@ export const SANDBOX_ACTIONS: SandboxAction[] = [
     defaultParameters: { duration: 'PT2M', service: 'ec2', operations: 'DescribeInstances', percentage: '50' },
   },
   {
+    actionId: 'aws:ecs:task-network-blackhole-port',
+    targetKey: 'Tasks',
+    resourceType: 'aws:ecs:task',
+    // Aimed at the database: its dependency goes down, deep health answers 503.
+    defaultParameters: { duration: 'PT2M', port: '5432', protocol: 'tcp', trafficType: 'egress' },
+  },
+  {
     actionId: 'aws:dynamodb:global-table-pause-replication',
     targetKey: 'Tables',
     resourceType: 'aws:dynamodb:global-table',
@@ -44,17 +53,7 @@ export const SANDBOX_ACTIONS: SandboxAction[] = [
   },
 ];
 
-/**
- * Parses an ISO 8601 duration (`PT5M`, `PT30S`, `PT1H30M`, `P1D`, `PT0.5S`) into ms; undefined when it is not one.
- * @see https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html (durations are ISO 8601)
- */
-export function parseIsoDuration(text: string): number | undefined {
-  const m = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(text.trim());
-  if (!m || text.trim() === 'P' || text.trim().endsWith('T')) return undefined;
-  const [, d, h, min, s] = m;
-  if (d === undefined && h === undefined && min === undefined && s === undefined) return undefined;
-  return Math.round(((Number(d ?? 0) * 24 + Number(h ?? 0)) * 60 + Number(min ?? 0)) * 60_000 + Number(s ?? 0) * 1000);
-}
+export { parseIsoDuration };
 
 /** What an action does to a region app, and for how long (undefined: until the experiment stops). */
 export type ActionEffect = { kind: 'fault'; fault: FaultSet; durationMs: number | undefined } | { kind: 'unsupported'; reason: string };
@@ -86,6 +85,16 @@ export function actionEffect(actionId: string, parameters: Record<string, string
     }
     case 'aws:dynamodb:global-table-pause-replication':
       return { kind: 'fault', fault: { replicationPaused: true }, durationMs: duration };
+    case 'aws:ecs:task-network-blackhole-port': {
+      const effect = blackholePort(parameters);
+      return 'unsupported' in effect
+        ? { kind: 'unsupported', reason: effect.unsupported }
+        : { kind: 'fault', fault: effect.fault, durationMs: duration };
+    }
+    case 'aws:fis:wait':
+      // Acts on nothing; the actions that start after it wait its duration.
+      if (duration === undefined) return { kind: 'unsupported', reason: 'aws:fis:wait needs a duration' };
+      return { kind: 'fault', fault: {}, durationMs: duration };
     default:
       return { kind: 'unsupported', reason: `the sandbox does not execute ${actionId}` };
   }

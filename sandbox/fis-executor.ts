@@ -1,5 +1,6 @@
 import { type ExperimentTemplate, FisClient, GetExperimentTemplateCommand, ListExperimentsCommand } from '@aws-sdk/client-fis';
 import { actionEffect } from './fis-actions.ts';
+import type { ExecutedExperiment } from './fis-experiment-view.ts';
 import { resolveTarget, type TargetableRegion } from './fis-targets.ts';
 import type { GroundTruthLog } from './ground-truth.ts';
 import { clearFault, setFault } from './region-app/admin-client.ts';
@@ -31,6 +32,9 @@ interface RunningAction {
   done: boolean;
   startAfter: string[];
   started: boolean;
+  /** When it began and stopped acting (ms), as GetExperiment reports through the sandbox API. */
+  startedAt?: number;
+  endedAt?: number;
 }
 
 interface Tracked {
@@ -89,6 +93,15 @@ export class FisExecutor {
     for (const t of this.tracked.values()) {
       if (t.templateId === templateId && t.status === 'completed') await this.end(t, 'template deleted after the experiment completed');
     }
+  }
+
+  /** What the executor did with an experiment: each action's start and end; undefined for one it has not seen. */
+  executed(id: string): ExecutedExperiment | undefined {
+    const t = this.tracked.get(id);
+    if (!t) return undefined;
+    const actions: ExecutedExperiment['actions'] = {};
+    for (const a of t.actions) actions[a.name] = { startedAt: a.startedAt, endedAt: a.endedAt };
+    return { ended: t.ended || t.actions.every((a) => a.done), actions };
   }
 
   /** One pass over every region's experiments. */
@@ -176,6 +189,7 @@ export class FisExecutor {
       a.started = true;
       const effect = actionEffect(a.actionId, template?.actions?.[a.name]?.parameters ?? {});
       const now = Date.now();
+      if (effect.kind !== 'unsupported') a.startedAt = now;
       if (effect.kind === 'unsupported') {
         this.log(`FIS executor: experiment ${tracked.id} action ${a.name}: ${effect.reason}`);
         a.done = true;
@@ -214,6 +228,7 @@ export class FisExecutor {
     a.done = true;
     clearTimeout(a.timer);
     if (!a.started) return;
+    if (a.startedAt !== undefined) a.endedAt = Date.now();
     for (const r of a.regions) {
       try {
         await clearFault(r.adminUrl, a.source);

@@ -32,8 +32,8 @@ export function experimentView(body: string, executed: ExecutedExperiment | unde
   const actions = doc.experiment?.actions;
   if (!actions) return body;
   const status = doc.experiment?.state?.status;
-  // moto's "completed" is its shortcut; while the executor still runs actions the experiment is running.
-  if (doc.experiment?.state && executed && !executed.ended && status === 'completed') {
+  // moto's "completed" is its shortcut; until the executor has run every action the experiment is running.
+  if (doc.experiment?.state && !executed?.ended && status === 'completed') {
     doc.experiment.state = { status: 'running', reason: 'Experiment is running.' };
   }
   for (const [name, action] of Object.entries(actions)) {

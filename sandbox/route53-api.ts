@@ -66,6 +66,8 @@ export interface Route53ApiOptions {
   onStopExperiment?: (experimentId: string) => Promise<void> | void;
   /** Called after a DeleteExperimentTemplate passed through. */
   onDeleteExperimentTemplate?: (templateId: string) => Promise<void> | void;
+  /** Rewrites a GetExperiment answer's body (the executor's action states and start times; see fis-experiment-view.ts). */
+  viewExperiment?: (experimentId: string, body: string) => string;
 }
 
 export async function startRoute53Api(options: Route53ApiOptions): Promise<Route53Api> {
@@ -89,6 +91,19 @@ export async function startRoute53Api(options: Route53ApiOptions): Promise<Route
               : deleted && options.onDeleteExperimentTemplate
                 ? () => options.onDeleteExperimentTemplate?.(decodeURIComponent(deleted[1] ?? ''))
                 : undefined;
+        const read = req.method === 'GET' && (up.statusCode ?? 500) < 300 && options.viewExperiment ? stopped : null;
+        if (read && options.viewExperiment) {
+          // FIS GetExperiment is GET /experiments/{id}: answered with the actions as the executor ran them.
+          const view = options.viewExperiment;
+          const chunks: Buffer[] = [];
+          up.on('data', (c: Buffer) => chunks.push(c));
+          up.on('end', () => {
+            const body = Buffer.from(view(decodeURIComponent(read[1] ?? ''), Buffer.concat(chunks).toString('utf8')));
+            res.writeHead(up.statusCode ?? 200, { ...up.headers, 'content-length': String(body.length) });
+            res.end(body);
+          });
+          return;
+        }
         if (hint) {
           // FIS StopExperiment is DELETE /experiments/{id}: heal before the caller sees the answer, as FIS stops actions.
           Promise.resolve(hint())

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { bindDnsSockets, DnsServer, type DnsSockets } from './dns-server.ts';
 import { FisExecutor } from './fis-executor.ts';
+import { experimentView } from './fis-experiment-view.ts';
 import { regionTags } from './fis-targets.ts';
 import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
@@ -298,6 +299,7 @@ async function startControlPlane(
     engine,
     onStopExperiment: (id) => fis.experimentStopped(id),
     onDeleteExperimentTemplate: (id) => fis.templateDeleted(id),
+    viewExperiment: (id, body) => experimentView(body, fis.executed(id)),
   });
   cleanups.push(() => api.stop());
   fis.start();

@@ -32,10 +32,11 @@ describe('the HTML report of a sandbox game day in Chromium', function () {
         synthetics: { globalTraffic: { path: '/version' } },
         gameday: {
           targetRegion: 'us-east-1',
-          ratePerVantage: 10,
+          // 20 a second from each vantage: the steady state (errors <= 1 % over the baseline) needs 300 requests.
+          ratePerVantage: 20,
           phases: [
             { kind: 'announce' },
-            { kind: 'baseline', duration: '5s' },
+            { kind: 'baseline', duration: '6s' },
             { kind: 'inject' },
             { kind: 'observe', duration: '8s' },
             { kind: 'restore' },
@@ -80,5 +81,18 @@ describe('the HTML report of a sandbox game day in Chromium', function () {
       const share = seen.charts.find((c) => c.vantage === v.vantage && c.kind === 'share');
       expect(share?.markers.some((m) => m.kind === 'fault')).to.equal(true);
     }
+  });
+
+  it('shows failover rows only for the vantages us-east-1 served before the fault, rates with their interval', () => {
+    const affected = (sandbox?.state.vantages ?? []).filter((v) => v.nearestRegion === 'us-east-1').map((v) => v.name);
+    expect(affected, 'the sandbox has a vantage nearest us-east-1').to.not.be.empty;
+    const perVantage = seen.data.gates.filter((g) => /vantage=/.test(g.group));
+    expect(perVantage, 'failover rows per vantage').to.not.be.empty;
+    for (const g of perVantage) expect(affected, g.group).to.include(g.group.replace(/^.*vantage=/, ''));
+    const rates = seen.data.gates.filter((g) => g.gate.includes('transition error rate'));
+    expect(rates).to.not.be.empty;
+    for (const g of rates) expect(g.interval, g.group).to.match(/^\[0, [\d.]+\] % at 95 %$/);
+    const others = (sandbox?.state.vantages ?? []).map((v) => v.name).filter((n) => !affected.includes(n));
+    expect(seen.data.failover[0]?.unaffected).to.have.members(others);
   });
 });

@@ -211,10 +211,16 @@ export async function checkHtmlReport(
         rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent?.trim())),
       );
       expect(gateRows).to.have.length(data.gates.length);
-      for (const [i, g] of data.gates.entries()) expect(gateRows[i]?.[5]).to.equal(g.verdict);
       if (data.gates.length) {
-        const head = await p.$$eval('table.gates thead th', (ths) => ths.map((th) => th.textContent));
-        expect(head).to.include.members(['measured', 'bound', 'samples', 'verdict']);
+        const head = await p.$$eval('table.gates thead th', (ths) => ths.map((th) => th.textContent ?? ''));
+        expect(head).to.include.members(['measured', 'interval', 'bound', 'samples', 'verdict', 'judged']);
+        const column = (name: string) => head.indexOf(name);
+        for (const [i, g] of data.gates.entries()) {
+          expect(gateRows[i]?.[column('verdict')]).to.equal(g.verdict);
+          // The interval beside the measured value, and what was judged, in plain HTML.
+          expect(gateRows[i]?.[column('interval')], g.gate).to.equal(g.interval || '–');
+          expect(gateRows[i]?.[column('judged')], g.gate).to.equal(g.judged);
+        }
       }
       expect(await p.$$eval('table.faults tbody tr', (rows) => rows.length)).to.equal(data.faults.length);
     } finally {
