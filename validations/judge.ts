@@ -62,6 +62,7 @@ function rejectedInput(gates: readonly Gate[], stats: ReadStats): GateResult[] {
       unit: 'count',
       samples: n,
       minSamples: 0,
+      scope: { window: 'whole run', population: `k6 output lines of ${metrics.join(', ')}` },
       reason: `${gateName(gate)}: ${n} line${n === 1 ? '' : 's'} of k6 output rejected${at}; the gate is not judged on what is left`,
     });
   }

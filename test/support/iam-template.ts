@@ -135,6 +135,16 @@ export const FIS_ACTION_PERMISSIONS: Readonly<Record<string, readonly string[]>>
     'ssm:ListCommands',
     'ssm:CancelCommand',
   ],
+  // The aws:ecs:task actions share one set (SSM runs them in the task): the same as task-network-latency.
+  'aws:ecs:task-network-blackhole-port': [
+    'ecs:DescribeTasks',
+    'ecs:DescribeContainerInstances',
+    'ec2:DescribeInstances',
+    'ec2:DescribeSubnets',
+    'ssm:SendCommand',
+    'ssm:ListCommands',
+    'ssm:CancelCommand',
+  ],
   'aws:network:disrupt-connectivity': [
     'ec2:CreateNetworkAcl',
     'ec2:CreateNetworkAclEntry',
