@@ -84,7 +84,13 @@ describe('percentiles from k6 NDJSON equal k6’s own summary (real k6)', functi
     const outcome = await judgeRun({ sources: [gz], gates: [gate] });
     expect(outcome.results[0]?.samples).to.equal(240);
     expect(outcome.results[0]?.measured).to.equal(k6['p(99)']);
-    expect(outcome.verdict.kind).to.equal('approve');
+    // 240 samples cannot bound a p(99) from above (299 are needed at 95 %): measured, but no evidence of the bound.
+    expect(outcome.verdict.kind).to.equal('inconclusive');
+    expect(outcome.results[0]?.samplesNeeded).to.equal(299);
+    const p95 = gateSchema.parse({ kind: 'latency', percentile: 95, bound: 10_000, groupBy: [] });
+    const shown = await judgeRun({ sources: [gz], gates: [p95] });
+    expect(shown.results[0]?.measured).to.equal(k6['p(95)']);
+    expect(shown.verdict.kind, 'p(95) is bounded by 240 samples').to.equal('approve');
     // The same run's output twice (plain and gzipped) is one runner counted twice: refused, not merged.
     const twice = await judgeRun({ sources: [plain, gz], gates: [gate] }).catch((e: unknown) => e);
     expect(twice).to.be.instanceOf(ConfigError);
