@@ -1,3 +1,4 @@
+import type { FaultTimeline } from '../failover-timeline.ts';
 import { formatInterval, formatValue, type GateResult } from '../gates/gate-result.ts';
 import type { Judgement } from '../verdict.ts';
 
@@ -13,7 +14,7 @@ function cell(s: string): string {
  * result.
  * @see https://docs.github.com/en/actions/using-workflows/workflow-commands-for-github-actions#adding-a-job-summary
  */
-export function renderMarkdown(judgement: Judgement, options: { title?: string } = {}): string {
+export function renderMarkdown(judgement: Judgement, options: { title?: string; failover?: readonly FaultTimeline[] } = {}): string {
   const { verdict, results } = judgement;
   const lines = [`## ${options.title ?? 'crosswind gates'}: ${HEADLINE[verdict.kind]}`, ''];
   if (verdict.kind !== 'approve') {
@@ -32,6 +33,14 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string }
     lines.push(
       `| ${ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${cell(interval)} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) | ${cell(`${r.scope.window}; ${r.scope.population}`)} |`,
     );
+  }
+  for (const t of options.failover ?? []) {
+    const unaffected = t.vantages.filter((v) => !v.affected).map((v) => v.vantage);
+    if (unaffected.length)
+      lines.push(
+        '',
+        `Not judged as failover: ${unaffected.join(', ')}, never served by ${t.fault.region} before fault ${t.fault.id} (unaffected).`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -32,7 +32,7 @@ export async function writeGateReports(
   options: DocumentExtras & { title?: string } = {},
 ): Promise<{ markdown: string; files: string[] }> {
   const doc = verdictDocument(judgement, options);
-  const markdown = renderMarkdown(judgement, { title: options.title });
+  const markdown = renderMarkdown(judgement, { title: options.title, failover: options.failover });
   const files: string[] = [];
   if (paths.json) {
     await write(paths.json, renderJson(doc));

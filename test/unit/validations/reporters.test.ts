@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
+import type { FaultTimeline } from '../../../validations/failover-timeline.ts';
 import type { GateResult } from '../../../validations/gates/gate-result.ts';
 import { renderJunit } from '../../../validations/reporters/junit.ts';
 import { renderMarkdown } from '../../../validations/reporters/markdown.ts';
@@ -82,5 +83,11 @@ describe('reporters', () => {
       '| 120.5 ms | [101.2 ms, 130.25 ms] 95 % | <= 1000 ms | 500 (min 100) | whole run; http_req_duration (vantage=eu) |',
     );
     expect(md.split('\n').filter((l) => l.startsWith('| ')).length).to.equal(5); // header, rule, three rows
+    const fault = { id: 'f1', kind: 'invert-health-check' as const, region: 'us-east-1', appliedAt: 0 };
+    const vantage = (name: string, affected: boolean) => ({ vantage: name, affected }) as FaultTimeline['vantages'][number];
+    const timeline = { fault, vantages: [vantage('vantage-us', true), vantage('vantage-eu', false)] } as FaultTimeline;
+    expect(renderMarkdown(judgement, { failover: [timeline] })).to.contain(
+      'Not judged as failover: vantage-eu, never served by us-east-1 before fault f1 (unaffected).',
+    );
   });
 });
