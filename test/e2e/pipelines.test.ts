@@ -11,6 +11,7 @@ import { type GroundTruthEntry, parseGroundTruth } from '../../sandbox/ground-tr
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
 import { motoClients } from '../support/aws.ts';
 import { BIN, crosswind, userEnv } from '../support/cli.ts';
+import { writeSandboxProject } from '../support/sandbox-project.ts';
 
 /** The run folders of a mode under `dir`, oldest first. */
 function runs(dir: string, mode: string): string[] {
@@ -74,54 +75,46 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     // DNS answers kept 10 s: a game day's transition then holds enough requests to judge its error rate.
     sandbox = await startSandbox({ stateFile: state, version: '1.0.0', timing: { dnsTtlMs: 10_000 } });
     const deploy = `"${BIN}" sandbox deploy --state "${state}" --region "$REGION"`;
-    await writeFile(
-      join(dir, 'crosswind.config.json'),
-      JSON.stringify({
-        project: 'shop',
-        sandbox: { state },
-        aws: { allowedRegions: regions },
-        regions: regions.map((name) => ({ name })),
-        synthetics: { globalTraffic: { path: '/version' } },
-        chaos: { stopConditions: { pollInterval: 1000, maxErrorRate: 0.05 } },
-        gameday: {
-          targetRegion: 'us-east-1',
-          ratePerVantage: 20,
-          phases: [
-            { kind: 'announce' },
-            { kind: 'baseline', duration: '6s' },
-            { kind: 'inject' },
-            { kind: 'observe', duration: '14s' },
-            { kind: 'functional-checks', duration: '4s' },
-            { kind: 'restore' },
-            { kind: 'verify-rebalance', duration: '20s', tolerance: 0.15 },
-          ],
-          // Sized to the evidence a short drill gathers: 11 clean transition requests show < 25 %, 59 show < 5 %,
-          // and p(95) needs 59 requests per survivor.
-          targets: { transitionErrorRate: 0.25, functionalErrorRate: 0.05, survivorPercentile: 95 },
-        },
-        rollout: {
-          hooks: { deploy: `${deploy} --version "$VERSION" \${DEPLOY_FLAGS:-}`, rollback: `${deploy} --version "$PREVIOUS_VERSION"` },
-          versionPath: '/version',
-          trafficDuration: '4s',
-          bakeDuration: '4s',
-          bakeInterval: '2s',
-          // 160 requests a phase: enough to show errors < 5 % (59) and p(95) (59).
-          rate: 40,
-          maxLatencyMs: 250,
-          latencyPercentile: 95,
-          maxErrorRate: 0.05,
-          minSamples: 40,
-          comparison: { maxMedianRatio: 2 },
-        },
-        probe: {
-          cycleDuration: '3s',
-          rate: 5,
-          windowCycles: 2,
-          minSamples: 5,
-          cloudwatch: { namespace: 'Crosswind/E2E', dimensions: { Project: 'shop' } },
-        },
-      }),
-    );
+    await writeSandboxProject(dir, state, regions, {
+      chaos: { stopConditions: { pollInterval: 1000, maxErrorRate: 0.05 } },
+      gameday: {
+        targetRegion: 'us-east-1',
+        ratePerVantage: 20,
+        phases: [
+          { kind: 'announce' },
+          { kind: 'baseline', duration: '6s' },
+          { kind: 'inject' },
+          { kind: 'observe', duration: '14s' },
+          { kind: 'functional-checks', duration: '4s' },
+          { kind: 'restore' },
+          { kind: 'verify-rebalance', duration: '20s', tolerance: 0.15 },
+        ],
+        // Sized to the evidence a short drill gathers: 11 clean transition requests show < 25 %, 59 show < 5 %,
+        // and p(95) needs 59 requests per survivor.
+        targets: { transitionErrorRate: 0.25, functionalErrorRate: 0.05, survivorPercentile: 95 },
+      },
+      rollout: {
+        hooks: { deploy: `${deploy} --version "$VERSION" \${DEPLOY_FLAGS:-}`, rollback: `${deploy} --version "$PREVIOUS_VERSION"` },
+        versionPath: '/version',
+        trafficDuration: '4s',
+        bakeDuration: '4s',
+        bakeInterval: '2s',
+        // 160 requests a phase: enough to show errors < 5 % (59) and p(95) (59).
+        rate: 40,
+        maxLatencyMs: 250,
+        latencyPercentile: 95,
+        maxErrorRate: 0.05,
+        minSamples: 40,
+        comparison: { maxMedianRatio: 2 },
+      },
+      probe: {
+        cycleDuration: '3s',
+        rate: 5,
+        windowCycles: 2,
+        minSamples: 5,
+        cloudwatch: { namespace: 'Crosswind/E2E', dimensions: { Project: 'shop' } },
+      },
+    });
   });
 
   after(async () => {

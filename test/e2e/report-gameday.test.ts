@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
 import { crosswind } from '../support/cli.ts';
 import { checkHtmlReport, type ReportInspection } from '../support/report-checks.ts';
+import { writeSandboxProject } from '../support/sandbox-project.ts';
 
 /**
  * The report of a sandbox game day (an outage of us-east-1 forced through its health check), judged by crosswind
@@ -22,29 +23,21 @@ describe('the HTML report of a sandbox game day in Chromium', function () {
     dir = await mkdtemp(join(tmpdir(), 'crosswind-report-gameday-'));
     const state = join(dir, 'state.json');
     sandbox = await startSandbox({ stateFile: state, version: '1.0.0' });
-    await writeFile(
-      join(dir, 'crosswind.config.json'),
-      JSON.stringify({
-        project: 'shop',
-        sandbox: { state },
-        aws: { allowedRegions: regions },
-        regions: regions.map((name) => ({ name })),
-        synthetics: { globalTraffic: { path: '/version' } },
-        gameday: {
-          targetRegion: 'us-east-1',
-          // 20 a second from each vantage: the steady state (errors <= 1 % over the baseline) needs 300 requests.
-          ratePerVantage: 20,
-          phases: [
-            { kind: 'announce' },
-            { kind: 'baseline', duration: '6s' },
-            { kind: 'inject' },
-            { kind: 'observe', duration: '8s' },
-            { kind: 'restore' },
-            { kind: 'verify-rebalance', duration: '10s', tolerance: 0.2 },
-          ],
-        },
-      }),
-    );
+    await writeSandboxProject(dir, state, regions, {
+      gameday: {
+        targetRegion: 'us-east-1',
+        // 20 a second from each vantage: the steady state (errors <= 1 % over the baseline) needs 300 requests.
+        ratePerVantage: 20,
+        phases: [
+          { kind: 'announce' },
+          { kind: 'baseline', duration: '6s' },
+          { kind: 'inject' },
+          { kind: 'observe', duration: '8s' },
+          { kind: 'restore' },
+          { kind: 'verify-rebalance', duration: '10s', tolerance: 0.2 },
+        ],
+      },
+    });
     const day = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 180_000 });
     const root = join(dir, '.crosswind', 'runs');
     const folder = existsSync(root)

@@ -119,6 +119,17 @@ export function describeDiff(mode: string, entries: readonly string[], policy: s
   ];
 }
 
+/** The aws:ecs:task-* actions share one set: SSM runs them inside the task. */
+const ECS_TASK_ACTION = [
+  'ecs:DescribeTasks',
+  'ecs:DescribeContainerInstances',
+  'ec2:DescribeInstances',
+  'ec2:DescribeSubnets',
+  'ssm:SendCommand',
+  'ssm:ListCommands',
+  'ssm:CancelCommand',
+] as const;
+
 /**
  * What each FIS action crosswind's experiments use needs from the experiment role, as the AWS FIS actions reference
  * lists it. A new action crosswind supports needs its entry here and its permissions in the role.
@@ -126,25 +137,8 @@ export function describeDiff(mode: string, entries: readonly string[], policy: s
  */
 export const FIS_ACTION_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
   'aws:ecs:stop-task': ['ecs:DescribeTasks', 'ecs:ListTasks', 'ecs:StopTask', 'tag:GetResources'],
-  'aws:ecs:task-network-latency': [
-    'ecs:DescribeTasks',
-    'ecs:DescribeContainerInstances',
-    'ec2:DescribeInstances',
-    'ec2:DescribeSubnets',
-    'ssm:SendCommand',
-    'ssm:ListCommands',
-    'ssm:CancelCommand',
-  ],
-  // The aws:ecs:task actions share one set (SSM runs them in the task): the same as task-network-latency.
-  'aws:ecs:task-network-blackhole-port': [
-    'ecs:DescribeTasks',
-    'ecs:DescribeContainerInstances',
-    'ec2:DescribeInstances',
-    'ec2:DescribeSubnets',
-    'ssm:SendCommand',
-    'ssm:ListCommands',
-    'ssm:CancelCommand',
-  ],
+  'aws:ecs:task-network-latency': ECS_TASK_ACTION,
+  'aws:ecs:task-network-blackhole-port': ECS_TASK_ACTION,
   'aws:network:disrupt-connectivity': [
     'ec2:CreateNetworkAcl',
     'ec2:CreateNetworkAclEntry',

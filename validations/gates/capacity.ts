@@ -1,8 +1,8 @@
-import { type CapacityGate, gateName } from '../../config/gates-schema.ts';
+import type { CapacityGate } from '../../config/gates-schema.ts';
 import type { FaultEvent } from '../../core/ledger-entry.ts';
 import { detection, type HealthObservation } from '../failover-timeline.ts';
 import { type SeriesStore, sortedCopy } from '../series.ts';
-import { evidenceRule, type GateResult, judgePercentile, noData, populationOf } from './gate-result.ts';
+import { evidenceRule, type GateResult, judgePercentile, noData, percentileBase, populationOf } from './gate-result.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -19,15 +19,7 @@ export function evaluateCapacity(
   health: readonly HealthObservation[],
 ): GateResult[] {
   const rule = evidenceRule(gate);
-  const base = {
-    gate: gateName(gate),
-    kind: gate.kind,
-    measure: `p(${gate.percentile}) ${gate.metric}`,
-    op: '<=' as const,
-    bound: gate.bound,
-    unit: 'ms' as const,
-    minSamples: gate.minSamples,
-  };
+  const base = percentileBase(gate);
   if (faults.length === 0) {
     return [
       noData({ ...base, scope: { window: 'detection → restore', population: populationOf(gate.metric, gate.where) } }, 'no applied faults'),

@@ -1,4 +1,4 @@
-import { DEFAULT_EVIDENCE, type GateKind } from '../../config/gates-schema.ts';
+import { DEFAULT_EVIDENCE, type Gate, type GateKind, gateName } from '../../config/gates-schema.ts';
 import {
   type ConfidenceInterval,
   quantileInterval,
@@ -72,6 +72,19 @@ export interface EvidenceRule {
   confidence: number;
   /** How a rate's bound is computed. */
   rateMethod: RateMethod;
+}
+
+/** The fields every result of a percentile gate (latency, capacity, replication lag) shares, in ms. */
+export function percentileBase(gate: Gate & { percentile: number; metric: string; bound: number; minSamples: number }) {
+  return {
+    gate: gateName(gate),
+    kind: gate.kind,
+    measure: `p(${gate.percentile}) ${gate.metric}`,
+    op: '<=' as const,
+    bound: gate.bound,
+    unit: 'ms' as const,
+    minSamples: gate.minSamples,
+  };
 }
 
 /** A gate's evidence rule: its own fields, else the defaults (0.95, Clopper-Pearson). */

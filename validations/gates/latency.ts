@@ -1,7 +1,7 @@
-import { gateName, type LatencyGate } from '../../config/gates-schema.ts';
+import type { LatencyGate } from '../../config/gates-schema.ts';
 import { quantileRanks, quantileSamplesNeededAt } from '../evidence.ts';
 import { type SeriesStore, slidingPercentile, sortedCopy } from '../series.ts';
-import { evidenceRule, type GateResult, judgePercentile, judgeWithInterval } from './gate-result.ts';
+import { evidenceRule, type GateResult, judgePercentile, judgeWithInterval, percentileBase } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';
 
 /**
@@ -13,15 +13,7 @@ import { judgeGroupsAtMost } from './windowed.ts';
 export function evaluateLatency(store: SeriesStore, gate: LatencyGate): GateResult[] {
   const rule = evidenceRule(gate);
   const p = gate.percentile;
-  const base = {
-    gate: gateName(gate),
-    kind: gate.kind,
-    measure: `p(${p}) ${gate.metric}`,
-    op: '<=' as const,
-    bound: gate.bound,
-    unit: 'ms' as const,
-    minSamples: gate.minSamples,
-  };
+  const base = percentileBase(gate);
   // Windows of equal size share their ranks.
   const ranks = new Map<number, { lower: number | null; upper: number | null }>();
   const orderStatistics = {

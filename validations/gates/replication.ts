@@ -1,6 +1,6 @@
 import { gateName, type ReplicationGate } from '../../config/gates-schema.ts';
 import { type SeriesStore, sortedCopy } from '../series.ts';
-import { evidenceRule, type GateResult, judge, judgePercentile, noData, populationOf } from './gate-result.ts';
+import { evidenceRule, type GateResult, judge, judgePercentile, noData, percentileBase, populationOf } from './gate-result.ts';
 
 /**
  * Observed replication lag (write in one region, first read in another that sees it) per region pair, and lost
@@ -9,15 +9,7 @@ import { evidenceRule, type GateResult, judge, judgePercentile, noData, populati
  */
 export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): GateResult[] {
   const name = gateName(gate);
-  const lagBase = {
-    gate: name,
-    kind: gate.kind,
-    measure: `p(${gate.percentile}) ${gate.metric}`,
-    op: '<=' as const,
-    bound: gate.bound,
-    unit: 'ms' as const,
-    minSamples: gate.minSamples,
-  };
+  const lagBase = percentileBase(gate);
   const rule = evidenceRule(gate);
   const groups = store.select(gate.metric, { where: gate.where, groupBy: gate.groupBy });
   const scope = (label?: string) => ({ window: 'whole run', population: populationOf(gate.metric, gate.where, label) });

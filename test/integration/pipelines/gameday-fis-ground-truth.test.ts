@@ -9,6 +9,7 @@ import { SANDBOX_ACCOUNT_ID } from '../../../sandbox/state.ts';
 import type { FaultTimeline } from '../../../validations/failover-timeline.ts';
 import { checkAgainstGroundTruth, healthFromGroundTruth, routesFromGroundTruth } from '../../../validations/ground-truth-check.ts';
 import { crosswind } from '../../support/cli.ts';
+import { writeSandboxProject } from '../../support/sandbox-project.ts';
 
 const TIMING = { healthIntervalMs: 500, failureThreshold: 2, healthTimeoutMs: 400, dnsTtlMs: 1000 };
 const WAIT_S = 2;
@@ -36,42 +37,34 @@ describe('game day with FIS stop-task after a wait, against the sandbox ground t
     const state = join(dir, 'state.json');
     sandbox = await startSandbox({ stateFile: state, version: '1.0.0', timing: TIMING });
     const regions = sandbox.state.regions.map((r) => r.name);
-    await writeFile(
-      join(dir, 'crosswind.config.json'),
-      JSON.stringify({
-        project: 'shop',
-        sandbox: { state },
-        aws: { allowedRegions: regions },
-        regions: regions.map((name) => ({ name })),
-        synthetics: { globalTraffic: { path: '/version' } },
-        chaos: {
-          poll: { experimentInterval: '200ms' },
-          experiments: {
-            'stop-after-wait': {
-              region: 'us-east-1',
-              roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/crosswind-fis`,
-              targets: { Tasks: { resourceType: 'aws:ecs:task', resourceTags: { 'crosswind:region': 'us-east-1' } } },
-              actions: {
-                wait: { actionId: 'aws:fis:wait', duration: `${WAIT_S}s` },
-                stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' }, startAfter: ['wait'] },
-              },
+    await writeSandboxProject(dir, state, regions, {
+      chaos: {
+        poll: { experimentInterval: '200ms' },
+        experiments: {
+          'stop-after-wait': {
+            region: 'us-east-1',
+            roleArn: `arn:aws:iam::${SANDBOX_ACCOUNT_ID}:role/crosswind-fis`,
+            targets: { Tasks: { resourceType: 'aws:ecs:task', resourceTags: { 'crosswind:region': 'us-east-1' } } },
+            actions: {
+              wait: { actionId: 'aws:fis:wait', duration: `${WAIT_S}s` },
+              stop: { actionId: 'aws:ecs:stop-task', targets: { Tasks: 'Tasks' }, startAfter: ['wait'] },
             },
           },
         },
-        gameday: {
-          targetRegion: 'us-east-1',
-          ratePerVantage: 20,
-          phases: [
-            { kind: 'baseline', duration: '6s' },
-            { kind: 'inject', faults: [{ kind: 'fis-experiment', template: 'stop-after-wait' }] },
-            { kind: 'observe', duration: '10s' },
-            { kind: 'restore' },
-            { kind: 'verify-rebalance', duration: '8s' },
-          ],
-          targets: { cleanWindowSeconds: 1 },
-        },
-      }),
-    );
+      },
+      gameday: {
+        targetRegion: 'us-east-1',
+        ratePerVantage: 20,
+        phases: [
+          { kind: 'baseline', duration: '6s' },
+          { kind: 'inject', faults: [{ kind: 'fis-experiment', template: 'stop-after-wait' }] },
+          { kind: 'observe', duration: '10s' },
+          { kind: 'restore' },
+          { kind: 'verify-rebalance', duration: '8s' },
+        ],
+        targets: { cleanWindowSeconds: 1 },
+      },
+    });
   });
   after(async () => {
     await sandbox?.stop();

@@ -60,6 +60,9 @@ function world(options: { failInject?: boolean; onSleep?: () => void; steady?: '
   return { w, calls };
 }
 
+/** The classic drill's calls until its fault: baseline traffic, then the steady state checked before anything changes. */
+const UP_TO_THE_FAULT = ['phase announce', 'phase baseline', 'traffic 150000', 'sleep 20000', 'phase inject', 'steady state since 0'];
+
 describe('game day drill', () => {
   const gameday = gamedaySchema.parse({});
 
@@ -71,12 +74,7 @@ describe('game day drill', () => {
     const { w, calls } = world();
     const record = await runDrill(plan, w, new AbortController().signal);
     expect(calls).to.deep.equal([
-      'phase announce',
-      'phase baseline',
-      'traffic 150000',
-      'sleep 20000',
-      'phase inject',
-      'steady state since 0',
+      ...UP_TO_THE_FAULT,
       'apply invert-health-check us-east-1',
       'phase observe',
       'sleep 60000',
@@ -108,15 +106,7 @@ describe('game day drill', () => {
       const plan = buildGamedayPlan(gameday, regions);
       const { w, calls } = world({ steady });
       const record = await runDrill(plan, w, new AbortController().signal);
-      expect(calls).to.deep.equal([
-        'phase announce',
-        'phase baseline',
-        'traffic 150000',
-        'sleep 20000',
-        'phase inject',
-        'steady state since 0',
-        'traffic stop',
-      ]);
+      expect(calls).to.deep.equal([...UP_TO_THE_FAULT, 'traffic stop']);
       expect(record.steadyState?.held).to.equal(false);
       expect(record.injectedAt).to.equal(undefined);
     });
