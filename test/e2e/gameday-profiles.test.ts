@@ -54,7 +54,8 @@ describe('a game day with three client profiles in the namespace world', functio
           ratePerVantage: 10,
           clientProfiles: PROFILES,
           phases: [
-            { kind: 'baseline', duration: '4s' },
+            // Long enough for the steady state checked on it before the fault (300 clean requests show <= 1 %).
+            { kind: 'baseline', duration: '6s' },
             { kind: 'inject' },
             { kind: 'observe', duration: '12s' },
             { kind: 'restore' },
