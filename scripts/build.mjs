@@ -12,4 +12,6 @@ const started = Date.now();
 await fs.rm('dist', { recursive: true, force: true });
 const tsc = [process.execPath, createRequire(import.meta.url).resolve('typescript/bin/tsc')];
 await Promise.all([$`${tsc} -p tsconfig.build.json`, $`${tsc} -p synthetics/tsconfig.build.json`]);
+// The bin runs by its shebang where npm does not link it (npx in this repository, the demo's hooks): executable.
+await fs.chmod('dist/cli/bin.js', 0o755);
 process.stderr.write(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
