@@ -1,34 +1,33 @@
-// The cost of crosswind's instrumentation in k6, side by side against the same sandbox region endpoint: global-
-// traffic.ts (VU tags, the serving region read from every response, served_by-tagged request metrics) versus a bare
-// script that only issues the same GET with the same executor. Both run through the launcher, so both write the
-// same NDJSON output.
-//
-// Two measures, runs alternating (bare, global, bare, global, ...) and each the median of per-round ratios, so the
-// drifting load of a shared 2-core machine hits both alike:
-// - `saturatedRatio` (the target, as the issue states it): the request rate each reaches when driven past its
-//   capacity (a high arrival rate, fixed VUs), global / bare. k6 and the endpoint share this machine's two cores, so
-//   whichever saturates first sets the rate; on a loaded machine it swings by tens of percent from run to run.
-// - `cpuRatio` (reported beside it): at a fixed rate both sustain, k6's CPU time per request, bare / global: the
-//   price of the instrumentation itself, which bounds the rate wherever k6 rather than the endpoint saturates first.
+// The cost of crosswind's instrumentation in k6, and of watching k6 live, against one sandbox region app (in its
+// own process, so this process's CPU is crosswind's alone):
+// - `cpuRatio`: at a fixed arrival rate both sustain, k6's CPU time per request, global-traffic.ts with its real
+//   thresholds (the configured defaults, repeated per vantage) over a matched bare script (same URL, executor, VUs,
+//   system tags and `name` tag, bodies discarded the same way). CPU per request is stable where saturated request
+//   rates are not. Runs alternate (bare, global, bare, global, ...), ratio per round, median and min reported.
+// - the live tail: global-traffic at 1,000 requests per second while crosswind tails its output through the same
+//   scanner as the judged read (the game day's live progress folds every point), CPU of k6 and of crosswind, and
+//   how long after k6's exit the tail had read everything.
 import { type SpawnOptions, spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig } from '../config/load.ts';
+import { foldPoint, newTally, REQUEST_FAILED } from '../pipelines/progress.ts';
 import { freePort } from '../sandbox/ports.ts';
-import { startRegionApp } from '../sandbox/region-app/app.ts';
+import { spawnRegionApp } from '../sandbox/region-app/process.ts';
 import type { BenchOutcome } from '../scripts/bench.ts';
 import { buildPlan, type K6RunResult, startK6Run } from '../synthetics/k6.ts';
+import { readInto } from '../validations/read-points.ts';
 
-const CPU_ROUNDS = 5;
+const CPU_ROUNDS = 6;
 const CPU_RATE = 500;
-const CPU_DURATION_MS = 4000;
-const SATURATED_ROUNDS = 3;
-const SATURATED_RATE = 5000;
-const SATURATED_DURATION_MS = 3000;
+const CPU_DURATION_MS = 6000;
+const LIVE_RATE = 1000;
+const LIVE_DURATION_MS = 15_000;
 const VUS = 8;
 const BARE = fileURLToPath(new URL('../test/fixtures/k6/bare-get.ts', import.meta.url));
+const PATH = '/version';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,7 +35,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-// k6 under bash, which prints its children's user and system CPU time (`times`) to stderr when k6 exits.
 const timedSpawn = (command: string, args: string[], options: SpawnOptions) =>
   spawn('bash', ['-c', '"$0" "$@"; code=$?; times >&2; exit $code', command, ...args], options);
 
@@ -49,14 +47,14 @@ function cpuSeconds(stderrTail: string): number {
 }
 
 function requests(result: K6RunResult): { count: number; rate: number } {
-  if (result.kind !== 'ok') throw new Error(`k6 run ended ${result.kind}: ${result.stderrTail}`);
+  if (result.kind !== 'ok' && result.kind !== 'thresholds-failed') throw new Error(`k6 run ended ${result.kind}: ${result.stderrTail}`);
   const reqs = result.summary?.metrics.http_reqs;
   if (typeof reqs?.count !== 'number' || typeof reqs.rate !== 'number') throw new Error('no http_reqs in the k6 summary');
   return { count: reqs.count, rate: reqs.rate };
 }
 
 const publicPort = await freePort();
-const app = await startRegionApp({
+const app = await spawnRegionApp({
   region: 'us-east-1',
   version: 'bench',
   publicPort,
@@ -72,74 +70,118 @@ const config = resolveConfig({
   vantages: [{ name: 'vantage-bench', endpoint }],
   // Kept-alive connections for both: a new connection per request would exhaust loopback ports at these rates,
   // and reuse makes each request cheaper, so the instrumentation's share of the cost is larger (a stricter test).
-  synthetics: { http: { noConnectionReuse: false }, globalTraffic: { path: '/version' } },
+  synthetics: { http: { noConnectionReuse: false }, globalTraffic: { path: PATH } },
 });
 
-/** One bare run and one global-traffic run at `rate` for `durationMs`. */
-async function pair(rate: number, durationMs: number) {
-  const runDir = await mkdtemp(join(tmpdir(), 'crosswind-bench-synthetics-'));
-  const plan = buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: rate, maxVUs: VUS, thresholds: {} });
-  // preAllocated = max: no VU is initialised mid-run in either script.
-  if (plan.scenario === 'global-traffic') plan.rate.preAllocatedVUs = VUS;
+function globalPlan(rate: number, durationMs: number) {
+  // No thresholds override: the scenario's real, configured thresholds, per vantage.
+  const plan = buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: rate, maxVUs: Math.max(VUS, rate / 20) });
+  // preAllocated = max: no VU is initialised mid-run.
+  if (plan.scenario === 'global-traffic') plan.rate.preAllocatedVUs = plan.rate.maxVUs;
+  return plan;
+}
+
+/** One bare run and one global-traffic run at `rate` for `durationMs`: k6 CPU per request of each. */
+async function pair(runDir: string, round: number) {
+  const plan = globalPlan(CPU_RATE, CPU_DURATION_MS);
   const env = {
-    TARGET: `${endpoint}/version`,
-    RATE: String(rate),
-    DURATION_MS: String(durationMs),
-    VUS: String(VUS),
+    TARGET: `${endpoint}${PATH}`,
+    NAME: PATH,
+    RATE: String(CPU_RATE),
+    DURATION_MS: String(CPU_DURATION_MS),
+    VUS: String(plan.scenario === 'global-traffic' ? plan.rate.maxVUs : VUS),
+    TIMEOUT_MS: String(config.synthetics.http.timeout),
     NO_CONNECTION_REUSE: 'false',
   };
-  const bare = await (await startK6Run({ plan, runDir, name: 'bare', script: BARE, env, signals: null, spawn: timedSpawn })).done;
-  const global = await (await startK6Run({ plan, runDir, name: 'global-traffic', signals: null, spawn: timedSpawn })).done;
+  const load = loadavg()[0] ?? 0;
+  const bare = await (await startK6Run({ plan, runDir, name: `bare-${round}`, script: BARE, env, signals: null, spawn: timedSpawn })).done;
+  const global = await (await startK6Run({ plan, runDir, name: `global-${round}`, signals: null, spawn: timedSpawn })).done;
+  const perRequest = (r: K6RunResult) => (cpuSeconds(r.stderrTail) / requests(r).count) * 1e6;
+  return { bare: perRequest(bare), global: perRequest(global), load };
+}
+
+/** global-traffic at LIVE_RATE with the live progress folding every point it tails, as a game day does. */
+async function live(runDir: string) {
+  const plan = globalPlan(LIVE_RATE, LIVE_DURATION_MS);
+  const load = loadavg()[0] ?? 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const run = await startK6Run({ plan, runDir, name: 'live', signals: null, spawn: timedSpawn, liveMetrics: [REQUEST_FAILED] });
+  let exitedAt = 0;
+  void run.done.then(() => {
+    exitedAt = performance.now();
+  });
+  const tally = newTally();
+  let seen = 0;
+  for await (const p of run.points) {
+    foldPoint(tally, p);
+    seen++;
+  }
+  const tailDoneAt = performance.now();
+  const used = process.cpuUsage(cpu);
+  const result = await run.done;
+  const wall = (tailDoneAt - started) / 1000;
+  let written = 0;
+  await readInto(run.files.ndjson, () => written++, { metrics: new Set([REQUEST_FAILED]) });
+  if (written !== seen) throw new Error(`the tail saw ${seen} request_failed points, the file holds ${written}`);
+  const k6Cpu = cpuSeconds(result.stderrTail);
   return {
-    bare: { ...requests(bare), cpu: cpuSeconds(bare.stderrTail) },
-    global: { ...requests(global), cpu: cpuSeconds(global.stderrTail) },
+    requests: requests(result).count,
+    seconds: wall,
+    crosswindCores: (used.user + used.system) / 1e6 / wall,
+    k6Cores: k6Cpu / wall,
+    tailLagAfterExitMs: Math.max(0, tailDoneAt - exitedAt),
+    load,
   };
 }
 
-const cpuRatios: number[] = [];
-const cpuPerRequest = { bare: [] as number[], global: [] as number[] };
-const saturatedRatios: number[] = [];
-const saturatedRates = { bare: [] as number[], global: [] as number[] };
+const runDir = await mkdtemp(join(tmpdir(), 'crosswind-bench-synthetics-'));
+const rounds: { bare: number; global: number; load: number }[] = [];
+let watched: Awaited<ReturnType<typeof live>>;
 try {
   for (let round = 1; round <= CPU_ROUNDS; round++) {
-    const r = await pair(CPU_RATE, CPU_DURATION_MS);
-    const bareUs = (r.bare.cpu / r.bare.count) * 1e6;
-    const globalUs = (r.global.cpu / r.global.count) * 1e6;
-    cpuPerRequest.bare.push(bareUs);
-    cpuPerRequest.global.push(globalUs);
-    cpuRatios.push(bareUs / globalUs);
-    process.stderr.write(`cpu round ${round}: bare ${bareUs.toFixed(0)} us/request, global-traffic ${globalUs.toFixed(0)} us/request\n`);
-  }
-  for (let round = 1; round <= SATURATED_ROUNDS; round++) {
-    const r = await pair(SATURATED_RATE, SATURATED_DURATION_MS);
-    saturatedRates.bare.push(r.bare.rate);
-    saturatedRates.global.push(r.global.rate);
-    saturatedRatios.push(r.global.rate / r.bare.rate);
+    const r = await pair(runDir, round);
+    rounds.push(r);
     process.stderr.write(
-      `saturated round ${round}: bare ${r.bare.rate.toFixed(0)} req/s, global-traffic ${r.global.rate.toFixed(0)} req/s\n`,
+      `cpu round ${round}: bare ${r.bare.toFixed(0)} us/request, global-traffic ${r.global.toFixed(0)} us/request, ratio ${(r.global / r.bare).toFixed(3)}, load ${r.load.toFixed(2)}\n`,
     );
   }
+  watched = await live(runDir);
+  process.stderr.write(`live tail: ${JSON.stringify(watched)}\n`);
 } finally {
   await app.stop();
+  await rm(runDir, { recursive: true, force: true });
 }
 
-const cpuRatio = median(cpuRatios);
-const saturatedRatio = median(saturatedRatios);
+const ratios = rounds.map((r) => r.global / r.bare);
+const cpuRatio = median(ratios);
+const measured = {
+  cpuRatio: Number(cpuRatio.toFixed(3)),
+  cpuRatioMin: Number(Math.min(...ratios).toFixed(3)),
+  cpuRatioMax: Number(Math.max(...ratios).toFixed(3)),
+  bareCpuUsPerRequestMedian: Math.round(median(rounds.map((r) => r.bare))),
+  bareCpuUsPerRequestMin: Math.round(Math.min(...rounds.map((r) => r.bare))),
+  globalTrafficCpuUsPerRequestMedian: Math.round(median(rounds.map((r) => r.global))),
+  globalTrafficCpuUsPerRequestMin: Math.round(Math.min(...rounds.map((r) => r.global))),
+  cpuRounds: CPU_ROUNDS,
+  cpuRatePerSecond: CPU_RATE,
+  cpuLoad1mMedian: Number(median(rounds.map((r) => r.load)).toFixed(2)),
+  liveRatePerSecond: LIVE_RATE,
+  liveRequests: watched.requests,
+  liveRequestsPerSecondAchieved: Math.round(watched.requests / watched.seconds),
+  liveK6Cores: Number(watched.k6Cores.toFixed(3)),
+  liveCrosswindCores: Number(watched.crosswindCores.toFixed(3)),
+  liveTailLagAfterExitMs: Math.round(watched.tailLagAfterExitMs),
+  liveLoad1m: Number(watched.load.toFixed(2)),
+};
 const outcome: BenchOutcome = {
   name: 'synthetics',
-  measured: {
-    cpuRatio: Number(cpuRatio.toFixed(3)),
-    bareCpuUsPerRequest: Math.round(median(cpuPerRequest.bare)),
-    globalTrafficCpuUsPerRequest: Math.round(median(cpuPerRequest.global)),
-    saturatedRatio: Number(saturatedRatio.toFixed(3)),
-    bareSaturatedRequestsPerSecond: Math.round(median(saturatedRates.bare)),
-    globalTrafficSaturatedRequestsPerSecond: Math.round(median(saturatedRates.global)),
-    cpuRounds: CPU_ROUNDS,
-    cpuRatePerSecond: CPU_RATE,
-    saturatedRounds: SATURATED_ROUNDS,
-    vus: VUS,
+  measured,
+  targets: {
+    cpuRatio: '<= 1.15',
+    liveK6Cores: 'liveK6Cores + liveCrosswindCores <= 1 (one of two cores to spare)',
+    liveTailLagAfterExitMs: '<= 1000',
   },
-  targets: { saturatedRatio: '>= 0.9' },
-  met: saturatedRatio >= 0.9,
+  met: cpuRatio <= 1.15 && watched.k6Cores + watched.crosswindCores <= 1 && watched.tailLagAfterExitMs <= 1000,
 };
 process.stdout.write(`${JSON.stringify(outcome)}\n`);
