@@ -180,80 +180,15 @@ export class SeriesStore {
   }
 }
 
-/** A sorted copy, in the order `Float64Array.prototype.sort` gives (-0 before 0, NaN last). */
+/**
+ * A sorted copy (numeric order; the typed-array sort without a comparator, native code from the first call: a sort
+ * written in JavaScript runs unoptimized for most of a short-lived process's few calls).
+ */
 export function sortedCopy(values: ArrayLike<number>): Float64Array {
   const copy = new Float64Array(values.length);
   copy.set(values);
-  sortFloat64(copy);
+  copy.sort();
   return copy;
-}
-
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-const RADIX_MIN = 64;
-
-/**
- * Sorts doubles in place, as `Float64Array.prototype.sort` would, in linear time: a least-significant-digit radix
- * sort on the 64 bits, made to order as numbers (negative values' bits inverted, positive values' sign bit set), eight
- * 8-bit digits, a digit all values share skipped. V8's own typed-array sort takes several hundred nanoseconds per
- * value; this takes a few.
- */
-export function sortFloat64(values: Float64Array): void {
-  const n = values.length;
-  if (n < RADIX_MIN || !LITTLE_ENDIAN) {
-    values.sort();
-    return;
-  }
-  let words: Uint32Array = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  for (let i = 0; i < n; i++) {
-    const lo = words[2 * i] as number;
-    const hi = words[2 * i + 1] as number;
-    // Every NaN as the one positive NaN, so all sort last.
-    if ((hi & 0x7ff00000) === 0x7ff00000 && (lo !== 0 || (hi & 0xfffff) !== 0)) {
-      words[2 * i] = 0;
-      words[2 * i + 1] = 0xfff80000;
-    } else if (hi & 0x80000000) {
-      words[2 * i] = ~lo >>> 0;
-      words[2 * i + 1] = ~hi >>> 0;
-    } else words[2 * i + 1] = (hi | 0x80000000) >>> 0;
-  }
-  let spare: Uint32Array = new Uint32Array(n * 2);
-  const counts = new Uint32Array(256);
-  for (let digit = 0; digit < 8; digit++) {
-    const word = digit >> 2;
-    const shift = (digit & 3) * 8;
-    counts.fill(0);
-    for (let i = 0; i < n; i++) {
-      const b = ((words[2 * i + word] as number) >>> shift) & 0xff;
-      counts[b] = (counts[b] as number) + 1;
-    }
-    if (counts[((words[word] as number) >>> shift) & 0xff] === n) continue;
-    let sum = 0;
-    for (let b = 0; b < 256; b++) {
-      const c = counts[b] as number;
-      counts[b] = sum;
-      sum += c;
-    }
-    for (let i = 0; i < n; i++) {
-      const lo = words[2 * i] as number;
-      const hi = words[2 * i + 1] as number;
-      const b = ((word ? hi : lo) >>> shift) & 0xff;
-      const at = counts[b] as number;
-      counts[b] = at + 1;
-      spare[2 * at] = lo;
-      spare[2 * at + 1] = hi;
-    }
-    [words, spare] = [spare, words];
-  }
-  if (words.buffer !== values.buffer) new Uint32Array(values.buffer, values.byteOffset, n * 2).set(words);
-  words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
-  for (let i = 0; i < n; i++) {
-    const hi = words[2 * i + 1] as number;
-    if (hi & 0x80000000) words[2 * i + 1] = (hi & 0x7fffffff) >>> 0;
-    else {
-      words[2 * i] = ~(words[2 * i] as number) >>> 0;
-      words[2 * i + 1] = ~hi >>> 0;
-    }
-  }
 }
 
 /**

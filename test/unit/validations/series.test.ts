@@ -1,16 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { K6Point } from '../../../core/k6-output.ts';
-import {
-  percentile,
-  percentileSorted,
-  perSecond,
-  rate,
-  SeriesStore,
-  slidingPercentile,
-  slidingRate,
-  sortFloat64,
-} from '../../../validations/series.ts';
+import { percentile, percentileSorted, perSecond, rate, SeriesStore, slidingPercentile, slidingRate } from '../../../validations/series.ts';
 
 /** The k6 definition, written the plain way, to check the typed-array code against. */
 function naivePercentile(values: number[], p: number): number {
@@ -42,42 +33,6 @@ describe('series', () => {
           expect(percentile(xs, p)).to.equal(naivePercentile(xs, p));
         },
       ),
-    );
-  });
-
-  it('sorts doubles exactly as the typed-array sort does, -0, infinities and NaN included', () => {
-    const special = fc.constantFrom(
-      -0,
-      0,
-      Number.NaN,
-      Number.POSITIVE_INFINITY,
-      Number.NEGATIVE_INFINITY,
-      Number.MIN_VALUE,
-      -Number.MAX_VALUE,
-    );
-    fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            fc.double(),
-            special,
-            fc.integer({ min: -3, max: 3 }),
-            // Neighbours that differ only in the low bits of the mantissa.
-            fc.double({ min: -1.000000000001, max: -1, noNaN: true }),
-            fc.double({ min: 48.8, max: 48.800000000001, noNaN: true }),
-          ),
-          { maxLength: 600, size: 'max' },
-        ),
-        (xs) => {
-          const ours = Float64Array.from(xs);
-          sortFloat64(ours);
-          const theirs = Float64Array.from(xs).sort();
-          expect([...ours].map((v) => (Object.is(v, -0) ? '-0' : String(v)))).to.deep.equal(
-            [...theirs].map((v) => (Object.is(v, -0) ? '-0' : String(v))),
-          );
-        },
-      ),
-      { numRuns: 300 },
     );
   });
 
