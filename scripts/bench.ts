@@ -1,10 +1,10 @@
 // `npm run bench`: runs every bench/*.bench.ts in its own process (so memory and timing of one do not leak into
 // another), collects the JSON each prints as its last stdout line, and records them in bench/results.json.
 // A bench measures ratios side by side in one run where it can: timings on a shared 2-core machine are noisy.
-import { spawn } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import { toolchain } from './toolchain.mjs';
 
 /** What a bench prints as its last stdout line. */
@@ -21,24 +21,17 @@ const benchDir = fileURLToPath(new URL('../bench/', import.meta.url));
 const resultsFile = fileURLToPath(new URL('../bench/results.json', import.meta.url));
 const only = process.argv.slice(2);
 
-function runBench(file: string): Promise<BenchOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let stdout = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-      process.stdout.write(d);
-    });
-    child.on('close', (code) => {
-      const last = stdout.trim().split('\n').pop() ?? '';
-      try {
-        const outcome = JSON.parse(last) as BenchOutcome;
-        resolve(outcome);
-      } catch {
-        reject(new Error(`${file} exited ${code} without a JSON result line`));
-      }
-    });
-  });
+/** Runs one bench in a process of its own, its output shown as it comes; resolves the JSON of its last stdout line. */
+async function runBench(file: string): Promise<BenchOutcome> {
+  const bench = $({ stdio: ['ignore', 'pipe', 'inherit'], nothrow: true })`${process.execPath} --import tsx ${file}`;
+  bench.stdout.pipe(process.stdout);
+  const run = await bench;
+  const last = run.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last) as BenchOutcome;
+  } catch {
+    throw new Error(`${file} exited ${run.exitCode} without a JSON result line`);
+  }
 }
 
 // The benches run crosswind, k6 and the sandbox as users do: k6 and moto named by the variables users set.

@@ -1,8 +1,8 @@
 // `npm run demo`: the README's main command. Starts the sandbox, runs a game day (us-east-1 out), then two rollouts
 // (a good version approved everywhere in order; a bad one, 300 ms slower, rolled back in the first region with the
 // others untouched), prints each verdict, leaves the reports in .crosswind/runs/, and stops the sandbox.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { $ } from 'zx';
 import { readVersion } from '../pipelines/version.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
 import { toolchain } from './toolchain.mjs';
@@ -14,17 +14,15 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(0)} s`;
 
 /** Runs the crosswind CLI as a user would, its output straight to the terminal; resolves its exit code. */
-function crosswind(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    // The built CLI (npm run demo builds it first). The children inherit the demo's environment (see main).
-    const child = spawn(process.execPath, ['dist/cli/bin.js', ...args], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
+async function crosswind(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  // The built CLI (npm run demo builds it first). The children inherit the demo's environment (see main).
+  const run = await $({
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...env },
+    nothrow: true,
+  })`${process.execPath} dist/cli/bin.js ${args}`;
+  return run.exitCode ?? 1;
 }
 
 interface Step {
