@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run build` (and `npm pack`, through prepack): the package as it ships. The Node side is compiled to dist/
 // (JavaScript and declarations, `.ts` imports rewritten to `.js`); the k6 side ships as the TypeScript sources k6
-// runs, with declarations for `crosswind/k6` beside the rest in dist/. dist/ is made anew so nothing stale ships.
+// runs, with declarations for `crosswind/k6` beside the rest in dist/; the HTML report's browser script is
+// type-checked with its own tsconfig (the DOM, no Node) and compiled into dist/ beside the reporter that inlines it.
+// dist/ is made anew so nothing stale ships.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { $, cd, fs } from 'zx';
@@ -11,7 +13,14 @@ $.verbose = false;
 const started = Date.now();
 await fs.rm('dist', { recursive: true, force: true });
 const tsc = [process.execPath, createRequire(import.meta.url).resolve('typescript/bin/tsc')];
-await Promise.all([$`${tsc} -p tsconfig.build.json`, $`${tsc} -p synthetics/tsconfig.build.json`]);
+await Promise.all([
+  $`${tsc} -p tsconfig.build.json`,
+  $`${tsc} -p synthetics/tsconfig.build.json`,
+  $`${tsc} -p validations/reporters/browser/tsconfig.json`,
+]);
+// Compiled by the same function that compiles it on first use when crosswind runs from its sources.
+const { compileBrowserScript } = await import('../dist/validations/reporters/browser-script.js');
+await fs.outputFile('dist/validations/reporters/browser/charts.js', await compileBrowserScript('validations/reporters/browser/charts.ts'));
 // The bin runs by its shebang where npm does not link it (npx in this repository, the demo's hooks): executable.
 await fs.chmod('dist/cli/bin.js', 0o755);
 process.stderr.write(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

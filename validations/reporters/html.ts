@@ -1,6 +1,14 @@
 import type { ChartAssets } from './chart-assets.ts';
-import { CLIENT_SCRIPT } from './html-client.ts';
-import { type GateRow, NO_REGION, type ReportData, type VantageSeries } from './report-data.ts';
+import {
+  type ChartColors,
+  type ChartPayload,
+  type FixedSeries,
+  type GateRow,
+  NO_REGION,
+  type ReportData,
+  type SeriesColor,
+  type VantageSeries,
+} from './report-data.ts';
 
 /**
  * The HTML report: one self-contained file that opens offline (the charting library, its stylesheet and the data
@@ -9,7 +17,7 @@ import { type GateRow, NO_REGION, type ReportData, type VantageSeries } from './
  */
 export function renderHtmlReport(data: ReportData, assets: ChartAssets): string {
   const colors = colorsFor(data.regions);
-  const payload = { ...data, colors, noRegion: NO_REGION };
+  const payload: ChartPayload = { ...data, colors, noRegion: NO_REGION };
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -47,28 +55,31 @@ ${data.vantages.map((v) => vantageSection(v, data)).join('\n')}
 <noscript><p class="noscript">Charts need JavaScript; every table above reads without it.</p></noscript>
 <script type="application/json" id="cw-data">${jsonForScript(payload)}</script>
 <script>${inlineScript(assets.script)}</script>
-<script>${inlineScript(CLIENT_SCRIPT)}</script>
+<script type="module">${inlineScript(assets.charts)}</script>
 </body>
 </html>
 `;
 }
 
 /** Stroke and fill per region (stable by position), plus the fixed colors of the other series. */
-export function colorsFor(regions: readonly string[]): Record<string, { stroke: string; fill: string }> {
-  const out: Record<string, { stroke: string; fill: string }> = {};
+export function colorsFor(regions: readonly string[]): ChartColors {
+  const out: Record<string, SeriesColor> = {};
   regions.forEach((r, i) => {
-    out[r] = PALETTE[i % PALETTE.length] as { stroke: string; fill: string };
+    out[r] = PALETTE[i % PALETTE.length] as SeriesColor;
   });
   out[NO_REGION] = { stroke: '#6b6b6b', fill: '#c8c8c8' };
-  out.__errors = { stroke: '#c0392b', fill: '#f2c4bf' };
-  out.__rps = { stroke: '#7f8c8d', fill: '#dfe4e4' };
-  out.__p50 = { stroke: '#3b8bd0', fill: '#3b8bd0' };
-  out.__p95 = { stroke: '#8e44ad', fill: '#8e44ad' };
-  out.__p99 = { stroke: '#e67e22', fill: '#e67e22' };
-  out.__healthy = { stroke: '#2e9e5b', fill: '#2e9e5b' };
-  out.__unhealthy = { stroke: '#d43c3c', fill: '#d43c3c' };
-  return out;
+  return { ...out, ...FIXED_COLORS };
 }
+
+const FIXED_COLORS: Record<FixedSeries, SeriesColor> = {
+  __errors: { stroke: '#c0392b', fill: '#f2c4bf' },
+  __rps: { stroke: '#7f8c8d', fill: '#dfe4e4' },
+  __p50: { stroke: '#3b8bd0', fill: '#3b8bd0' },
+  __p95: { stroke: '#8e44ad', fill: '#8e44ad' },
+  __p99: { stroke: '#e67e22', fill: '#e67e22' },
+  __healthy: { stroke: '#2e9e5b', fill: '#2e9e5b' },
+  __unhealthy: { stroke: '#d43c3c', fill: '#d43c3c' },
+};
 
 // Opaque fills: the stacked share chart relies on each band covering the ones below it.
 const PALETTE = [

@@ -99,6 +99,24 @@ export interface VantageSeries {
 /** Share series key for requests that carried no serving region (refused, timed out, or no header). */
 export const NO_REGION = 'no region';
 
+/** A series' line and fill color (`#rrggbb`). */
+export interface SeriesColor {
+  stroke: string;
+  fill: string;
+}
+
+/** The series every report draws besides one per region. */
+export type FixedSeries = '__errors' | '__rps' | '__p50' | '__p95' | '__p99' | '__healthy' | '__unhealthy';
+
+/** A color per series key: each region, `NO_REGION` and the fixed series. */
+export type ChartColors = Record<string, SeriesColor> & Record<FixedSeries, SeriesColor>;
+
+/** What the page embeds for its script (browser/charts.ts): the report's data, the colors, and `NO_REGION`. */
+export interface ChartPayload extends ReportData {
+  colors: ChartColors;
+  noRegion: string;
+}
+
 /** `served_by` values that mean the response named no region. */
 const UNKNOWN_REGIONS = new Set(['', 'unknown', 'none']);
 

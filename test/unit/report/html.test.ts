@@ -52,6 +52,15 @@ describe('HTML report rendering', () => {
     expect(html).to.not.match(/<(script|link|img|iframe)[^>]*\s(src|href)=/i);
   });
 
+  it('runs its own script as a module compiled from browser/charts.ts: types stripped, nothing imported', async () => {
+    const assets = await loadChartAssets();
+    const html = renderHtmlReport(data(), assets);
+    expect(html, 'the compiled script, inlined as a module').to.contain(`<script type="module">${assets.charts}</script>`);
+    expect(assets.charts, 'drawing code').to.contain('window.crosswindCharts = charts');
+    expect(assets.charts, 'no import or require: the page has no module loader').to.not.match(/^\s*import\s|\brequire\(/m);
+    expect(assets.charts, 'no type annotation left').to.not.match(/: (ChartPayload|DrawnChart|uPlot\.\w+)\b/);
+  });
+
   it('escapes every text from the run, in the markup and in the embedded data', async () => {
     const html = renderHtmlReport(data(), await loadChartAssets());
     expect(html).to.not.contain('<img src=x');
