@@ -70,94 +70,101 @@ export interface Route53ApiOptions {
   viewExperiment?: (experimentId: string, body: string) => string;
 }
 
+function xml(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': crypto.randomUUID() });
+  res.end(body);
+}
+
+/**
+ * GetHealthCheckStatus and TestDNSAnswer answered from the engine; false for every other request, and for a health
+ * check the sandbox does not check (one a user created: moto knows it).
+ */
+function answerFromEngine(engine: Route53Engine, req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method !== 'GET') return false;
+  const url = new URL(req.url ?? '/', 'http://local');
+  const status = /^\/2013-04-01\/healthcheck\/([^/]+)\/status$/.exec(url.pathname);
+  const view = status ? engine.health(decodeURIComponent(status[1] ?? '')) : undefined;
+  if (view) {
+    const detail = view.lastProbe?.detail ?? 'not checked yet';
+    const shown = view.healthy === view.measuredHealthy ? detail : `${detail} (inverted/disabled)`;
+    xml(res, healthCheckStatusXml(view.healthy, shown, view.lastProbe?.time ?? Date.now()));
+    return true;
+  }
+  if (url.pathname !== '/2013-04-01/testdnsanswer') return false;
+  const recordName = url.searchParams.get('recordname') ?? '';
+  const recordType = url.searchParams.get('recordtype') ?? 'CNAME';
+  const resolver = url.searchParams.get('edns0clientsubnetip') ?? url.searchParams.get('resolverip') ?? undefined;
+  const hops = engine.resolve(recordName, engine.vantageAt(resolver) ?? engine.vantages[0]);
+  // The chain's records of the asked type: the CNAME hops, or the addresses at its end.
+  xml(
+    res,
+    testDnsAnswerXml(
+      recordName,
+      recordType,
+      hops.filter((h) => h.record.type === recordType).flatMap((h) => h.record.values),
+    ),
+  );
+  return true;
+}
+
+/** What to call once moto has answered a FIS StopExperiment or DeleteExperimentTemplate, before the caller sees it. */
+function hookAfter(req: IncomingMessage, up: IncomingMessage, options: Route53ApiOptions): (() => unknown) | undefined {
+  if (req.method !== 'DELETE' || (up.statusCode ?? 500) >= 300) return undefined;
+  const stopped = /^\/experiments\/([^/?]+)$/.exec(req.url ?? '');
+  const deleted = /^\/experimentTemplates\/([^/?]+)$/.exec(req.url ?? '');
+  const { onStopExperiment, onDeleteExperimentTemplate } = options;
+  if (stopped && onStopExperiment) return () => onStopExperiment(decodeURIComponent(stopped[1] ?? ''));
+  if (deleted && onDeleteExperimentTemplate) return () => onDeleteExperimentTemplate(decodeURIComponent(deleted[1] ?? ''));
+  return undefined;
+}
+
+/** Relays moto's answer: a GetExperiment rewritten to the executor's view, a stop answered once healed, the rest as is. */
+function relay(req: IncomingMessage, up: IncomingMessage, res: ServerResponse, options: Route53ApiOptions): void {
+  const experiment = /^\/experiments\/([^/?]+)$/.exec(req.url ?? '');
+  const view = options.viewExperiment;
+  if (experiment && view && req.method === 'GET' && (up.statusCode ?? 500) < 300) {
+    // FIS GetExperiment is GET /experiments/{id}: answered with the actions as the executor ran them.
+    const chunks: Buffer[] = [];
+    up.on('data', (c: Buffer) => chunks.push(c));
+    up.on('end', () => {
+      const body = Buffer.from(view(decodeURIComponent(experiment[1] ?? ''), Buffer.concat(chunks).toString('utf8')));
+      res.writeHead(up.statusCode ?? 200, { ...up.headers, 'content-length': String(body.length) });
+      res.end(body);
+    });
+    return;
+  }
+  const pipe = () => {
+    res.writeHead(up.statusCode ?? 502, up.headers);
+    up.pipe(res);
+  };
+  const hook = hookAfter(req, up, options);
+  // FIS StopExperiment is DELETE /experiments/{id}: heal before the caller sees the answer, as FIS stops actions.
+  if (hook)
+    Promise.resolve()
+      .then(hook)
+      .catch(() => {})
+      .finally(pipe);
+  else pipe();
+}
+
+/** Passes a request through to moto unchanged. */
+function passThrough(moto: URL, options: Route53ApiOptions, req: IncomingMessage, res: ServerResponse): void {
+  const upstream = request(
+    { host: moto.hostname, port: moto.port, path: req.url, method: req.method, headers: { ...req.headers, host: moto.host } },
+    (up) => relay(req, up, res, options),
+  );
+  upstream.on('error', (err) => {
+    if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+    res.end(`moto unreachable: ${err.message}`);
+  });
+  req.pipe(upstream);
+}
+
 export async function startRoute53Api(options: Route53ApiOptions): Promise<Route53Api> {
   const moto = new URL(options.motoUrl);
   const sockets = new Set<Socket>();
-  const xml = (res: ServerResponse, body: string) => {
-    res.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': crypto.randomUUID() });
-    res.end(body);
-  };
-  const proxy = (req: IncomingMessage, res: ServerResponse) => {
-    const upstream = request(
-      { host: moto.hostname, port: moto.port, path: req.url, method: req.method, headers: { ...req.headers, host: moto.host } },
-      (up) => {
-        const stopped = /^\/experiments\/([^/?]+)$/.exec(req.url ?? '');
-        const deleted = /^\/experimentTemplates\/([^/?]+)$/.exec(req.url ?? '');
-        const hint =
-          req.method !== 'DELETE' || (up.statusCode ?? 500) >= 300
-            ? undefined
-            : stopped && options.onStopExperiment
-              ? () => options.onStopExperiment?.(decodeURIComponent(stopped[1] ?? ''))
-              : deleted && options.onDeleteExperimentTemplate
-                ? () => options.onDeleteExperimentTemplate?.(decodeURIComponent(deleted[1] ?? ''))
-                : undefined;
-        const read = req.method === 'GET' && (up.statusCode ?? 500) < 300 && options.viewExperiment ? stopped : null;
-        if (read && options.viewExperiment) {
-          // FIS GetExperiment is GET /experiments/{id}: answered with the actions as the executor ran them.
-          const view = options.viewExperiment;
-          const chunks: Buffer[] = [];
-          up.on('data', (c: Buffer) => chunks.push(c));
-          up.on('end', () => {
-            const body = Buffer.from(view(decodeURIComponent(read[1] ?? ''), Buffer.concat(chunks).toString('utf8')));
-            res.writeHead(up.statusCode ?? 200, { ...up.headers, 'content-length': String(body.length) });
-            res.end(body);
-          });
-          return;
-        }
-        if (hint) {
-          // FIS StopExperiment is DELETE /experiments/{id}: heal before the caller sees the answer, as FIS stops actions.
-          Promise.resolve(hint())
-            .catch(() => {})
-            .finally(() => {
-              res.writeHead(up.statusCode ?? 502, up.headers);
-              up.pipe(res);
-            });
-          return;
-        }
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`moto unreachable: ${err.message}`);
-    });
-    req.pipe(upstream);
-  };
   const server: Server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const status = /^\/2013-04-01\/healthcheck\/([^/]+)\/status$/.exec(url.pathname);
-    if (req.method === 'GET' && status) {
-      const view = options.engine.health(decodeURIComponent(status[1] ?? ''));
-      // Health checks the sandbox does not check (created by a user) fall through to moto, which knows them.
-      if (view) {
-        const detail = view.lastProbe?.detail ?? 'not checked yet';
-        return xml(
-          res,
-          healthCheckStatusXml(
-            view.healthy,
-            view.healthy === view.measuredHealthy ? detail : `${detail} (inverted/disabled)`,
-            view.lastProbe?.time ?? Date.now(),
-          ),
-        );
-      }
-    }
-    if (req.method === 'GET' && url.pathname === '/2013-04-01/testdnsanswer') {
-      const recordName = url.searchParams.get('recordname') ?? '';
-      const recordType = url.searchParams.get('recordtype') ?? 'CNAME';
-      const resolver = url.searchParams.get('edns0clientsubnetip') ?? url.searchParams.get('resolverip') ?? undefined;
-      const hops = options.engine.resolve(recordName, options.engine.vantageAt(resolver) ?? options.engine.vantages[0]);
-      return xml(
-        res,
-        testDnsAnswerXml(
-          recordName,
-          recordType,
-          // The chain's records of the asked type: the CNAME hops, or the addresses at its end.
-          hops.filter((h) => h.record.type === recordType).flatMap((h) => h.record.values),
-        ),
-      );
-    }
-    proxy(req, res);
+    if (!answerFromEngine(options.engine, req, res)) passThrough(moto, options, req, res);
   });
   server.on('connection', (s: Socket) => {
     sockets.add(s);

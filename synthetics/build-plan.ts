@@ -4,7 +4,20 @@
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { ClientProfile } from '../config/synthetics-schema.ts';
 import { ConfigError, type ConfigProblem } from '../core/errors.ts';
-import type { ArrivalRate, PlanRegion, PlanThresholds, PlanVantage, RegionPair, RunPlan, ScenarioName, ServedByRule } from './plan.ts';
+import type {
+  ArrivalRate,
+  GlobalTrafficPlan,
+  PlanRegion,
+  PlanThresholds,
+  PlanVantage,
+  ReadYourWritesPlan,
+  RegionalProbePlan,
+  RegionPair,
+  RunPlan,
+  ScenarioName,
+  ServedByRule,
+  SessionContinuityPlan,
+} from './plan.ts';
 
 /** What a caller may change for one run without editing the config. */
 export interface PlanOverrides {
@@ -88,19 +101,11 @@ function defaultRunId(now = new Date()): string {
     .slice(0, 17)}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/**
- * The run plan for one scenario. Throws a ConfigError naming each unknown vantage or region, before anything runs.
- */
-export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): RunPlan {
+/** What every scenario's plan holds: the project, the regions, and the client (the run's profile, else the config's). */
+function commonPlan(config: CrosswindConfig, overrides: PlanOverrides) {
   const s = config.synthetics;
-  const problems: ConfigProblem[] = [];
   const regions: PlanRegion[] = config.regions.map((r) => ({ name: r.name, endpoint: r.endpoint, servedBy: servedByRule(r.servedBy) }));
-  const allVantages: PlanVantage[] = config.vantages.map((v) => ({
-    name: v.name,
-    endpoint: v.endpoint,
-    ...(v.netns ? { netns: v.netns } : {}),
-  }));
-  const base = {
+  return {
     version: 1 as const,
     project: config.project,
     runId: overrides.runId ?? defaultRunId(),
@@ -115,132 +120,161 @@ export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): Ru
     ...(overrides.profile ? { profile: overrides.profile.name } : {}),
     summaryTrendStats: s.summaryTrendStats,
   };
-  const timeoutS = s.http.timeout / 1000;
-  // Vantages named for this run replace the configured ones; a problem names whichever list was read.
-  const pickVantages = (configured: string[] | undefined, section: 'globalTraffic' | 'sessionContinuity') =>
-    pick(allVantages, overrides.vantages ?? configured, overrides.vantages ? '--vantage' : `synthetics.${section}.vantages`, problems);
-  // Thresholds given for this run replace the configured ones; either is repeated per group when so configured.
-  const thresholdsPer = (configured: PlanThresholds, tag: string, groups: { name: string }[]) =>
-    expandThresholds(
-      overrides.thresholds ?? configured,
-      tag,
-      groups.map((g) => g.name),
-      s.thresholdsPerGroup,
-    );
-  let plan: RunPlan;
-  switch (overrides.scenario) {
-    case 'global-traffic': {
-      const c = s.globalTraffic;
-      const vantages = pickVantages(c.vantages, 'globalTraffic');
-      const perSecond = overrides.ratePerSecond ?? c.ratePerSecond;
-      const maxVUs = overrides.maxVUs ?? c.maxVUs;
-      plan = {
-        ...base,
-        scenario: 'global-traffic',
-        durationMs: overrides.durationMs ?? c.duration,
-        vantages,
-        path: overrides.path ?? c.path,
-        // One second's worth of requests in flight is preallocated; k6 adds VUs up to maxVUs when responses slow.
-        rate: arrivalRate(perSecond, 1, maxVUs),
-        thresholds: thresholdsPer(c.thresholds, 'vantage', vantages),
-      };
-      break;
-    }
-    case 'regional-probe': {
-      const c = s.regionalProbe;
-      const targets = pick(
-        regions,
-        overrides.regions ?? c.regions,
-        overrides.regions ? '--region' : 'synthetics.regionalProbe.regions',
-        problems,
-      );
-      const perSecond = overrides.ratePerSecond ?? c.ratePerSecond;
-      plan = {
-        ...base,
-        scenario: 'regional-probe',
-        // Regions are addressed directly: no name resolution to refresh, so kept-alive connections lose nothing.
-        http: { ...base.http, noConnectionReuse: false },
-        durationMs: overrides.durationMs ?? c.duration,
-        vantages: [],
-        healthPath: c.healthPath,
-        paths: c.paths,
-        targets: targets.map((r) => r.name),
-        rate: arrivalRate(perSecond, 1, overrides.maxVUs ?? c.maxVUs),
-        thresholds: thresholdsPer(c.thresholds, 'target_region', targets),
-      };
-      break;
-    }
-    case 'read-your-writes': {
-      const c = s.readYourWrites;
-      const among = pick(regions, overrides.regions, '--region', problems).map((r) => r.name);
-      let pairs: RegionPair[];
-      if (c.pairs && !overrides.regions) {
-        pairs = c.pairs;
-        c.pairs.forEach((p, i) => {
-          for (const end of ['from', 'to'] as const) {
-            if (!regions.some((r) => r.name === p[end])) {
-              problems.push({ path: `synthetics.readYourWrites.pairs[${i}].${end}`, message: `"${p[end]}" is not a configured region` });
-            }
-          }
-          if (p.from === p.to) problems.push({ path: `synthetics.readYourWrites.pairs[${i}]`, message: 'expected two different regions' });
-        });
-      } else {
-        pairs = among.flatMap((from) => among.filter((to) => to !== from).map((to) => ({ from, to })));
+}
+
+/** What a scenario's plan is built from; each problem found on the way goes into `problems`. */
+interface PlanInputs {
+  synthetics: CrosswindConfig['synthetics'];
+  vantages: PlanVantage[];
+  overrides: PlanOverrides;
+  base: ReturnType<typeof commonPlan>;
+  problems: ConfigProblem[];
+}
+
+/** Vantages named for this run replace the configured ones; a problem names whichever list was read. */
+function pickVantages(i: PlanInputs, configured: string[] | undefined, section: 'globalTraffic' | 'sessionContinuity'): PlanVantage[] {
+  const path = i.overrides.vantages ? '--vantage' : `synthetics.${section}.vantages`;
+  return pick(i.vantages, i.overrides.vantages ?? configured, path, i.problems);
+}
+
+/** Thresholds given for this run replace the configured ones; either is repeated per group when so configured. */
+function thresholdsPer(i: PlanInputs, configured: PlanThresholds, tag: string, groups: { name: string }[]): PlanThresholds {
+  const names = groups.map((g) => g.name);
+  return expandThresholds(i.overrides.thresholds ?? configured, tag, names, i.synthetics.thresholdsPerGroup);
+}
+
+function globalTrafficPlan(i: PlanInputs): GlobalTrafficPlan {
+  const c = i.synthetics.globalTraffic;
+  const vantages = pickVantages(i, c.vantages, 'globalTraffic');
+  return {
+    ...i.base,
+    scenario: 'global-traffic',
+    durationMs: i.overrides.durationMs ?? c.duration,
+    vantages,
+    path: i.overrides.path ?? c.path,
+    // One second's worth of requests in flight is preallocated; k6 adds VUs up to maxVUs when responses slow.
+    rate: arrivalRate(i.overrides.ratePerSecond ?? c.ratePerSecond, 1, i.overrides.maxVUs ?? c.maxVUs),
+    thresholds: thresholdsPer(i, c.thresholds, 'vantage', vantages),
+  };
+}
+
+function regionalProbePlan(i: PlanInputs): RegionalProbePlan {
+  const c = i.synthetics.regionalProbe;
+  const path = i.overrides.regions ? '--region' : 'synthetics.regionalProbe.regions';
+  const targets = pick(i.base.regions, i.overrides.regions ?? c.regions, path, i.problems);
+  return {
+    ...i.base,
+    scenario: 'regional-probe',
+    // Regions are addressed directly: no name resolution to refresh, so kept-alive connections lose nothing.
+    http: { ...i.base.http, noConnectionReuse: false },
+    durationMs: i.overrides.durationMs ?? c.duration,
+    vantages: [],
+    healthPath: c.healthPath,
+    paths: c.paths,
+    targets: targets.map((r) => r.name),
+    rate: arrivalRate(i.overrides.ratePerSecond ?? c.ratePerSecond, 1, i.overrides.maxVUs ?? c.maxVUs),
+    thresholds: thresholdsPer(i, c.thresholds, 'target_region', targets),
+  };
+}
+
+/** Pure: what is wrong with configured read-your-writes pairs (regions that are not configured, a region with itself). */
+function pairProblems(pairs: readonly RegionPair[], regions: readonly { name: string }[]): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  pairs.forEach((p, i) => {
+    for (const end of ['from', 'to'] as const) {
+      if (!regions.some((r) => r.name === p[end])) {
+        problems.push({ path: `synthetics.readYourWrites.pairs[${i}].${end}`, message: `"${p[end]}" is not a configured region` });
       }
-      if (pairs.length === 0) problems.push({ path: 'regions', message: 'read-your-writes needs at least two regions' });
-      const perSecond = overrides.ratePerSecond ?? c.writesPerSecond;
-      const deadlineS = c.deadline / 1000;
-      const conv = c.convergence;
-      plan = {
-        ...base,
-        scenario: 'read-your-writes',
-        // Regions are addressed directly; new connections for every poll would only add load and lag.
-        http: { ...base.http, noConnectionReuse: false },
-        durationMs: overrides.durationMs ?? c.duration,
-        vantages: [],
-        itemsPath: c.itemsPath,
-        pairs,
-        // A write occupies its VU until it is seen (about the replication lag) or its deadline passes.
-        rate: {
-          perSecond,
-          preAllocatedVUs: Math.max(1, Math.ceil(perSecond * Math.min(deadlineS, 2))),
-          maxVUs: overrides.maxVUs ?? Math.ceil(perSecond * (deadlineS + timeoutS)) + 2,
-        },
-        deadlineMs: c.deadline,
-        pollIntervalMs: c.pollInterval,
-        convergence: {
-          rate: {
-            perSecond: conv.checksPerSecond,
-            preAllocatedVUs: conv.checksPerSecond > 0 ? Math.max(1, Math.ceil(conv.checksPerSecond * 2)) : 0,
-            maxVUs: conv.checksPerSecond > 0 ? Math.ceil(conv.checksPerSecond * (conv.deadline / 1000 + timeoutS)) + 2 : 0,
-          },
-          deadlineMs: conv.deadline,
-        },
-        thresholds: expandThresholds(overrides.thresholds ?? c.thresholds, 'from', [...new Set(pairs.map((p) => p.from))], false),
-      };
-      break;
     }
-    case 'session-continuity': {
-      const c = s.sessionContinuity;
-      const vantages = pickVantages(c.vantages, 'sessionContinuity');
-      plan = {
-        ...base,
-        scenario: 'session-continuity',
-        durationMs: overrides.durationMs ?? c.duration,
-        vantages,
-        sessionsPath: c.sessionsPath,
-        sessionsPerVantage: c.sessionsPerVantage,
-        checkIntervalMs: c.checkInterval,
-        thresholds: thresholdsPer(c.thresholds, 'vantage', vantages),
-      };
-      break;
-    }
+    if (p.from === p.to) problems.push({ path: `synthetics.readYourWrites.pairs[${i}]`, message: 'expected two different regions' });
+  });
+  return problems;
+}
+
+/** The configured pairs, unless regions are named for this run: then every ordered pair among those. */
+function readYourWritesPairs(i: PlanInputs): RegionPair[] {
+  const configured = i.synthetics.readYourWrites.pairs;
+  const among = pick(i.base.regions, i.overrides.regions, '--region', i.problems).map((r) => r.name);
+  if (configured && !i.overrides.regions) {
+    i.problems.push(...pairProblems(configured, i.base.regions));
+    return configured;
   }
-  if (
-    problems.length === 0 &&
-    (plan.scenario === 'global-traffic' || plan.scenario === 'session-continuity') &&
-    plan.vantages.length === 0
-  ) {
+  return among.flatMap((from) => among.filter((to) => to !== from).map((to) => ({ from, to })));
+}
+
+function readYourWritesPlan(i: PlanInputs): ReadYourWritesPlan {
+  const c = i.synthetics.readYourWrites;
+  const pairs = readYourWritesPairs(i);
+  if (pairs.length === 0) i.problems.push({ path: 'regions', message: 'read-your-writes needs at least two regions' });
+  const perSecond = i.overrides.ratePerSecond ?? c.writesPerSecond;
+  const deadlineS = c.deadline / 1000;
+  const timeoutS = i.synthetics.http.timeout / 1000;
+  const conv = c.convergence;
+  return {
+    ...i.base,
+    scenario: 'read-your-writes',
+    // Regions are addressed directly; new connections for every poll would only add load and lag.
+    http: { ...i.base.http, noConnectionReuse: false },
+    durationMs: i.overrides.durationMs ?? c.duration,
+    vantages: [],
+    itemsPath: c.itemsPath,
+    pairs,
+    // A write occupies its VU until it is seen (about the replication lag) or its deadline passes.
+    rate: {
+      perSecond,
+      preAllocatedVUs: Math.max(1, Math.ceil(perSecond * Math.min(deadlineS, 2))),
+      maxVUs: i.overrides.maxVUs ?? Math.ceil(perSecond * (deadlineS + timeoutS)) + 2,
+    },
+    deadlineMs: c.deadline,
+    pollIntervalMs: c.pollInterval,
+    convergence: {
+      rate: {
+        perSecond: conv.checksPerSecond,
+        preAllocatedVUs: conv.checksPerSecond > 0 ? Math.max(1, Math.ceil(conv.checksPerSecond * 2)) : 0,
+        maxVUs: conv.checksPerSecond > 0 ? Math.ceil(conv.checksPerSecond * (conv.deadline / 1000 + timeoutS)) + 2 : 0,
+      },
+      deadlineMs: conv.deadline,
+    },
+    thresholds: expandThresholds(i.overrides.thresholds ?? c.thresholds, 'from', [...new Set(pairs.map((p) => p.from))], false),
+  };
+}
+
+function sessionContinuityPlan(i: PlanInputs): SessionContinuityPlan {
+  const c = i.synthetics.sessionContinuity;
+  const vantages = pickVantages(i, c.vantages, 'sessionContinuity');
+  return {
+    ...i.base,
+    scenario: 'session-continuity',
+    durationMs: i.overrides.durationMs ?? c.duration,
+    vantages,
+    sessionsPath: c.sessionsPath,
+    sessionsPerVantage: c.sessionsPerVantage,
+    checkIntervalMs: c.checkInterval,
+    thresholds: thresholdsPer(i, c.thresholds, 'vantage', vantages),
+  };
+}
+
+const BUILDERS: { [S in ScenarioName]: (inputs: PlanInputs) => Extract<RunPlan, { scenario: S }> } = {
+  'global-traffic': globalTrafficPlan,
+  'regional-probe': regionalProbePlan,
+  'read-your-writes': readYourWritesPlan,
+  'session-continuity': sessionContinuityPlan,
+};
+
+/**
+ * The run plan for one scenario. Throws a ConfigError naming each unknown vantage or region, before anything runs.
+ */
+export function buildPlan(config: CrosswindConfig, overrides: PlanOverrides): RunPlan {
+  const problems: ConfigProblem[] = [];
+  const vantages: PlanVantage[] = config.vantages.map((v) => ({
+    name: v.name,
+    endpoint: v.endpoint,
+    ...(v.netns ? { netns: v.netns } : {}),
+  }));
+  const base = commonPlan(config, overrides);
+  const plan: RunPlan = BUILDERS[overrides.scenario]({ synthetics: config.synthetics, vantages, overrides, base, problems });
+  const drivesVantages = plan.scenario === 'global-traffic' || plan.scenario === 'session-continuity';
+  if (problems.length === 0 && drivesVantages && plan.vantages.length === 0) {
     problems.push({ path: 'vantages', message: 'expected at least one vantage' });
   }
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,5 +1,4 @@
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
@@ -11,8 +10,9 @@ import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { judgeRun } from '../../validations/judge.ts';
 import { type ReadStats, rejectedCount } from '../../validations/read-points.ts';
+import { k6OutputFiles } from '../../validations/reporters/read-run-folder.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
-import { writeGateReports } from '../../validations/reporters/write-reports.ts';
+import { type ReportPaths, runFolderReports, writeGateReports } from '../../validations/reporters/write-reports.ts';
 import { judgeRecorded, RUN_GATES_FILE, readRunGates } from '../../validations/run-gates.ts';
 import { readFaults, readHealth } from '../../validations/run-inputs.ts';
 import { VerdictError } from '../../validations/verdict.ts';
@@ -64,6 +64,136 @@ function reportInputProblems(stats: ReadStats, io: CliIo): void {
   if (more > 0) io.err(`gate: ${more} more line(s) rejected`);
 }
 
+/** What `crosswind gate` reads and where it writes, from its flags, every path resolved. */
+interface GateInputs {
+  run?: string;
+  results: string[];
+  faultsFile?: string;
+  healthFile?: string;
+  outputs: ReportPaths;
+}
+
+/** The k6 files to judge: `--results`, else a run folder's k6 output. */
+async function resultFiles(flags: GateFlags, run: string | undefined, problems: ConfigProblem[]): Promise<string[]> {
+  const results = flags.results?.length ? flags.results.map((f) => resolve(f)) : run ? await k6OutputFiles(run) : [];
+  if (results.length === 0 && !problems.length) {
+    problems.push({
+      path: '--results',
+      message: run
+        ? `expected k6 output in ${join(run, 'k6')} (*.ndjson), found none`
+        : 'required: one or more k6 NDJSON files (or --run <dir>)',
+    });
+  }
+  for (const f of results) if (!isFile(f)) problems.push({ path: '--results', message: `no such file: ${f}` });
+  return results;
+}
+
+/** The fault ledger (`--faults`, else the run folder's) and the health observations (`--health`, else beside the ledger). */
+function faultAndHealthFiles(flags: GateFlags, run: string | undefined, problems: ConfigProblem[]) {
+  let faultsFile = flags.faults ? resolve(flags.faults) : undefined;
+  if (!faultsFile && run && isFile(join(run, 'ledger.jsonl'))) faultsFile = join(run, 'ledger.jsonl');
+  if (faultsFile && !isFile(faultsFile)) problems.push({ path: '--faults', message: `no such file: ${faultsFile}` });
+  let healthFile = flags.health ? resolve(flags.health) : undefined;
+  if (!healthFile && faultsFile && isFile(join(dirname(faultsFile), 'health.jsonl')))
+    healthFile = join(dirname(faultsFile), 'health.jsonl');
+  if (healthFile && !isFile(healthFile)) problems.push({ path: '--health', message: `no such file: ${healthFile}` });
+  return { faultsFile, healthFile };
+}
+
+function comparisonProblems(flags: GateFlags): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (flags.candidate !== undefined && flags.candidate.trim() === '')
+    problems.push({ path: '--candidate', message: 'expected a region name' });
+  if (flags.baseline && !flags.candidate)
+    problems.push({ path: '--baseline', message: 'only with --candidate (the region compared against it)' });
+  if (flags.candidate && flags.baseline?.includes(flags.candidate)) {
+    problems.push({ path: '--baseline', message: `must not include the candidate "${flags.candidate}"` });
+  }
+  return problems;
+}
+
+/** The report files: each flag, else the run folder's file, else none. */
+function outputPaths(flags: GateFlags, run: string | undefined, problems: ConfigProblem[]): ReportPaths {
+  const outputs: ReportPaths = {};
+  const inRun = run ? runFolderReports(run) : undefined;
+  for (const key of ['json', 'junit', 'markdown'] as const) {
+    const out = flags[key];
+    if (out !== undefined && (out.trim() === '' || (existsSync(out) && statSync(out).isDirectory()))) {
+      problems.push({ path: `--${key}`, message: `expected a file path to write, got ${out === '' ? 'nothing' : `the folder ${out}`}` });
+    }
+    const path = out ? resolve(out) : inRun?.[key];
+    if (path) outputs[key] = path;
+  }
+  return outputs;
+}
+
+/** Every problem with the flags at once (exit 2), before anything is read. */
+async function gateInputs(flags: GateFlags): Promise<GateInputs> {
+  const problems: ConfigProblem[] = [];
+  const run = flags.run ? resolve(flags.run) : undefined;
+  if (run && !(existsSync(run) && statSync(run).isDirectory()))
+    problems.push({ path: '--run', message: `expected a run folder, found none at ${run}` });
+  const results = await resultFiles(flags, run, problems);
+  const { faultsFile, healthFile } = faultAndHealthFiles(flags, run, problems);
+  problems.push(...comparisonProblems(flags));
+  const outputs = outputPaths(flags, run, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { run, results, faultsFile, healthFile, outputs };
+}
+
+/** CloudWatch clients for the gates that read it, one per region, made on first use; the SDK is loaded only then. */
+async function cloudwatchClients(config: CrosswindConfig | undefined, gates: readonly Gate[]) {
+  const clients = new Map<string, CloudWatchClient>();
+  const destroy = () => {
+    for (const c of clients.values()) c.destroy();
+  };
+  if (!gates.some((g) => g.kind === 'cloudwatch')) return { destroy };
+  if (!config) throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
+  const { CloudWatchClient: Client } = await import('@aws-sdk/client-cloudwatch');
+  const cloudwatch = (region: string | undefined) => {
+    const key = region ?? config.aws.controlRegion;
+    let client = clients.get(key);
+    if (!client) {
+      client = new Client(awsClientOptions(config.aws, 'cloudwatch', region));
+      clients.set(key, client);
+    }
+    return client;
+  };
+  return { cloudwatch, destroy };
+}
+
+/**
+ * Judges the inputs: a run folder that recorded its gates with those (the questions the run itself asked), else
+ * with the configured (or default) gates, the failover gate when there are faults, and the comparison gate.
+ */
+async function judge(inputs: GateInputs, flags: GateFlags, io: CliIo) {
+  const recorded = inputs.run && !flags.results?.length ? await readRunGates(inputs.run) : undefined;
+  if (recorded && (flags.candidate || flags.baseline)) {
+    throw new ConfigError([
+      {
+        path: flags.candidate ? '--candidate' : '--baseline',
+        message: `${join(inputs.run as string, RUN_GATES_FILE)} records the gates this run was judged with; gate --run judges with those`,
+      },
+    ]);
+  }
+  const { config, gates: gatesConfig, file } = await configFor(flags.config);
+  const faults = inputs.faultsFile ? await readFaults(inputs.faultsFile) : [];
+  const health = inputs.healthFile ? await readHealth(inputs.healthFile) : [];
+  const gates =
+    recorded?.flatMap((j) => j.gates) ??
+    gateSet(gatesConfig, { hasFaults: inputs.faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
+  const { cloudwatch, destroy } = await cloudwatchClients(config, gates);
+  const judging = recorded
+    ? judgeRecorded(recorded, { faults, health, cloudwatch })
+    : judgeRun({ sources: inputs.results, gates, faults, health, cloudwatch });
+  const outcome = await judging.finally(destroy);
+  const from = recorded ? `, the gates the run recorded (${RUN_GATES_FILE})` : file ? `, gates from ${file}` : ', default gates';
+  const faultCount = inputs.faultsFile ? `, ${faults.length} fault(s)` : '';
+  io.err(`gate: ${outcome.stats.points} points from ${inputs.results.length} file(s)${from}${faultCount}`);
+  reportInputProblems(outcome.stats, io);
+  return outcome;
+}
+
 /**
  * `crosswind gate`: judge existing k6 output (and a fault ledger) against the gates; write verdict.json, JUnit and
  * Markdown; exit 0 approve, 1 rollback, 4 inconclusive.
@@ -84,108 +214,17 @@ export function register(command: Command, io: CliIo): void {
     .option('--junit <out>', 'write JUnit XML here')
     .option('--markdown <out>', 'write the Markdown summary here')
     .action(async (flags: GateFlags) => {
-      const problems: ConfigProblem[] = [];
-      const run = flags.run ? resolve(flags.run) : undefined;
-      if (run && !(existsSync(run) && statSync(run).isDirectory()))
-        problems.push({ path: '--run', message: `expected a run folder, found none at ${run}` });
-      let results = (flags.results ?? []).map((f) => resolve(f));
-      if (run && results.length === 0 && existsSync(join(run, 'k6'))) {
-        results = (await readdir(join(run, 'k6')))
-          .filter((f) => /\.(ndjson|jsonl)(\.gz)?$/.test(f))
-          .sort()
-          .map((f) => join(run, 'k6', f));
-      }
-      if (results.length === 0 && !problems.length) {
-        problems.push({
-          path: '--results',
-          message: run
-            ? `expected k6 output in ${join(run, 'k6')} (*.ndjson), found none`
-            : 'required: one or more k6 NDJSON files (or --run <dir>)',
-        });
-      }
-      for (const f of results) if (!isFile(f)) problems.push({ path: '--results', message: `no such file: ${f}` });
-      let faultsFile = flags.faults ? resolve(flags.faults) : undefined;
-      if (!faultsFile && run && isFile(join(run, 'ledger.jsonl'))) faultsFile = join(run, 'ledger.jsonl');
-      if (faultsFile && !isFile(faultsFile)) problems.push({ path: '--faults', message: `no such file: ${faultsFile}` });
-      let healthFile = flags.health ? resolve(flags.health) : undefined;
-      if (!healthFile && faultsFile && isFile(join(dirname(faultsFile), 'health.jsonl')))
-        healthFile = join(dirname(faultsFile), 'health.jsonl');
-      if (healthFile && !isFile(healthFile)) problems.push({ path: '--health', message: `no such file: ${healthFile}` });
-      if (flags.candidate !== undefined && flags.candidate.trim() === '')
-        problems.push({ path: '--candidate', message: 'expected a region name' });
-      if (flags.baseline && !flags.candidate)
-        problems.push({ path: '--baseline', message: 'only with --candidate (the region compared against it)' });
-      if (flags.candidate && flags.baseline?.includes(flags.candidate)) {
-        problems.push({ path: '--baseline', message: `must not include the candidate "${flags.candidate}"` });
-      }
-      for (const key of ['json', 'junit', 'markdown'] as const) {
-        const out = flags[key];
-        if (out !== undefined && (out.trim() === '' || (existsSync(out) && statSync(out).isDirectory()))) {
-          problems.push({
-            path: `--${key}`,
-            message: `expected a file path to write, got ${out === '' ? 'nothing' : `the folder ${out}`}`,
-          });
-        }
-      }
-      if (problems.length) throw new ConfigError(problems);
-
-      // A run folder that recorded its gates is judged with them: the questions the run itself asked.
-      const recorded = run && !flags.results?.length ? await readRunGates(run) : undefined;
-      if (recorded && (flags.candidate || flags.baseline)) {
-        throw new ConfigError([
-          {
-            path: flags.candidate ? '--candidate' : '--baseline',
-            message: `${join(run as string, RUN_GATES_FILE)} records the gates this run was judged with; gate --run judges with those`,
-          },
-        ]);
-      }
-      const { config, gates: gatesConfig, file } = await configFor(flags.config);
-      const faults = faultsFile ? await readFaults(faultsFile) : [];
-      const health = healthFile ? await readHealth(healthFile) : [];
-      const gates =
-        recorded?.flatMap((j) => j.gates) ??
-        gateSet(gatesConfig, { hasFaults: faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
-      const cloudwatchGates = gates.filter((g) => g.kind === 'cloudwatch');
-      if (cloudwatchGates.length && !config) {
-        throw new ConfigError([{ path: 'gates.checks', message: 'CloudWatch gates need the aws section of a config file' }]);
-      }
-      // One client per region, closed when the judging is done. The SDK is loaded only when a gate reads CloudWatch.
-      const clients = new Map<string, CloudWatchClient>();
-      const { CloudWatchClient: Client } = cloudwatchGates.length
-        ? await import('@aws-sdk/client-cloudwatch')
-        : { CloudWatchClient: undefined };
-      const cloudwatch =
-        config && Client
-          ? (region: string | undefined) => {
-              const key = region ?? config.aws.controlRegion;
-              let client = clients.get(key);
-              if (!client) {
-                client = new Client(awsClientOptions(config.aws, 'cloudwatch', region));
-                clients.set(key, client);
-              }
-              return client;
-            }
-          : undefined;
-      const judging = recorded
-        ? judgeRecorded(recorded, { faults, health, cloudwatch })
-        : judgeRun({ sources: results, gates, faults, health, cloudwatch });
-      const outcome = await judging.finally(() => {
-        for (const c of clients.values()) c.destroy();
+      const inputs = await gateInputs(flags);
+      const outcome = await judge(inputs, flags, io);
+      const { run, results, faultsFile, healthFile } = inputs;
+      const { markdown } = await writeGateReports(outcome, inputs.outputs, {
+        sources: results,
+        stats: outcome.stats,
+        span: outcome.span,
+        faultsFile,
+        healthFile,
+        failover: outcome.failover,
       });
-      const from = recorded ? `, the gates the run recorded (${RUN_GATES_FILE})` : file ? `, gates from ${file}` : ', default gates';
-      io.err(
-        `gate: ${outcome.stats.points} points from ${results.length} file(s)${from}${faultsFile ? `, ${faults.length} fault(s)` : ''}`,
-      );
-      reportInputProblems(outcome.stats, io);
-      const { markdown } = await writeGateReports(
-        outcome,
-        {
-          json: flags.json ? resolve(flags.json) : run ? join(run, 'verdict.json') : undefined,
-          junit: flags.junit ? resolve(flags.junit) : run ? join(run, 'junit.xml') : undefined,
-          markdown: flags.markdown ? resolve(flags.markdown) : run ? join(run, 'summary.md') : undefined,
-        },
-        { sources: results, stats: outcome.stats, span: outcome.span, faultsFile, healthFile, failover: outcome.failover },
-      );
       // A judged run folder gets its HTML report too (timelines, gate table); the verdict stands even if drawing fails.
       if (run) await writeHtmlReport(run).catch((err: Error) => io.err(`warning: report.html not written: ${err.message}`));
       io.out(markdown);

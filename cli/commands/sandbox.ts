@@ -4,13 +4,14 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
+import { healthyFromObservations } from '../../chaos/health.ts';
 import { ConfigError, type ConfigProblem, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { removeNetwork } from '../../sandbox/netns.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import { adminState, clearFault, setFault, setVersion } from '../../sandbox/region-app/admin-client.ts';
 import type { FaultSet } from '../../sandbox/region-app/faults.ts';
-import { DEFAULT_REGIONS, processAlive, startSandbox } from '../../sandbox/sandbox.ts';
+import { DEFAULT_REGIONS, processAlive, type SandboxHandle, type StartSandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
 import { DEFAULT_STATE_FILE, readSandboxState, type SandboxState } from '../../sandbox/state.ts';
 import type { WorldChoice } from '../../sandbox/world.ts';
 import { listFlag, numberFlag } from '../flags.ts';
@@ -87,10 +88,68 @@ async function waitGone(state: SandboxState, deadlineMs: number): Promise<{ pids
   }
 }
 
-/** `crosswind sandbox up|down|deploy|fault`: the local multi-region world. */
-export function register(command: Command, io: CliIo): void {
-  const sandbox = command;
+interface UpFlags {
+  regions: string;
+  vantages?: string;
+  state: string;
+  healthIntervalMs?: string;
+  failureThreshold?: string;
+  dnsTtlMs?: string;
+  replicationLagMs?: string;
+  appVersion: string;
+  world: string;
+}
 
+/** `sandbox up`'s flags checked: every problem at once (exit 2), before anything starts. */
+function upOptions(o: UpFlags): StartSandboxOptions & { stateFile: string } {
+  const problems: ConfigProblem[] = [];
+  if (!['netns', 'loopback', 'auto'].includes(o.world))
+    problems.push({ path: '--world', message: `expected netns, loopback or auto, got "${o.world}"` });
+  const timing = {
+    healthIntervalMs: numberFlag(problems, '--health-interval-ms', o.healthIntervalMs, 50),
+    failureThreshold: numberFlag(problems, '--failure-threshold', o.failureThreshold, 1, 10),
+    dnsTtlMs: numberFlag(problems, '--dns-ttl-ms', o.dnsTtlMs),
+    replicationLagMs: numberFlag(problems, '--replication-lag-ms', o.replicationLagMs),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    regions: listFlag(o.regions),
+    ...(o.vantages ? { vantages: listFlag(o.vantages) } : {}),
+    stateFile: resolve(o.state),
+    timing: Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)),
+    version: o.appVersion,
+    world: o.world as WorldChoice,
+  };
+}
+
+/** Refuses to start a second sandbox over the state file of one whose supervisor still runs. */
+async function refuseRunning(stateFile: string): Promise<void> {
+  if (!existsSync(stateFile)) return;
+  const previous = await readSandboxState(stateFile).catch(() => undefined);
+  if (previous && processAlive(previous.supervisorPid)) {
+    throw new ConfigError([
+      {
+        path: '--state',
+        message: `a sandbox is already running (pid ${previous.supervisorPid}, ${stateFile}); run 'crosswind sandbox down' first`,
+      },
+    ]);
+  }
+}
+
+/** Stops the sandbox on the first SIGINT, SIGTERM or SIGHUP (a closed terminal must not leave it unsupervised). */
+function stopOnSignal(handle: SandboxHandle, io: CliIo): Promise<void> {
+  return new Promise<void>((done) => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const stop = (signal: NodeJS.Signals) => {
+      io.err(`${signal}: stopping the sandbox`);
+      for (const s of signals) process.off(s, stop);
+      handle.stop().then(done, done);
+    };
+    for (const s of signals) process.on(s, stop);
+  });
+}
+
+function registerUp(sandbox: Command, io: CliIo): void {
   sandbox
     .command('up')
     .description('start the sandbox on free loopback ports, write the state file, stay in the foreground (Ctrl-C stops it)')
@@ -103,71 +162,18 @@ export function register(command: Command, io: CliIo): void {
     .option('--replication-lag-ms <ms>', 'cross-region replication delay')
     .option('--app-version <version>', 'version the region apps start with', '1.0.0')
     .option('--world <world>', 'netns (a network namespace per region and vantage; Linux, root), loopback, or auto', 'auto')
-    .action(
-      async (o: {
-        regions: string;
-        vantages?: string;
-        state: string;
-        healthIntervalMs?: string;
-        failureThreshold?: string;
-        dnsTtlMs?: string;
-        replicationLagMs?: string;
-        appVersion: string;
-        world: string;
-      }) => {
-        const problems: ConfigProblem[] = [];
-        if (!['netns', 'loopback', 'auto'].includes(o.world))
-          problems.push({ path: '--world', message: `expected netns, loopback or auto, got "${o.world}"` });
-        const timing = {
-          healthIntervalMs: numberFlag(problems, '--health-interval-ms', o.healthIntervalMs, 50),
-          failureThreshold: numberFlag(problems, '--failure-threshold', o.failureThreshold, 1, 10),
-          dnsTtlMs: numberFlag(problems, '--dns-ttl-ms', o.dnsTtlMs),
-          replicationLagMs: numberFlag(problems, '--replication-lag-ms', o.replicationLagMs),
-        };
-        if (problems.length > 0) throw new ConfigError(problems);
-        const stateFile = resolve(o.state);
-        if (existsSync(stateFile)) {
-          const previous = await readSandboxState(stateFile).catch(() => undefined);
-          if (previous && processAlive(previous.supervisorPid)) {
-            throw new ConfigError([
-              {
-                path: '--state',
-                message: `a sandbox is already running (pid ${previous.supervisorPid}, ${stateFile}); run 'crosswind sandbox down' first`,
-              },
-            ]);
-          }
-        }
-        const handle = await startSandbox({
-          regions: listFlag(o.regions),
-          ...(o.vantages ? { vantages: listFlag(o.vantages) } : {}),
-          stateFile,
-          timing: Object.fromEntries(Object.entries(timing).filter(([, v]) => v !== undefined)),
-          version: o.appVersion,
-          world: o.world as WorldChoice,
-          log: (line) => io.err(line),
-        });
-        io.out(endpointsTable(handle.state));
-        io.out(`\nstate: ${stateFile}\nsandbox ready in ${handle.readyMs} ms; Ctrl-C or 'crosswind sandbox down' stops it`);
-        await new Promise<void>((done) => {
-          const stop = (signal: string) => {
-            io.err(`${signal}: stopping the sandbox`);
-            process.off('SIGINT', onInt);
-            process.off('SIGTERM', onTerm);
-            process.off('SIGHUP', onHup);
-            handle.stop().then(done, done);
-          };
-          const onInt = () => stop('SIGINT');
-          const onTerm = () => stop('SIGTERM');
-          // A closed terminal must not leave the sandbox running without its supervisor.
-          const onHup = () => stop('SIGHUP');
-          process.on('SIGINT', onInt);
-          process.on('SIGTERM', onTerm);
-          process.on('SIGHUP', onHup);
-        });
-        io.err('sandbox stopped');
-      },
-    );
+    .action(async (o: UpFlags) => {
+      const options = upOptions(o);
+      await refuseRunning(options.stateFile);
+      const handle = await startSandbox({ ...options, log: (line) => io.err(line) });
+      io.out(endpointsTable(handle.state));
+      io.out(`\nstate: ${options.stateFile}\nsandbox ready in ${handle.readyMs} ms; Ctrl-C or 'crosswind sandbox down' stops it`);
+      await stopOnSignal(handle, io);
+      io.err('sandbox stopped');
+    });
+}
 
+function registerDown(sandbox: Command, io: CliIo): void {
   sandbox
     .command('down')
     .description('stop a running sandbox and wait until its processes are gone and its ports are free')
@@ -199,11 +205,54 @@ export function register(command: Command, io: CliIo): void {
           `sandbox not fully stopped: processes ${left.pids.join(', ') || 'none'}, ports ${left.ports.join(', ') || 'none'}`,
         );
       }
-      io.err(
-        `sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free${namespaces.length > 0 ? `, ${namespaces.length} namespaces left by the supervisor removed` : ''}`,
-      );
+      const removed = namespaces.length > 0 ? `, ${namespaces.length} namespaces left by the supervisor removed` : '';
+      io.err(`sandbox stopped: ${state.regions.length + 2} processes gone, ${state.ports.length} ports free${removed}`);
     });
+}
 
+/** Each region's health as Route 53 reports it (GetHealthCheckStatus), its version and its faults. */
+async function regionRows(state: SandboxState, route53: Route53Client): Promise<string[][]> {
+  const rows = [['REGION', 'HEALTH CHECK', 'VERSION', 'FAULTS']];
+  for (const r of state.regions) {
+    const hc = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: r.healthCheckId }));
+    const observations = hc.HealthCheckObservations ?? [];
+    const verdict = healthyFromObservations(observations.map((x) => x.StatusReport?.Status)) ? 'healthy' : 'unhealthy';
+    const admin = (await adminState(r.adminUrl).catch(() => undefined)) as
+      | { version?: { version?: string }; faults?: Record<string, unknown> }
+      | undefined;
+    const faults = Object.entries(admin?.faults ?? {})
+      .filter(([, v]) => v !== false && v !== 0 && !(Array.isArray(v) && v.length === 0))
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+      .join(' ');
+    rows.push([
+      r.name,
+      `${verdict} (${observations[0]?.StatusReport?.Status ?? 'no observation'})`,
+      admin?.version?.version ?? '?',
+      faults || '-',
+    ]);
+  }
+  return rows;
+}
+
+/** Where each vantage is routed now (TestDNSAnswer from its resolver address). */
+async function vantageRows(state: SandboxState, route53: Route53Client): Promise<string[][]> {
+  const rows = [['VANTAGE', 'ANSWER', 'REGION']];
+  for (const v of state.vantages) {
+    const answer = await route53.send(
+      new TestDNSAnswerCommand({
+        HostedZoneId: state.route53.hostedZoneId,
+        RecordName: state.route53.recordName,
+        RecordType: 'CNAME',
+        ResolverIP: v.resolverIp,
+      }),
+    );
+    const last = answer.RecordData?.at(-1) ?? '';
+    rows.push([v.name, (answer.RecordData ?? []).join(' -> '), state.regions.find((r) => last.startsWith(`${r.name}.`))?.name ?? '?']);
+  }
+  return rows;
+}
+
+function registerStatus(sandbox: Command, io: CliIo): void {
   sandbox
     .command('status')
     .description("show every region's health (GetHealthCheckStatus), version and faults, and where each vantage is routed (TestDNSAnswer)")
@@ -217,50 +266,14 @@ export function register(command: Command, io: CliIo): void {
         maxAttempts: 2,
       });
       try {
-        const regionRows = [['REGION', 'HEALTH CHECK', 'VERSION', 'FAULTS']];
-        for (const r of state.regions) {
-          const hc = await route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: r.healthCheckId }));
-          const observations = hc.HealthCheckObservations ?? [];
-          const healthy = observations.filter((x) => x.StatusReport?.Status?.startsWith('Success')).length;
-          // Route 53 calls a check healthy when more than 18 % of its checkers report success.
-          const verdict = observations.length > 0 && healthy / observations.length > 0.18 ? 'healthy' : 'unhealthy';
-          const admin = (await adminState(r.adminUrl).catch(() => undefined)) as
-            | { version?: { version?: string }; faults?: Record<string, unknown> }
-            | undefined;
-          const faults = Object.entries(admin?.faults ?? {})
-            .filter(([, v]) => v !== false && v !== 0 && !(Array.isArray(v) && v.length === 0))
-            .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
-            .join(' ');
-          regionRows.push([
-            r.name,
-            `${verdict} (${observations[0]?.StatusReport?.Status ?? 'no observation'})`,
-            admin?.version?.version ?? '?',
-            faults || '-',
-          ]);
-        }
-        const vantageRows = [['VANTAGE', 'ANSWER', 'REGION']];
-        for (const v of state.vantages) {
-          const answer = await route53.send(
-            new TestDNSAnswerCommand({
-              HostedZoneId: state.route53.hostedZoneId,
-              RecordName: state.route53.recordName,
-              RecordType: 'CNAME',
-              ResolverIP: v.resolverIp,
-            }),
-          );
-          const last = answer.RecordData?.at(-1) ?? '';
-          vantageRows.push([
-            v.name,
-            (answer.RecordData ?? []).join(' -> '),
-            state.regions.find((r) => last.startsWith(`${r.name}.`))?.name ?? '?',
-          ]);
-        }
-        io.out(`${table(regionRows)}\n\n${table(vantageRows)}`);
+        io.out(`${table(await regionRows(state, route53))}\n\n${table(await vantageRows(state, route53))}`);
       } finally {
         route53.destroy();
       }
     });
+}
 
+function registerDeploy(sandbox: Command, io: CliIo): void {
   sandbox
     .command('deploy')
     .description("deploy a version to one region app (a rollout's deploy hook)")
@@ -280,7 +293,45 @@ export function register(command: Command, io: CliIo): void {
       await setVersion(region.adminUrl, { version: o.version, addedLatencyMs: addedLatencyMs ?? 0, errorRate: errorRate ?? 0 });
       io.err(`${region.name}: deployed ${o.version}`);
     });
+}
 
+interface FaultFlags {
+  region: string;
+  dependencyDown?: string;
+  latencyMs?: string;
+  errorRate?: string;
+  replicationPaused?: boolean;
+  stop?: boolean;
+  unreachable?: boolean;
+  clear?: boolean;
+  state: string;
+}
+
+/** `sandbox fault`'s flags as a fault set: every problem at once (exit 2). */
+function faultFromFlags(o: FaultFlags): FaultSet {
+  const problems: ConfigProblem[] = [];
+  const fault: FaultSet = {};
+  if (o.dependencyDown) {
+    fault.dependenciesDown = listFlag(o.dependencyDown);
+    for (const d of fault.dependenciesDown) {
+      if (!['database', 'cache', 'downstream'].includes(d))
+        problems.push({ path: '--dependency-down', message: `expected database, cache or downstream, got "${d}"` });
+    }
+  }
+  const latency = numberFlag(problems, '--latency-ms', o.latencyMs);
+  if (latency !== undefined) fault.addedLatencyMs = latency;
+  const errorRate = numberFlag(problems, '--error-rate', o.errorRate, 0, 1);
+  if (errorRate !== undefined) fault.errorRate = errorRate;
+  if (o.replicationPaused) fault.replicationPaused = true;
+  if (o.stop) fault.stopped = true;
+  if (o.unreachable) fault.unreachable = true;
+  if (!o.clear && Object.keys(fault).length === 0)
+    problems.push({ path: 'fault', message: 'expected at least one fault flag, or --clear' });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return fault;
+}
+
+function registerFault(sandbox: Command, io: CliIo): void {
   sandbox
     .command('fault')
     .description('set or clear a manual fault on one region app')
@@ -293,42 +344,21 @@ export function register(command: Command, io: CliIo): void {
     .option('--unreachable', 'the public port accepts connections and never answers')
     .option('--clear', 'remove the manual fault')
     .option('--state <file>', 'state file', DEFAULT_STATE_FILE)
-    .action(
-      async (o: {
-        region: string;
-        dependencyDown?: string;
-        latencyMs?: string;
-        errorRate?: string;
-        replicationPaused?: boolean;
-        stop?: boolean;
-        unreachable?: boolean;
-        clear?: boolean;
-        state: string;
-      }) => {
-        const problems: ConfigProblem[] = [];
-        const fault: FaultSet = {};
-        if (o.dependencyDown) {
-          fault.dependenciesDown = listFlag(o.dependencyDown);
-          for (const d of fault.dependenciesDown) {
-            if (!['database', 'cache', 'downstream'].includes(d))
-              problems.push({ path: '--dependency-down', message: `expected database, cache or downstream, got "${d}"` });
-          }
-        }
-        const latency = numberFlag(problems, '--latency-ms', o.latencyMs);
-        if (latency !== undefined) fault.addedLatencyMs = latency;
-        const errorRate = numberFlag(problems, '--error-rate', o.errorRate, 0, 1);
-        if (errorRate !== undefined) fault.errorRate = errorRate;
-        if (o.replicationPaused) fault.replicationPaused = true;
-        if (o.stop) fault.stopped = true;
-        if (o.unreachable) fault.unreachable = true;
-        if (!o.clear && Object.keys(fault).length === 0)
-          problems.push({ path: 'fault', message: 'expected at least one fault flag, or --clear' });
-        if (problems.length > 0) throw new ConfigError(problems);
-        const state = await readSandboxState(o.state);
-        const region = regionOf(state, o.region);
-        if (o.clear) await clearFault(region.adminUrl, 'manual');
-        else await setFault(region.adminUrl, 'manual', fault);
-        io.err(`${region.name}: ${o.clear ? 'manual fault cleared' : `fault ${JSON.stringify(fault)}`}`);
-      },
-    );
+    .action(async (o: FaultFlags) => {
+      const fault = faultFromFlags(o);
+      const state = await readSandboxState(o.state);
+      const region = regionOf(state, o.region);
+      if (o.clear) await clearFault(region.adminUrl, 'manual');
+      else await setFault(region.adminUrl, 'manual', fault);
+      io.err(`${region.name}: ${o.clear ? 'manual fault cleared' : `fault ${JSON.stringify(fault)}`}`);
+    });
+}
+
+/** `crosswind sandbox up|down|status|deploy|fault`: the local multi-region world. */
+export function register(command: Command, io: CliIo): void {
+  registerUp(command, io);
+  registerDown(command, io);
+  registerStatus(command, io);
+  registerDeploy(command, io);
+  registerFault(command, io);
 }
