@@ -8,7 +8,7 @@ import type { OpenFault } from './ledger.ts';
 export type FaultSpec =
   /** Force the region's Route 53 health check unhealthy. */
   | { kind: 'invert-health-check'; region: string }
-  /** Give the region `percent` % of the weighted record set's traffic (a DNS canary: 10, 50, 100; 0 drains it). */
+  /** Set the region's weight to `percent` % of its own, others unchanged (a DNS canary: 10, 50, 100; 0 drains it). */
   | { kind: 'shift-weight'; region: string; percent: number }
   /** Create and start the named FIS experiment template from config (undo stops it and deletes the template). */
   | { kind: 'fis-experiment'; template: string }
@@ -100,7 +100,7 @@ export function describeSpec(spec: FaultSpec): string {
     case 'invert-health-check':
       return `invert-health-check ${spec.region}`;
     case 'shift-weight':
-      return `shift-weight ${spec.region} to ${spec.percent}%`;
+      return `shift-weight ${spec.region} to ${spec.percent}% of its weight`;
     case 'fis-experiment':
       return 'template' in spec ? `fis-experiment ${spec.template}` : `fis-experiment ${spec.templateId} in ${spec.region}`;
     case 'deploy':

@@ -7,7 +7,7 @@ import {
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
 import { type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
-import { drained, shiftedWeights } from './weights.ts';
+import { canaryWeights, drained } from './weights.ts';
 
 /** The weighted record set and the weights before the shift, by SetIdentifier: restored exactly. */
 export interface WeightPrior {
@@ -99,7 +99,8 @@ const show = (w: Record<string, number>) =>
     .join(', ');
 
 /**
- * Shifts a weighted record set's traffic (a DNS-level canary) and restores the prior weights.
+ * Sets one region's weight in a weighted record set to a percentage of its own (a DNS-level canary step), leaving
+ * every other region's weight as it was, and restores the prior weights.
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-weighted.html
  */
 export const weightShiftFault: FaultDriver<Spec> = {
@@ -126,7 +127,7 @@ export const weightShiftFault: FaultDriver<Spec> = {
     if (missing.length > 0)
       throw new InfrastructureError(`no weighted ${where.type} record ${where.name} with SetIdentifier ${missing.join(', ')}`);
     const prior: WeightPrior = { ...where, weights: weightsOf(current, ids) };
-    const next = shiftedWeights(prior.weights, target.setIdentifier, spec.percent);
+    const next = canaryWeights(prior.weights, target.setIdentifier, spec.percent);
     const out = drained(prior.weights, next);
     const takesOut = regions.filter((r) => out.includes(r.setIdentifier)).map((r) => r.name);
     return {

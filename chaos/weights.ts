@@ -1,31 +1,16 @@
 /**
- * Pure: the weights that give `target` `percent` % of a weighted record set's traffic. The other records share
- * the rest in proportion to their prior weights (equally if they all had 0), so a canary at 10 %, 50 %, 100 % keeps
- * the survivors' relative shares. Weights are on a scale of 100 (Route 53 takes 0-255; only ratios matter) and
- * always sum to exactly 100, rounding by largest remainder.
+ * Pure: the weights of a DNS canary step: `target` at `percent` % of its own prior weight (so 100 % is its normal
+ * share again, never more), every other record's weight exactly as it was. Route 53 weights are whole numbers: the
+ * step is rounded, and a region with weight that is not drained (percent above 0) keeps at least 1, so a canary step
+ * never takes a region out; only 0 % drains it.
  * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/routing-policy-weighted.html
  */
-export function shiftedWeights(prior: Readonly<Record<string, number>>, target: string, percent: number): Record<string, number> {
+export function canaryWeights(prior: Readonly<Record<string, number>>, target: string, percent: number): Record<string, number> {
   if (!(target in prior)) throw new Error(`no weighted record "${target}"`);
   if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new Error(`expected a whole percentage 0-100, got ${percent}`);
-  const others = Object.keys(prior).filter((k) => k !== target);
-  const rest = 100 - percent;
-  const otherTotal = others.reduce((sum, k) => sum + (prior[k] ?? 0), 0);
-  const exact = others.map((k) => ({ k, share: otherTotal > 0 ? ((prior[k] ?? 0) * rest) / otherTotal : rest / others.length }));
-  const out: Record<string, number> = { [target]: others.length === 0 ? 100 : percent };
-  let left = others.length === 0 ? 0 : rest;
-  for (const e of exact) {
-    out[e.k] = Math.floor(e.share);
-    left -= Math.floor(e.share);
-  }
-  // Largest remainder first; ties by name so the result is deterministic.
-  const byRemainder = [...exact].sort((a, b) => b.share - Math.floor(b.share) - (a.share - Math.floor(a.share)) || a.k.localeCompare(b.k));
-  for (const e of byRemainder) {
-    if (left <= 0) break;
-    out[e.k] = (out[e.k] ?? 0) + 1;
-    left--;
-  }
-  return out;
+  const own = prior[target] ?? 0;
+  const scaled = percent === 0 || own === 0 ? 0 : Math.max(1, Math.round((own * percent) / 100));
+  return { ...prior, [target]: scaled };
 }
 
 /** Pure: the records that carry no traffic after the shift but did before (taken out of service by it). */

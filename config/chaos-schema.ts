@@ -73,8 +73,11 @@ export const alarmRefSchema = z.union([
 ]);
 
 export const chaosSchema = z.strictObject({
-  /** A fault is refused when it would leave fewer healthy regions than this. Never less than 1. */
-  minHealthyRegions: z.number().int().min(1).default(1),
+  /**
+   * A fault is refused when it would leave fewer healthy regions than this. Never less than 1. Default: every region
+   * but one, so a drill or a canary takes out at most the region under test.
+   */
+  minHealthyRegions: z.number().int().min(1).optional(),
   /** Dead man's switch: a fault still applied this long after it was applied is undone by the next crosswind command. */
   faultDeadline: durationMs.default(15 * 60_000),
   /**

@@ -140,6 +140,7 @@ export const configSchema = coreSchema
   .transform((c) => ({
     ...c,
     aws: { ...c.aws, allowedRegions: allowedRegions(c) },
+    chaos: { ...c.chaos, minHealthyRegions: c.chaos.minHealthyRegions ?? Math.max(1, c.regions.length - 1) },
     vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string }],
   }));
 

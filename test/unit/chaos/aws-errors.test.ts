@@ -154,7 +154,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
     await withFaultSession({ config, root, clients, readHealth: healthy, log: (l) => logs.push(l) }, async (s) => {
       await s.apply({ kind: 'invert-health-check', region: 'us-east-1' });
       expect(inverted).to.equal(true);
-      await s.apply({ kind: 'shift-weight', region: 'eu-west-1', percent: 100 });
+      await s.apply({ kind: 'shift-weight', region: 'eu-west-1', percent: 10 });
     }).catch((err) => {
       caught = err;
     });

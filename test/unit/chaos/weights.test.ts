@@ -1,34 +1,32 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { drained, shiftedWeights } from '../../../chaos/weights.ts';
+import { canaryWeights, drained } from '../../../chaos/weights.ts';
 
-describe('weight shift', () => {
+describe('weight shift: a canary that only canaries', () => {
   const prior = { use1: 60, usw2: 30, euw1: 10 };
 
-  it('a DNS canary: 10 %, 50 %, 100 % to one region, the others keep their relative shares', () => {
-    expect(shiftedWeights(prior, 'euw1', 10)).to.deep.equal({ euw1: 10, use1: 60, usw2: 30 });
-    expect(shiftedWeights(prior, 'euw1', 50)).to.deep.equal({ euw1: 50, use1: 33, usw2: 17 });
-    expect(shiftedWeights(prior, 'euw1', 100)).to.deep.equal({ euw1: 100, use1: 0, usw2: 0 });
+  it('10 %, 50 %, 100 % of the region’s own weight; every other region keeps its weight', () => {
+    // The old shift gave euw1 a share of the total: at 100 % use1 and usw2 went to 0, draining two healthy regions.
+    expect(canaryWeights(prior, 'use1', 10)).to.deep.equal({ use1: 6, usw2: 30, euw1: 10 });
+    expect(canaryWeights(prior, 'use1', 50)).to.deep.equal({ use1: 30, usw2: 30, euw1: 10 });
+    expect(canaryWeights(prior, 'use1', 100)).to.deep.equal(prior);
+    expect(drained(prior, canaryWeights(prior, 'euw1', 100))).to.deep.equal([]);
   });
 
-  it('0 % drains a region; the others share everything', () => {
-    const next = shiftedWeights(prior, 'use1', 0);
-    expect(next).to.deep.equal({ use1: 0, usw2: 75, euw1: 25 });
+  it('a step is rounded but never drains the region; only 0 % does', () => {
+    expect(canaryWeights(prior, 'euw1', 1)).to.deep.equal({ use1: 60, usw2: 30, euw1: 1 });
+    const next = canaryWeights(prior, 'use1', 0);
+    expect(next).to.deep.equal({ use1: 0, usw2: 30, euw1: 10 });
     expect(drained(prior, next)).to.deep.equal(['use1']);
-    expect(drained(prior, shiftedWeights(prior, 'euw1', 100))).to.deep.equal(['use1', 'usw2']);
-  });
-
-  it('others that all had weight 0 share the rest equally', () => {
-    expect(shiftedWeights({ a: 0, b: 0, c: 0 }, 'a', 40)).to.deep.equal({ a: 40, b: 30, c: 30 });
   });
 
   it('rejects a percentage outside 0-100 and an unknown record', () => {
-    expect(() => shiftedWeights(prior, 'use1', 101)).to.throw(/0-100/);
-    expect(() => shiftedWeights(prior, 'use1', 12.5)).to.throw(/whole/);
-    expect(() => shiftedWeights(prior, 'nope', 10)).to.throw(/no weighted record/);
+    expect(() => canaryWeights(prior, 'use1', 101)).to.throw(/0-100/);
+    expect(() => canaryWeights(prior, 'use1', 12.5)).to.throw(/whole/);
+    expect(() => canaryWeights(prior, 'nope', 10)).to.throw(/no weighted record/);
   });
 
-  it('always sums to 100 with the target at exactly its percentage, weights within 0-255', () => {
+  it('for any weights and step: the others unchanged, the target never above its prior weight, never 0 unless asked', () => {
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }),
@@ -37,11 +35,11 @@ describe('weight shift', () => {
         (ws, p, pick) => {
           const weights = Object.fromEntries(ws.map((w, i) => [`r${i}`, w]));
           const target = `r${pick % ws.length}`;
-          const next = shiftedWeights(weights, target, p);
-          const values = Object.values(next);
-          expect(values.reduce((a, b) => a + b, 0)).to.equal(100);
-          expect(next[target]).to.equal(ws.length === 1 ? 100 : p);
-          for (const v of values) expect(v).to.be.within(0, 255);
+          const next = canaryWeights(weights, target, p);
+          for (const [k, v] of Object.entries(weights)) if (k !== target) expect(next[k], k).to.equal(v);
+          expect(next[target]).to.be.at.most(weights[target] as number);
+          if (p > 0 && (weights[target] as number) > 0) expect(next[target], 'not drained').to.be.greaterThan(0);
+          expect(drained(weights, next)).to.deep.equal(p === 0 && (weights[target] as number) > 0 ? [target] : []);
         },
       ),
     );
