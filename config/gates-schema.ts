@@ -181,12 +181,25 @@ export const comparisonGateSchema = z.strictObject({
   regionTag: z.string().min(1).default('target_region'),
   /** The region just deployed; set by the rollout (or `crosswind gate --candidate`). */
   candidate: z.string().min(1).optional(),
-  /** Baseline regions; default: every other region in the data. */
+  /** Baseline regions; default: every other region in the data (the candidate's own region, with `baselineWhere`). */
   baseline: z.array(z.string().min(1)).optional(),
-  /** Significance level of the two-sided test. */
+  /** Only candidate points with these tags too (a rollout: the deployed version's phase). */
+  candidateWhere: tagFilterSchema.optional(),
+  /** Only baseline points with these tags too (a rollout: the same region's pre-deploy baseline). */
+  baselineWhere: tagFilterSchema.optional(),
+  /** A per-request Rate (1 = failed) whose two sides are compared with Fisher's exact test, e.g. `request_failed`. */
+  errorMetric: metricName.optional(),
+  /** Significance level: the shift's interval is two-sided at 1 - alpha; the error and spread tests are one-sided at alpha. */
   alpha: z.number().gt(0).lt(1).default(0.05),
-  /** Largest allowed ratio of candidate median to baseline median (1.2 = 20 % slower). */
+  /**
+   * Largest allowed shift of the candidate, as a ratio to the baseline's median (1.2: 20 % slower). The shift passes
+   * when its interval's upper end is within, fails when its lower end is beyond.
+   */
   maxMedianRatio: z.number().gt(0).default(1.2),
+  /** A shift smaller than this (in the metric's unit) is never a failure: the runner's own jitter. */
+  minShift: z.number().min(0).default(0),
+  /** Largest allowed ratio of the candidate's interquartile range to the baseline's, so a noisier version cannot hide behind its median. */
+  maxSpreadRatio: z.number().gt(0).default(1.5),
   /** Fewer points than this on either side is inconclusive. */
   minSamples: z.number().int().min(1).default(50),
 });

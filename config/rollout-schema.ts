@@ -58,6 +58,12 @@ export const rolloutSchema = z.strictObject({
   weightSteps: z.array(z.number().int().min(1).max(100)).default([]),
   /** Synthetic traffic at each weight step. */
   weightStepDuration: durationMs.default(10_000),
+  /**
+   * Synthetic traffic at each region before its deploy, from the same runner and paths: its steady state (the
+   * error rate and latency gates must hold, or nothing is deployed) and the baseline its new version is compared
+   * with. Default: `trafficDuration`.
+   */
+  baselineDuration: durationMs.optional(),
   /** Synthetic traffic driven at the freshly deployed region before its first gate evaluation. */
   trafficDuration: durationMs.default(30_000),
   /** How long the wave bakes after the traffic phase, with the gates evaluated throughout. */
@@ -72,14 +78,21 @@ export const rolloutSchema = z.strictObject({
   maxLatencyMs: z.number().positive().default(1000),
   /** Percentile judged against `maxLatencyMs`, e.g. 99 for p(99). */
   latencyPercentile: z.number().gt(0).lt(100).default(99),
-  /** Judge the deployed region against the regions not yet deployed (Mann-Whitney U on latency, Kayenta-style). */
+  /**
+   * Judge the deployed region against its own pre-deploy baseline (same runner, same paths, just before the deploy):
+   * the latency shift (Hodges-Lehmann, with its interval), the spread, and the error rate (Fisher's exact test).
+   */
   comparison: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** Significance level of the two-sided test. */
+      /** Significance level: the shift's interval is at 1 - alpha, the error and spread tests one-sided at alpha. */
       alpha: z.number().gt(0).lt(1).default(0.05),
-      /** Largest accepted ratio of the deployed region's median latency to the baseline's (1.2 = 20 % slower). */
+      /** Largest accepted shift of the median latency, as a ratio to the baseline's (1.2 = 20 % slower). */
       maxMedianRatio: z.number().gt(0).default(1.2),
+      /** A shift smaller than this many ms never fails (the runner's own jitter). */
+      minShiftMs: z.number().min(0).default(0),
+      /** Largest accepted ratio of the deployed version's interquartile range to the baseline's. */
+      maxSpreadRatio: z.number().gt(0).default(1.5),
     })
     .prefault({}),
   /** Fewer requests than this in the deployed region (or either side of the comparison) is inconclusive, never a pass. */

@@ -2,7 +2,7 @@ import type { HookEnv, HookResult } from '../chaos/hooks.ts';
 import type { RolloutConfig } from '../config/rollout-schema.ts';
 import { secs } from './gameday-plan.ts';
 import type { RolloutEffects, StepOutcome } from './rollout-machine.ts';
-import { baselineRegions, type RolloutPlan } from './rollout-plan.ts';
+import type { RolloutPlan } from './rollout-plan.ts';
 import type { Wave } from './waves.ts';
 
 /** One gate's line in the wave log: what was measured, against what, and how it came out. */
@@ -30,19 +30,25 @@ export interface RolloutWorld {
   keep(region: string): Promise<void>;
   /** The version a region runs now; undefined when the config has no version endpoint. */
   readVersion(region: string): Promise<string | undefined>;
-  /** Shift the region's DNS weight to `percent` of its share (through the fault ledger). */
+  /** Set the region's DNS weight to `percent` % of its own, the others unchanged (through the fault ledger). */
   shiftWeight(region: string, percent: number): Promise<void>;
   /** Put back every weight the rollout changed for the region. */
   restoreWeights(region: string): Promise<void>;
   /**
-   * Drive synthetic traffic at `region` (and at `baselines`, for the comparison) for `durationMs`, evaluating the
-   * gates every `everyMs` (if given) and at the end; resolves early on the first failing evaluation.
+   * Drive synthetic traffic at `region` for `durationMs` and judge the phase's gates, every `everyMs` (if given) and
+   * at the end, resolving early on the first failing evaluation. The phase says which gates: `baseline` the steady
+   * state before the deploy (kept as what the deployed version is compared with), `weight-<n>` the direct probe and
+   * the global traffic the canary served per vantage, `traffic` and `bake` the direct probe and the comparison with
+   * the region's own baseline.
    */
-  judge(phase: string, region: string, baselines: string[], durationMs: number, everyMs?: number): Promise<Judgement>;
+  judge(phase: WavePhase, region: string, durationMs: number, everyMs?: number): Promise<Judgement>;
   log(line: string): void;
   /** True once the run is stopping (a signal, a stop condition): no new deploy starts, the wave rolls back. */
   interrupted?(): boolean;
 }
+
+/** The phase of a wave a judgement belongs to; it tags every sample of its traffic (`rollout_phase`). */
+export type WavePhase = 'baseline' | `weight-${number}` | 'traffic' | 'bake';
 
 /** Pure: a judgement as a step outcome. Any failing gate fails; otherwise any inconclusive gate is inconclusive. */
 export function outcomeOf(judgement: Judgement, phase: string): StepOutcome {
@@ -67,29 +73,31 @@ export interface WaveVersions {
 export function rolloutEffects(
   plan: RolloutPlan,
   world: RolloutWorld,
-  options: { previousVersion?: string } = {},
+  options: { previousVersion?: string; strict?: boolean } = {},
 ): RolloutEffects & WaveVersions {
   const r: RolloutConfig = plan.rollout;
   const previous = new Map<string, string>();
   const deployed = new Set<string>();
-  const shifted = new Set<string>();
+  // The weight step each region is at (a percentage of its own weight), while the rollout holds one.
+  const shifted = new Map<string, number>();
+  const step = (wave: Wave, percent: number) => weightStep(world, shifted, wave, percent);
   const envFor = (wave: Wave, version: string) => ({
     REGION: wave.region,
     VERSION: version,
     PREVIOUS_VERSION: previous.get(wave.region) ?? '',
   });
-  const hookOutcome = (what: string, result: HookResult): StepOutcome =>
-    result.kind === 'ok'
-      ? { kind: 'ok' }
-      : { kind: 'fail', reasons: [`${what}: ${result.reason}${result.output.length ? ` (${result.output.slice(-3).join(' | ')})` : ''}`] };
 
   return {
     previous,
+    baseline: (wave) => steadyState(world, wave, r, options.strict === true),
     async deploy(wave) {
       if (world.interrupted?.()) return { kind: 'inconclusive', reasons: ['interrupted before the deploy'] };
       const before = await previousVersion(world, wave.region, options.previousVersion);
       if (before.kind === 'unknown') return { kind: 'fail', reasons: [before.reason] };
       previous.set(wave.region, before.version);
+      // The first exposure is the first step: the region's weight is lowered before the new version runs there.
+      const first = plan.weightSteps[0];
+      if (first !== undefined) await step(wave, first);
       world.log(`wave ${wave.index} ${wave.region}: deploying ${plan.version} (running ${before.version})`);
       deployed.add(wave.region);
       const result = await world.deploy(envFor(wave, plan.version));
@@ -102,20 +110,18 @@ export function rolloutEffects(
       return { kind: 'ok' };
     },
     async weight(wave, percent) {
-      world.log(`wave ${wave.index} ${wave.region}: DNS weight ${percent}%`);
-      await world.shiftWeight(wave.region, percent);
-      shifted.add(wave.region);
-      const judgement = await world.judge(`weight ${percent}%`, wave.region, baselineRegions(plan, wave), r.weightStepDuration);
+      await step(wave, percent);
+      const judgement = await world.judge(`weight-${percent}`, wave.region, r.weightStepDuration);
       return report(world, wave, `weight ${percent}%`, judgement);
     },
     async traffic(wave) {
       world.log(`wave ${wave.index} ${wave.region}: traffic for ${secs(r.trafficDuration)}`);
-      const judgement = await world.judge('traffic', wave.region, baselineRegions(plan, wave), r.trafficDuration);
+      const judgement = await world.judge('traffic', wave.region, r.trafficDuration);
       return report(world, wave, 'traffic', judgement);
     },
     async bake(wave) {
       world.log(`wave ${wave.index} ${wave.region}: baking for ${secs(r.bakeDuration)}, gates every ${secs(r.bakeInterval)}`);
-      const judgement = await world.judge('bake', wave.region, baselineRegions(plan, wave), r.bakeDuration, r.bakeInterval);
+      const judgement = await world.judge('bake', wave.region, r.bakeDuration, r.bakeInterval);
       return report(world, wave, 'bake', judgement);
     },
     async approve(wave) {
@@ -162,6 +168,34 @@ async function previousVersion(
   } catch (err) {
     return refuse((err as Error).message);
   }
+}
+
+/** Sets the region's weight to a step, unless it is there already (the first step is taken before the deploy). */
+async function weightStep(world: RolloutWorld, shifted: Map<string, number>, wave: Wave, percent: number): Promise<void> {
+  if (shifted.get(wave.region) === percent) return;
+  world.log(`wave ${wave.index} ${wave.region}: DNS weight ${percent}% of its own, the other regions' unchanged`);
+  shifted.set(wave.region, percent);
+  await world.shiftWeight(wave.region, percent);
+}
+
+/** Pure: a hook's result as a step outcome, with the last lines it printed. */
+function hookOutcome(what: string, result: HookResult): StepOutcome {
+  if (result.kind === 'ok') return { kind: 'ok' };
+  return { kind: 'fail', reasons: [`${what}: ${result.reason}${result.output.length ? ` (${result.output.slice(-3).join(' | ')})` : ''}`] };
+}
+
+/**
+ * A wave's steady state: the region's traffic before anything changes, judged by its gates. Nothing is changed on a
+ * baseline that does not hold: the outcome is inconclusive (exit 4), or a failure with `--strict`.
+ */
+async function steadyState(world: RolloutWorld, wave: Wave, r: RolloutConfig, strict: boolean): Promise<StepOutcome> {
+  if (world.interrupted?.()) return { kind: 'inconclusive', reasons: ['interrupted before the baseline'] };
+  const duration = r.baselineDuration ?? r.trafficDuration;
+  world.log(`wave ${wave.index} ${wave.region}: steady state before the deploy, ${secs(duration)} of traffic`);
+  const outcome = report(world, wave, 'steady state', await world.judge('baseline', wave.region, duration));
+  if (outcome.kind === 'ok') return outcome;
+  const reasons = [...outcome.reasons, `${wave.region} did not show a steady state: nothing was deployed`];
+  return { kind: strict ? 'fail' : 'inconclusive', reasons };
 }
 
 function report(world: RolloutWorld, wave: Wave, phase: string, judgement: Judgement): StepOutcome {

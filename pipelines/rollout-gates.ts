@@ -1,19 +1,34 @@
-import { comparisonGateSchema, errorRateGateSchema, type Gate, latencyGateSchema } from '../config/gates-schema.ts';
+import {
+  comparisonGateSchema,
+  DEFAULT_EVIDENCE,
+  type Evidence,
+  errorRateGateSchema,
+  type Gate,
+  latencyGateSchema,
+  withEvidence,
+} from '../config/gates-schema.ts';
 import type { RolloutConfig } from '../config/rollout-schema.ts';
+import type { WavePhase } from './rollout-effects.ts';
+
+/** The tag every sample of a wave's traffic carries: the phase it was measured in (`baseline`, `traffic`, ...). */
+export const PHASE_TAG = 'rollout_phase';
 
 /**
- * Pure: the gates a wave is judged by, on the synthetics' per-request metrics tagged with the region addressed:
- * the deployed region's error rate and latency percentile, and (when regions remain on the old version) its latency
- * against theirs with the Mann-Whitney comparison, each other's baseline.
+ * Pure: the gates a wave's phase is judged by, on the regional probe's per-request metrics tagged with the region
+ * addressed and the phase: the region's error rate and latency percentile, and after the deploy the comparison with
+ * its own pre-deploy baseline (same runner, same paths, so its distance from the runner cancels): the latency shift
+ * with its interval, the spread, and the error rate. Every wave is compared, the last one too. The baseline phase's
+ * gates are the wave's steady state.
  */
-export function rolloutGates(r: RolloutConfig, region: string, baselines: readonly string[]): Gate[] {
+export function rolloutGates(r: RolloutConfig, region: string, phase: WavePhase, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
+  const mine = { target_region: region, [PHASE_TAG]: phase };
   const gates: Gate[] = [
     errorRateGateSchema.parse({
       kind: 'error-rate',
       name: 'error-rate',
       metric: 'request_failed',
       bound: r.maxErrorRate,
-      where: { target_region: region },
+      where: mine,
       groupBy: ['target_region'],
       minSamples: r.minSamples,
     }),
@@ -23,25 +38,59 @@ export function rolloutGates(r: RolloutConfig, region: string, baselines: readon
       metric: 'request_duration',
       percentile: r.latencyPercentile,
       bound: r.maxLatencyMs,
-      where: { target_region: region },
+      where: mine,
       groupBy: ['target_region'],
       minSamples: r.minSamples,
     }),
   ];
-  if (r.comparison.enabled && baselines.length > 0) {
+  if (r.comparison.enabled && phase !== 'baseline') {
     gates.push(
       comparisonGateSchema.parse({
         kind: 'comparison',
         name: 'comparison',
         metric: 'request_duration',
+        errorMetric: 'request_failed',
         regionTag: 'target_region',
         candidate: region,
-        baseline: [...baselines],
+        baseline: [region],
+        candidateWhere: { [PHASE_TAG]: phase },
+        baselineWhere: { [PHASE_TAG]: 'baseline' },
         alpha: r.comparison.alpha,
         maxMedianRatio: r.comparison.maxMedianRatio,
+        minShift: r.comparison.minShiftMs,
+        maxSpreadRatio: r.comparison.maxSpreadRatio,
         minSamples: r.minSamples,
       }),
     );
   }
-  return gates;
+  return gates.map((g) => withEvidence(g, evidence));
+}
+
+/**
+ * Pure: during a DNS weight step, the global traffic the canary region served, per vantage: its users' error rate
+ * and latency, as they reached it through DNS (the direct probe is judged beside it by `rolloutGates`).
+ */
+export function canaryGates(r: RolloutConfig, region: string, phase: WavePhase, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
+  const served = { served_by: region, [PHASE_TAG]: phase };
+  return [
+    errorRateGateSchema.parse({
+      kind: 'error-rate',
+      name: 'canary-errors',
+      metric: 'request_failed',
+      bound: r.maxErrorRate,
+      where: served,
+      groupBy: ['vantage'],
+      minSamples: r.minSamples,
+    }),
+    latencyGateSchema.parse({
+      kind: 'latency',
+      name: 'canary-latency',
+      metric: 'request_duration',
+      percentile: r.latencyPercentile,
+      bound: r.maxLatencyMs,
+      where: served,
+      groupBy: ['vantage'],
+      minSamples: r.minSamples,
+    }),
+  ].map((g) => withEvidence(g, evidence));
 }

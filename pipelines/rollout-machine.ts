@@ -1,13 +1,15 @@
 import type { Wave } from './waves.ts';
 
-// The rollout as a state machine: for each wave, deploy → weight steps → traffic (gates) → bake (gates throughout)
-// → approve, then the next wave; any failure → rollback → halt. `transition` is pure; `runRollout` drives it with
+// The rollout as a state machine: for each wave, baseline (the steady state, before anything changes) → deploy →
+// weight steps → traffic (gates) → bake (gates throughout) → approve, then the next wave; any failure → rollback →
+// halt. A baseline that does not hold halts at once: nothing was changed, so nothing is rolled back. `transition` is pure; `runRollout` drives it with
 // the effects passed in, so the same machine runs against AWS, the sandbox and unit tests.
 
 /** What one step of a wave came to. Inconclusive is never a pass: it rolls the wave back like a failure. */
 export type StepOutcome = { kind: 'ok' } | { kind: 'fail'; reasons: string[] } | { kind: 'inconclusive'; reasons: string[] };
 
 export type RolloutState =
+  | { kind: 'baseline'; wave: number }
   | { kind: 'deploy'; wave: number }
   | { kind: 'weight'; wave: number; step: number }
   | { kind: 'traffic'; wave: number }
@@ -29,7 +31,7 @@ export interface MachinePlan {
 
 /** The state a rollout starts in. */
 export function initialState(plan: MachinePlan): RolloutState {
-  return plan.fromWave > plan.waves.length ? { kind: 'done' } : { kind: 'deploy', wave: plan.fromWave };
+  return plan.fromWave > plan.waves.length ? { kind: 'done' } : { kind: 'baseline', wave: plan.fromWave };
 }
 
 /**
@@ -39,6 +41,9 @@ export function initialState(plan: MachinePlan): RolloutState {
 export function transition(plan: MachinePlan, state: RolloutState, outcome: StepOutcome): RolloutState {
   const bad = outcome.kind === 'ok' ? undefined : outcome;
   switch (state.kind) {
+    case 'baseline':
+      // Nothing changed yet: a steady state that does not hold ends the rollout without a rollback.
+      return bad ? { kind: 'halted', wave: state.wave, outcome: bad } : { kind: 'deploy', wave: state.wave };
     case 'deploy':
       if (bad) return { kind: 'rollback', wave: state.wave, outcome: bad };
       return plan.weightSteps.length > 0 ? { kind: 'weight', wave: state.wave, step: 0 } : { kind: 'traffic', wave: state.wave };
@@ -55,7 +60,7 @@ export function transition(plan: MachinePlan, state: RolloutState, outcome: Step
       return { kind: 'approved', wave: state.wave };
     case 'approved':
       return state.wave < Math.min(plan.toWave ?? plan.waves.length, plan.waves.length)
-        ? { kind: 'deploy', wave: state.wave + 1 }
+        ? { kind: 'baseline', wave: state.wave + 1 }
         : { kind: 'done' };
     case 'rollback':
       return { kind: 'halted', wave: state.wave, outcome: state.outcome };
@@ -67,6 +72,8 @@ export function transition(plan: MachinePlan, state: RolloutState, outcome: Step
 
 /** The side effects of each state; each resolves to the step's outcome. */
 export interface RolloutEffects {
+  /** The region before anything changes: its steady state, and the baseline its deployed version is compared with. */
+  baseline(wave: Wave): Promise<StepOutcome>;
   deploy(wave: Wave): Promise<StepOutcome>;
   /** Expose the freshly deployed region at `percent` of its weight and judge it there. */
   weight(wave: Wave, percent: number): Promise<StepOutcome>;
@@ -135,6 +142,8 @@ export async function runRollout(
 
 async function step(plan: MachinePlan, state: RolloutState, wave: Wave, effects: RolloutEffects): Promise<StepOutcome> {
   switch (state.kind) {
+    case 'baseline':
+      return effects.baseline(wave);
     case 'deploy':
       return effects.deploy(wave);
     case 'weight':

@@ -20,11 +20,6 @@ export function buildRolloutPlan(
   return { version, rollout, waves, weightSteps: rollout.weightSteps, fromWave, toWave: toWave ?? waves.length };
 }
 
-/** Pure: the regions the comparison gate uses as baseline for a wave: those not yet deployed. */
-export function baselineRegions(plan: Pick<MachinePlan, 'waves'>, wave: Wave): string[] {
-  return plan.waves.filter((w) => w.index > wave.index).map((w) => w.region);
-}
-
 /** Pure: the plan as text, one line per wave, then the gates and hooks. */
 export function renderRolloutPlan(plan: RolloutPlan): string[] {
   const r = plan.rollout;
@@ -38,7 +33,9 @@ export function renderRolloutPlan(plan: RolloutPlan): string[] {
       lines.push(`  wave ${wave.index}  ${wave.region.padEnd(16)} not in this run (--to-wave ${plan.toWave})`);
       continue;
     }
-    const steps = [r.hooks.deploy ? 'deploy hook' : 'deploy (no hook)'];
+    const steps = [`steady state ${secs(r.baselineDuration ?? r.trafficDuration)}`];
+    if (plan.weightSteps[0] !== undefined) steps.push(`weight ${plan.weightSteps[0]}% of its own`);
+    steps.push(r.hooks.deploy ? 'deploy hook' : 'deploy (no hook)');
     for (const p of plan.weightSteps) steps.push(`weight ${p}% (${secs(r.weightStepDuration)})`);
     steps.push(`traffic ${secs(r.trafficDuration)} + gates`);
     steps.push(`bake ${secs(r.bakeDuration)} (gates every ${secs(r.bakeInterval)})`);
@@ -53,7 +50,7 @@ export function renderRolloutPlan(plan: RolloutPlan): string[] {
   ];
   if (r.comparison.enabled)
     gates.push(
-      `median latency vs regions not yet deployed <= ${r.comparison.maxMedianRatio}x (Mann-Whitney U, alpha ${r.comparison.alpha})`,
+      `against its own baseline: latency shift (Hodges-Lehmann) within ${r.comparison.maxMedianRatio}x of its median, spread <= ${r.comparison.maxSpreadRatio}x, errors not significantly more (alpha ${r.comparison.alpha})`,
     );
   lines.push(`Gates: ${gates.join('; ')}`);
   lines.push(`Deploy hook:   ${r.hooks.deploy ?? '(none)'}`);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
@@ -12,8 +13,8 @@ import { judgeRun } from '../validations/judge.ts';
 import type { RecordedJudgement } from '../validations/run-gates.ts';
 import type { Verdict } from '../validations/verdict.ts';
 import { preflight, rolloutNeeds } from './preflight.ts';
-import { type Judgement, type RolloutWorld, rolloutEffects } from './rollout-effects.ts';
-import { rolloutGates } from './rollout-gates.ts';
+import { type RolloutWorld, rolloutEffects, type WavePhase } from './rollout-effects.ts';
+import { canaryGates, PHASE_TAG, rolloutGates } from './rollout-gates.ts';
 import { type RolloutResult, runRollout } from './rollout-machine.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
 import { finishRun, type RunReport } from './run-report.ts';
@@ -28,6 +29,72 @@ export interface RolloutCommand {
   root?: string;
   /** The k6 executable, found and version-checked by the CLI (`--k6`, CROSSWIND_K6, PATH); default: found here. */
   k6?: string;
+  /** A wave whose steady state does not hold fails the run (exit 1) instead of leaving it inconclusive (exit 4). */
+  strict?: boolean;
+}
+
+interface PhaseContext {
+  config: CrosswindConfig;
+  runDir: string;
+  session: FaultSession;
+  io: CliIo;
+  k6: string | undefined;
+  baselines: Map<string, string[]>;
+  startedAt: number;
+  runs: number;
+}
+
+/**
+ * One phase of a wave: the regional probe at the region (and in a weight step the global traffic from every vantage)
+ * tagged with the phase, judged by its gates throughout (every `everyMs`) and at the end. A baseline's files are kept
+ * for the comparisons after the deploy.
+ */
+async function judgePhase(p: PhaseContext, phase: WavePhase, region: string, durationMs: number, everyMs?: number) {
+  const r = p.config.rollout;
+  const evidence = p.config.gates.evidence;
+  const canary = phase.startsWith('weight-');
+  const tags = { [PHASE_TAG]: phase };
+  const start = (scenario: 'regional-probe' | 'global-traffic', name: string) =>
+    startK6Run({
+      plan: buildPlan(p.config, {
+        scenario,
+        ...(scenario === 'regional-probe' ? { regions: [region] } : {}),
+        durationMs,
+        ratePerSecond: r.rate,
+        thresholds: {},
+        tags,
+      }),
+      runDir: p.runDir,
+      k6Path: p.k6,
+      name,
+      signal: p.session.signal,
+      signals: null,
+    });
+  const name = `wave-${region}-${phase}-${p.runs}`;
+  const runs = [await start('regional-probe', name), ...(canary ? [await start('global-traffic', `${name}-global`)] : [])];
+  const gates = [...rolloutGates(r, region, phase, evidence), ...(canary ? canaryGates(r, region, phase, evidence) : [])];
+  const own = runs.flatMap((run) => run.sources);
+  const sources = [...own, ...(phase === 'baseline' ? [] : (p.baselines.get(region) ?? []))];
+  const done = Promise.all(runs.map((run) => run.done));
+  let finished = false;
+  void done.finally(() => {
+    finished = true;
+  });
+  // Gates throughout: evaluate what has arrived every interval; a failure ends the phase at once.
+  while (everyMs !== undefined && !finished) {
+    await Promise.race([sleep(everyMs), done]);
+    if (finished) break;
+    const partial = await judgeRun({ sources: sources.filter((f) => existsSync(f)), gates });
+    if (partial.verdict.kind === 'rollback') {
+      p.io.err(`  ${phase}: a gate failed ${Math.round((Date.now() - p.startedAt) / 1000)} s into the run; stopping early`);
+      for (const run of runs) run.stop();
+      break;
+    }
+  }
+  await done;
+  if (phase === 'baseline') p.baselines.set(region, own);
+  const outcome = await judgeRun({ sources: sources.filter((f) => existsSync(f)), gates });
+  return { results: outcome.results, sources, gates };
 }
 
 /** Pure: the rollout's result as a verdict. */
@@ -48,7 +115,13 @@ export function rolloutSummary(version: string, result: RolloutResult): string {
   const untouched = by('untouched');
   if (result.kind === 'approved')
     return `Rollout ${version}: APPROVED in ${by('approved').join(', ')}${by('skipped').length ? ` (skipped: ${by('skipped').join(', ')})` : ''}${untouched.length ? `; not in this run: ${untouched.join(', ')}` : ''}`;
-  const head = result.kind === 'rolled-back' ? 'ROLLED BACK' : 'INCONCLUSIVE, rolled back';
+  // A wave still untouched when the run ended was halted before its deploy: its steady state did not hold.
+  const halted = result.waves.find((w) => w.wave.index === result.wave.index)?.status === 'untouched';
+  const head = halted
+    ? `${result.kind === 'rolled-back' ? 'FAILED' : 'INCONCLUSIVE'}, nothing deployed`
+    : result.kind === 'rolled-back'
+      ? 'ROLLED BACK'
+      : 'INCONCLUSIVE, rolled back';
   return `Rollout ${version}: ${head} at wave ${result.wave.index} (${result.wave.region})${by('approved').length ? `; approved: ${by('approved').join(', ')}` : ''}${untouched.length ? `; untouched: ${untouched.join(', ')}` : ''}`;
 }
 
@@ -141,53 +214,27 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
     async (session) => {
       const runDir = session.runDir as string;
       let runs = 0;
+      // Each region's pre-deploy traffic, what its deployed version is compared with.
+      const baselines = new Map<string, string[]>();
       const world: RolloutWorld = {
         ...ledgerChanges(session, config),
         readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
-        async judge(phase, region, baselines, durationMs, everyMs): Promise<Judgement> {
-          const gates = rolloutGates(r, region, baselines);
-          runs += 1;
-          const run = await startK6Run({
-            plan: buildPlan(config, {
-              scenario: 'regional-probe',
-              regions: [region, ...baselines],
-              durationMs,
-              ratePerSecond: r.rate,
-              thresholds: {},
-            }),
-            runDir,
-            k6Path: c.k6,
-            name: `wave-${region}-${phase.replace(/[^A-Za-z0-9]+/g, '-')}-${runs}`,
-            signal: session.signal,
-            signals: null,
-          });
-          let finished = false;
-          void run.done.finally(() => {
-            finished = true;
-          });
-          // Gates throughout: evaluate what has arrived every interval; a failure ends the phase at once.
-          if (everyMs !== undefined) {
-            while (!finished) {
-              await Promise.race([sleep(everyMs), run.done]);
-              if (finished) break;
-              const partial = await judgeRun({ sources: [run.files.ndjson], gates });
-              if (partial.verdict.kind === 'rollback') {
-                io.err(`  ${phase}: a gate failed ${Math.round((Date.now() - startedAt) / 1000)} s into the run; stopping early`);
-                run.stop();
-                break;
-              }
-            }
-          }
-          await run.done;
-          const outcome = await judgeRun({ sources: [run.files.ndjson], gates });
-          allResults.push(...outcome.results.map((g) => ({ ...g, gate: `${region} ${phase}: ${g.gate}` })));
-          judged.push({ label: `${region} ${phase}`, sources: [run.files.ndjson], gates });
-          return { gates: outcome.results.map((g) => ({ status: g.status, line: g.reason })) };
-        },
+        judge: (phase, region, durationMs, everyMs) =>
+          judgePhase(
+            { config, runDir, session, io, k6: c.k6, baselines, startedAt, runs: ++runs },
+            phase,
+            region,
+            durationMs,
+            everyMs,
+          ).then((out) => {
+            allResults.push(...out.results.map((g) => ({ ...g, gate: `${region} ${phase}: ${g.gate}` })));
+            judged.push({ label: `${region} ${phase}`, sources: out.sources, gates: out.gates });
+            return { gates: out.results.map((g) => ({ status: g.status, line: g.reason })) };
+          }),
         log: (line) => io.out(line),
         interrupted: () => session.signal.aborted,
       };
-      const effects = rolloutEffects(plan, world, { previousVersion: c.previousVersion });
+      const effects = rolloutEffects(plan, world, { previousVersion: c.previousVersion, strict: c.strict });
       const result = await runRollout(plan, effects);
       return { result, runDir, previous: Object.fromEntries(effects.previous) };
     },

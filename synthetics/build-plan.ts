@@ -37,6 +37,8 @@ export interface PlanOverrides {
   maxVUs?: number;
   /** A client profile: its name tags the run; its DNS cache and connection reuse replace the configured ones. */
   profile?: ClientProfile;
+  /** Tags on every sample of the run, e.g. `{ rollout_phase: 'baseline' }`. */
+  tags?: Record<string, string>;
   runId?: string;
 }
 
@@ -118,6 +120,7 @@ function commonPlan(config: CrosswindConfig, overrides: PlanOverrides) {
       policy: overrides.profile?.dns?.policy ?? s.dns.policy,
     },
     ...(overrides.profile ? { profile: overrides.profile.name } : {}),
+    ...(overrides.tags ? { tags: overrides.tags } : {}),
     summaryTrendStats: s.summaryTrendStats,
   };
 }

@@ -90,6 +90,8 @@ interface PlanBase {
    * tagged `profile`, and the User-Agent names it, so the region apps' request logs tell the profiles apart.
    */
   profile?: string;
+  /** Tags on every sample of the run (a rollout marks its pre-deploy baseline apart from the deployed version). */
+  tags?: Record<string, string>;
   /** Thresholds as k6 takes them, already expanded per vantage or region by the launcher. */
   thresholds: PlanThresholds;
   /** Statistics k6 computes for Trend metrics in its end-of-test summary. */

@@ -13,7 +13,7 @@ export interface ConfidenceInterval {
   lower: number | null;
   upper: number | null;
   confidence: number;
-  method: RateMethod | 'order-statistics';
+  method: RateMethod | 'order-statistics' | 'hodges-lehmann';
 }
 
 const LANCZOS = [

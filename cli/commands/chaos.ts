@@ -94,7 +94,10 @@ export function register(command: Command, io: CliIo): void {
     );
   common(chaos.command('shift-weight').description("give a region a share of the weighted record set's traffic (DNS canary)"))
     .requiredOption('--region <region>', 'the region whose share changes')
-    .requiredOption('--percent <percent>', 'its weight after the step, as a percentage of its own, 0-100 (10, 50, 100 for a canary; 0 drains it); the others keep theirs')
+    .requiredOption(
+      '--percent <percent>',
+      'its weight after the step, as a percentage of its own, 0-100 (10, 50, 100 for a canary; 0 drains it); the others keep theirs',
+    )
     .action((o: CommonOptions & { region: string; percent: string }) =>
       runFaults([{ spec: { kind: 'shift-weight', region: o.region, percent: Number(o.percent) }, path: '--percent' }], o, io),
     );

@@ -19,6 +19,7 @@ interface RolloutFlags {
   dryRun?: boolean;
   yes?: boolean;
   k6?: string;
+  strict?: boolean;
 }
 
 const VERSION = /^[A-Za-z0-9][A-Za-z0-9._+:-]*$/;
@@ -43,6 +44,7 @@ export function register(command: Command, io: CliIo): void {
     .option('--to-wave <n>', 'stop, approved, after wave n (one wave a CI job: --from-wave n --to-wave n)')
     .option('--dry-run', 'print the plan and change nothing')
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal: cron, CI, ssh host cmd, a pipe)')
+    .option('--strict', 'a region whose steady state does not hold before its deploy fails the run (exit 1) instead of exit 4')
     .option(...K6_OPTION)
     .action(async (flags: RolloutFlags) => {
       const problems: ConfigProblem[] = [];
@@ -106,6 +108,7 @@ export function register(command: Command, io: CliIo): void {
       }
       const { rolloutCommand } = await import('../../pipelines/rollout.ts');
       const k6 = await k6FromFlag(flags.k6);
-      await rolloutCommand({ config, plan, io, previousVersion: flags.previousVersion, yes: flags.yes ?? false, k6 });
+      const { previousVersion, yes = false, strict = false } = flags;
+      await rolloutCommand({ config, plan, io, previousVersion, yes, k6, strict });
     });
 }

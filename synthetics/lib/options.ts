@@ -72,7 +72,8 @@ export function baseOptions(plan: RunPlan): Options {
     // The launcher resolves `record` before k6 starts; a plan still saying so (an IP endpoint) keeps k6's default.
     ...(plan.dns.ttl === 'record' ? {} : { dns: { ttl: plan.dns.ttl, select: plan.dns.select, policy: plan.dns.policy } }),
     // A client profile tags every sample and names itself to the servers (their request logs are the wire's truth).
-    ...(plan.profile ? { tags: { profile: plan.profile }, userAgent: `crosswind-k6 (profile ${plan.profile})` } : {}),
+    ...(plan.profile ? { userAgent: `crosswind-k6 (profile ${plan.profile})` } : {}),
+    ...(plan.profile || plan.tags ? { tags: { ...plan.tags, ...(plan.profile ? { profile: plan.profile } : {}) } } : {}),
     // Grafana Cloud k6 reads the load-zone distribution from the script's options.
     ...(plan.cloud ? { cloud: plan.cloud } : {}),
   };

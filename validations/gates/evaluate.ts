@@ -67,7 +67,10 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
       out.add(g.profileTag);
       out.add(g.servedByTag);
     }
-    if (g.kind === 'comparison') out.add(g.regionTag);
+    if (g.kind === 'comparison') {
+      out.add(g.regionTag);
+      for (const k of [...Object.keys(g.candidateWhere ?? {}), ...Object.keys(g.baselineWhere ?? {})]) out.add(k);
+    }
     if (g.kind === 'capacity') out.add(g.servedByTag);
   }
   return out;
@@ -93,5 +96,6 @@ export function nonNegativeMetrics(gates: readonly Gate[]): Set<string> {
 /** The k6 metrics one gate reads. */
 export function gateMetrics(gate: Gate): string[] {
   if (gate.kind === 'cloudwatch') return [];
+  if (gate.kind === 'comparison' && gate.errorMetric) return [gate.metric, gate.errorMetric];
   return gate.kind === 'replication' ? [gate.metric, gate.lostWritesMetric] : [gate.metric];
 }

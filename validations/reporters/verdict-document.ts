@@ -38,7 +38,7 @@ export const gateResultDocSchema = z
         lower: z.number().nullable(),
         upper: z.number().nullable(),
         confidence: z.number(),
-        method: z.enum(['clopper-pearson', 'wilson', 'order-statistics']),
+        method: z.enum(['clopper-pearson', 'wilson', 'order-statistics', 'hodges-lehmann']),
       })
       .optional()
       .describe('rates and percentiles: the confidence interval around measured, each end one-sided at confidence (null: no bound)'),

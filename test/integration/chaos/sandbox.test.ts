@@ -32,6 +32,8 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
         project: 'shop',
         sandbox: { state: '.crosswind/sandbox/state.json' },
         chaos: {
+          // Down to the last healthy region: what these tests take out, one region at a time.
+          minHealthyRegions: 1,
           poll: { experimentInterval: '100ms', experimentDeadline: '10s', stopDeadline: '10s' },
         },
       }),

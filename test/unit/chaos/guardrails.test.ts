@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { decide, type GuardrailInput, resourceKeys } from '../../../chaos/guardrails.ts';
 import { healthyFromObservations } from '../../../chaos/health.ts';
+import { resolveConfig } from '../../../config/load.ts';
 
 const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
 const allHealthy = regions.map((region) => ({ region, healthy: true, detail: 'reports healthy' }));
@@ -27,6 +28,23 @@ function input(over: Partial<GuardrailInput> = {}): GuardrailInput {
 }
 
 describe('guardrails', () => {
+  it('by default keep every region but the one under test serving', () => {
+    const config = resolveConfig({
+      project: 'shop',
+      aws: { accountIds: ['123456789012'] },
+      regions: regions.map((name) => ({ name, endpoint: `http://${name}.example` })),
+      globalEndpoint: 'http://shop.example',
+    });
+    expect(config.chaos.minHealthyRegions, 'three regions: two kept').to.equal(2);
+    const minHealthyRegions = config.chaos.minHealthyRegions;
+    expect(decide(input({ minHealthyRegions })).kind, 'one region out').to.equal('allow');
+    const secondOut = input({
+      minHealthyRegions,
+      health: allHealthy.map((h) => (h.region === 'us-east-1' ? { ...h, healthy: false } : h)),
+    });
+    expect(decide(secondOut).kind, 'a second region out').to.equal('refuse');
+  });
+
   it('allows a fault that leaves enough healthy regions', () => {
     expect(decide(input())).to.deep.equal({ kind: 'allow', healthyAfter: ['us-east-1', 'us-west-2'] });
   });

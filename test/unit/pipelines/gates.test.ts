@@ -4,7 +4,7 @@ import { rolloutSchema } from '../../../config/rollout-schema.ts';
 import { functionalGates, gamedayGates } from '../../../pipelines/gameday-gates.ts';
 import { buildGamedayPlan } from '../../../pipelines/gameday-plan.ts';
 import { probeCells } from '../../../pipelines/probe-gates.ts';
-import { rolloutGates } from '../../../pipelines/rollout-gates.ts';
+import { canaryGates, rolloutGates } from '../../../pipelines/rollout-gates.ts';
 import type { GateResult } from '../../../validations/gates/gate-result.ts';
 
 describe('pipeline gates (data handed to validations)', () => {
@@ -42,18 +42,27 @@ describe('pipeline gates (data handed to validations)', () => {
     });
   });
 
-  it('rollout: error rate and latency of the deployed region, comparison only while regions remain on the old version', () => {
+  it('rollout: each phase judges its own traffic; after the deploy the region is compared with its own baseline, the last wave too', () => {
     const r = rolloutSchema.parse({ maxLatencyMs: 300, minSamples: 40 });
-    const gates = rolloutGates(r, 'us-east-1', ['us-west-2', 'eu-west-1']);
+    const gates = rolloutGates(r, 'eu-west-1', 'traffic');
     expect(gates.map((g) => g.kind)).to.deep.equal(['error-rate', 'latency', 'comparison']);
-    expect(gates[1]).to.deep.include({ bound: 300, minSamples: 40, where: { target_region: 'us-east-1' } });
+    expect(gates[1]).to.deep.include({ bound: 300, minSamples: 40, where: { target_region: 'eu-west-1', rollout_phase: 'traffic' } });
     expect(gates[2]).to.deep.include({
-      candidate: 'us-east-1',
-      baseline: ['us-west-2', 'eu-west-1'],
-      regionTag: 'target_region',
+      candidate: 'eu-west-1',
+      baseline: ['eu-west-1'],
+      candidateWhere: { rollout_phase: 'traffic' },
+      baselineWhere: { rollout_phase: 'baseline' },
+      errorMetric: 'request_failed',
       maxMedianRatio: 1.2,
     });
-    expect(rolloutGates(r, 'eu-west-1', []).map((g) => g.kind)).to.deep.equal(['error-rate', 'latency']);
+    expect(
+      rolloutGates(r, 'eu-west-1', 'baseline').map((g) => g.kind),
+      'the steady state',
+    ).to.deep.equal(['error-rate', 'latency']);
+    expect(canaryGates(r, 'eu-west-1', 'weight-10')[0]).to.deep.include({
+      where: { served_by: 'eu-west-1', rollout_phase: 'weight-10' },
+      groupBy: ['vantage'],
+    });
   });
 
   it('probe: cells from one cycle, marked with the window verdict for the same vantage and region', () => {

@@ -30,8 +30,8 @@ function world(verdicts: Record<string, Judgement> = {}, failingHook?: string) {
     restoreWeights: async (region) => {
       calls.push(`restore-weights ${region}`);
     },
-    async judge(phase, region, baselines) {
-      calls.push(`judge ${phase} ${region} vs [${baselines.join(',')}]`);
+    async judge(phase, region) {
+      calls.push(`judge ${phase} ${region}`);
       return verdicts[`${phase} ${region}`] ?? { gates: [{ status: 'pass', line: 'error rate 0% <= 1%: pass' }] };
     },
     log: () => {},
@@ -42,19 +42,38 @@ function world(verdicts: Record<string, Judgement> = {}, failingHook?: string) {
 const rollout = rolloutSchema.parse({ hooks: { deploy: 'deploy', rollback: 'rollback' }, versionPath: '/version' });
 
 describe('rollout effects (the machine composed with hooks, versions, traffic and gates)', () => {
-  it('deploys each region in order, judging each against the regions not yet deployed', async () => {
+  it('deploys each region in order, each after its own baseline, the last one too', async () => {
     const { w, versions, calls } = world();
     const plan = buildRolloutPlan(regions, rollout, '2.0.0');
     const result = await runRollout(plan, rolloutEffects(plan, w));
     expect(result.kind).to.equal('approved');
     expect([...versions.values()]).to.deep.equal(['2.0.0', '2.0.0', '2.0.0']);
-    expect(calls.filter((c) => c.startsWith('judge traffic'))).to.deep.equal([
-      'judge traffic us-east-1 vs [us-west-2,eu-west-1]',
-      'judge traffic us-west-2 vs [eu-west-1]',
-      'judge traffic eu-west-1 vs []',
+    expect(calls.filter((c) => c.endsWith('eu-west-1') || c.includes('eu-west-1 2.0.0'))).to.deep.equal([
+      'judge baseline eu-west-1',
+      'deploy eu-west-1 2.0.0 1.0.0',
+      'judge traffic eu-west-1',
+      'judge bake eu-west-1',
+      'keep eu-west-1',
     ]);
-    expect(calls[0]).to.equal('deploy us-east-1 2.0.0 1.0.0');
+    expect(calls[0]).to.equal('judge baseline us-east-1');
   });
+
+  for (const strict of [false, true])
+    it(`a wave whose baseline does not hold deploys nothing and rolls nothing back: ${strict ? 'failed with --strict' : 'inconclusive'}`, async () => {
+      const { w, versions, calls } = world({
+        'baseline us-west-2': { gates: [{ status: 'fail', line: 'rate request_failed: 12.6 % not <= 1 %' }] },
+      });
+      const plan = buildRolloutPlan(regions, rolloutSchema.parse({ ...rollout, weightSteps: [10] }), '2.0.0');
+      const result = await runRollout(plan, rolloutEffects(plan, w, { strict }));
+      expect(result.kind).to.equal(strict ? 'rolled-back' : 'inconclusive');
+      expect(result.kind !== 'approved' && result.reasons).to.deep.equal([
+        'steady state: rate request_failed: 12.6 % not <= 1 %',
+        'us-west-2 did not show a steady state: nothing was deployed',
+      ]);
+      expect(calls.filter((c) => c.includes('us-west-2'))).to.deep.equal(['judge baseline us-west-2']);
+      expect(versions.get('us-west-2')).to.equal('1.0.0');
+      expect(result.waves.map((x) => x.status)).to.deep.equal(['approved', 'untouched', 'untouched']);
+    });
 
   it('rolls back the first region on a failing gate, runs the rollback hook with the old version, leaves the rest', async () => {
     const { w, versions, calls } = world({ 'bake us-east-1': { gates: [{ status: 'fail', line: 'p(99) 412 ms <= 300 ms: fail' }] } });
@@ -80,26 +99,24 @@ describe('rollout effects (the machine composed with hooks, versions, traffic an
     else expect.fail('expected a rollback');
   });
 
-  it('steps DNS weights and restores them on approval', async () => {
+  it('lowers the weight to the first step before the deploy hook runs, steps it, and restores it on approval', async () => {
     const { w, calls } = world();
     const plan = buildRolloutPlan(['us-east-1', 'us-west-2'], rolloutSchema.parse({ ...rollout, weightSteps: [10, 50, 100] }), '2.0.0');
     await runRollout(plan, rolloutEffects(plan, w));
-    expect(calls.filter((c) => c.includes('weight'))).to.deep.equal([
+    // The old order deployed at the region's full weight, then stepped to 10 %.
+    expect(calls.slice(0, 10)).to.deep.equal([
+      'judge baseline us-east-1',
       'weight us-east-1 10',
-      'judge weight 10% us-east-1 vs [us-west-2]',
+      'deploy us-east-1 2.0.0 1.0.0',
+      'judge weight-10 us-east-1',
       'weight us-east-1 50',
-      'judge weight 50% us-east-1 vs [us-west-2]',
+      'judge weight-50 us-east-1',
       'weight us-east-1 100',
-      'judge weight 100% us-east-1 vs [us-west-2]',
-      'restore-weights us-east-1',
-      'weight us-west-2 10',
-      'judge weight 10% us-west-2 vs []',
-      'weight us-west-2 50',
-      'judge weight 50% us-west-2 vs []',
-      'weight us-west-2 100',
-      'judge weight 100% us-west-2 vs []',
-      'restore-weights us-west-2',
+      'judge weight-100 us-east-1',
+      'judge traffic us-east-1',
+      'judge bake us-east-1',
     ]);
+    expect(calls.slice(10, 12)).to.deep.equal(['restore-weights us-east-1', 'keep us-east-1']);
   });
 
   it('never approves without a gate result', () => {
@@ -128,13 +145,14 @@ describe('rollout effects when the run is stopping', () => {
     w.interrupted = () => stop;
     const judge = w.judge;
     w.judge = async (...args) => {
-      stop = true; // a signal arrives during the first traffic phase
+      if (args[0] !== 'baseline') stop = true; // a signal arrives during the first traffic phase
       return judge(...args);
     };
     const plan = buildRolloutPlan(regions, rollout, '2.0.0');
     const result = await runRollout(plan, rolloutEffects(plan, w));
     expect(result.kind).to.equal('inconclusive');
     if (result.kind === 'inconclusive') expect(result.reasons).to.deep.equal(['traffic: interrupted']);
+    expect(calls[0], 'the baseline runs before the signal').to.equal('judge baseline us-east-1');
     expect(calls.filter((c) => c.startsWith('deploy'))).to.deep.equal(['deploy us-east-1 2.0.0 1.0.0']);
     expect(calls.at(-1)).to.equal('rollback us-east-1 2.0.0 1.0.0');
   });

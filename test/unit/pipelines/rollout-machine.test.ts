@@ -20,6 +20,7 @@ function recorder(fail: Record<string, StepOutcome> = {}, throwOn?: string) {
     return fail[key] ?? { kind: 'ok' };
   };
   const effects: RolloutEffects = {
+    baseline: (w: Wave) => answer(`baseline ${w.region}`),
     deploy: (w: Wave) => answer(`deploy ${w.region}`),
     weight: (w: Wave, p: number) => answer(`weight ${p} ${w.region}`),
     traffic: (w: Wave) => answer(`traffic ${w.region}`),
@@ -35,14 +36,15 @@ function recorder(fail: Record<string, StepOutcome> = {}, throwOn?: string) {
 }
 
 describe('rollout state machine', () => {
-  it('walks deploy, weight steps, traffic, bake, approve for every wave in order', async () => {
+  it('walks baseline, deploy, weight steps, traffic, bake, approve for every wave in order', async () => {
     const plan: MachinePlan = { waves, weightSteps: [10, 50, 100], fromWave: 1 };
     const { calls, effects } = recorder();
     const states: RolloutState['kind'][] = [];
     const result = await runRollout(plan, effects, (s) => states.push(s.kind));
     expect(result.kind).to.equal('approved');
     expect(result.waves.map((w) => w.status)).to.deep.equal(['approved', 'approved', 'approved']);
-    expect(calls.slice(0, 7)).to.deep.equal([
+    expect(calls.slice(0, 8)).to.deep.equal([
+      'baseline us-east-1',
       'deploy us-east-1',
       'weight 10 us-east-1',
       'weight 50 us-east-1',
@@ -63,7 +65,7 @@ describe('rollout state machine', () => {
     if (result.kind !== 'rolled-back') return;
     expect(result.wave.region).to.equal('us-east-1');
     expect(result.reasons).to.deep.equal(['p(99) 412 ms > 300 ms']);
-    expect(calls).to.deep.equal(['deploy us-east-1', 'traffic us-east-1', 'bake us-east-1', 'rollback us-east-1']);
+    expect(calls).to.deep.equal(['baseline us-east-1', 'deploy us-east-1', 'traffic us-east-1', 'bake us-east-1', 'rollback us-east-1']);
     expect(result.waves.map((w) => w.status)).to.deep.equal(['rolled-back', 'untouched', 'untouched']);
   });
 
@@ -82,7 +84,7 @@ describe('rollout state machine', () => {
     const result = await runRollout(plan, effects);
     expect(result.kind).to.equal('rolled-back');
     if (result.kind === 'rolled-back') expect(result.reasons).to.deep.equal(['deploy: hook exploded']);
-    expect(calls).to.deep.equal(['deploy us-east-1', 'rollback us-east-1']);
+    expect(calls).to.deep.equal(['baseline us-east-1', 'deploy us-east-1', 'rollback us-east-1']);
   });
 
   it('resumes from a wave, marking the earlier ones skipped', async () => {
@@ -90,7 +92,7 @@ describe('rollout state machine', () => {
     const { calls, effects } = recorder();
     const result = await runRollout(plan, effects);
     expect(result.kind).to.equal('approved');
-    expect(calls[0]).to.equal('deploy us-west-2');
+    expect(calls.slice(0, 2)).to.deep.equal(['baseline us-west-2', 'deploy us-west-2']);
     expect(result.waves.map((w) => w.status)).to.deep.equal(['skipped', 'approved', 'approved']);
   });
 
@@ -111,6 +113,10 @@ describe('rollout state machine', () => {
       outcome: fail,
     });
     expect(transition(plan, { kind: 'approved', wave: 3 }, { kind: 'ok' })).to.deep.equal({ kind: 'done' });
+    // Before anything changed: a baseline that does not hold halts without a rollback.
+    expect(transition(plan, { kind: 'baseline', wave: 2 }, fail)).to.deep.equal({ kind: 'halted', wave: 2, outcome: fail });
+    expect(transition(plan, { kind: 'baseline', wave: 2 }, { kind: 'ok' })).to.deep.equal({ kind: 'deploy', wave: 2 });
+    expect(transition(plan, { kind: 'approved', wave: 1 }, { kind: 'ok' })).to.deep.equal({ kind: 'baseline', wave: 2 });
   });
 });
 
