@@ -1,7 +1,7 @@
 import type { RolloutConfig } from '../config/rollout-schema.ts';
 import { secs } from './gameday-plan.ts';
 import type { MachinePlan } from './rollout-machine.ts';
-import { orderWaves, type Wave } from './waves.ts';
+import { orderWaves } from './waves.ts';
 
 /** Everything a rollout will do, decided before anything is done: what `--dry-run` prints and what the run follows. */
 export interface RolloutPlan extends MachinePlan {
