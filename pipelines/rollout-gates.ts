@@ -71,7 +71,8 @@ export function rolloutGates(r: RolloutConfig, region: string, phase: WavePhase,
  * and latency, as they reached it through DNS (the direct probe is judged beside it by `rolloutGates`).
  */
 export function canaryGates(r: RolloutConfig, region: string, phase: WavePhase, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
-  const served = { served_by: region, [PHASE_TAG]: phase };
+  // Global traffic only: the direct probe's points name the region too.
+  const served = { scenario: 'global-traffic', served_by: region, [PHASE_TAG]: phase };
   return [
     errorRateGateSchema.parse({
       kind: 'error-rate',

@@ -105,7 +105,8 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
         latencyPercentile: 95,
         maxErrorRate: 0.05,
         minSamples: 40,
-        comparison: { maxMedianRatio: 2 },
+        // Compared with its own pre-deploy traffic: shifts under 20 ms and spreads up to 3x are the machine's jitter.
+        comparison: { maxMedianRatio: 2, minShiftMs: 20, maxSpreadRatio: 3 },
       },
       probe: {
         cycleDuration: '3s',
@@ -175,7 +176,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       type: 'CNAME',
     };
     config.rollout.weightSteps = [10, 50];
-    config.rollout.weightStepDuration = '2s';
+    config.rollout.weightStepDuration = '3s';
     await writeFile(join(dir, 'weights.json'), JSON.stringify(config));
     const r = await crosswind(['rollout', '--config', 'weights.json', '--version', '1.1.1', '--from-wave', '3', '--yes'], {
       cwd: dir,
@@ -187,12 +188,22 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     expect(await weights()).to.deep.equal(prior);
     expect(await version(sandbox.state.regions[2]?.endpoint as string)).to.equal('1.1.1');
     expect(await version(sandbox.state.regions[0]?.endpoint as string)).to.equal('1.1.0');
-    const ledger = jsonLines<{ kind: string; id: string; fault?: { kind: string } }>(
+    const ledger = jsonLines<{ kind: string; id: string; fault?: { kind: string }; detail?: { weights?: string } }>(
       join(runs(dir, 'rollout').at(-1) as string, 'ledger.jsonl'),
     );
     const ids = (kind: string) => ledger.filter((e) => e.kind === 'intent' && e.fault?.kind === kind).map((e) => e.id);
     const shifts = ids('shift-weight');
     expect(shifts, 'weight steps').to.have.length(2);
+    // The region's weight went down to the first step before the new version ran there.
+    expect(ledger.filter((e) => e.kind === 'intent').map((e) => e.fault?.kind)).to.deep.equal(['shift-weight', 'deploy', 'shift-weight']);
+    // Each step a share of eu-west-1's own weight; the other regions kept theirs.
+    for (const step of ledger.filter((e) => e.kind === 'applied' && shifts.includes(e.id))) {
+      const set = Object.fromEntries((step.detail?.weights ?? '').split(', ').map((kv) => kv.split('=')));
+      for (const [id, weight] of Object.entries(prior)) {
+        if (id === 'eu-west-1') expect(Number(set[id]), id).to.be.below(Number(weight));
+        else expect(Number(set[id]), id).to.equal(Number(weight));
+      }
+    }
     expect(ledger.filter((e) => e.kind === 'undone').map((e) => e.id)).to.have.members(shifts);
     // The deploy went through the ledger too, and stays: the wave was approved.
     expect(ledger.filter((e) => e.kind === 'kept').map((e) => e.id)).to.deep.equal(ids('deploy'));

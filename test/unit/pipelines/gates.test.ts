@@ -60,7 +60,7 @@ describe('pipeline gates (data handed to validations)', () => {
       'the steady state',
     ).to.deep.equal(['error-rate', 'latency']);
     expect(canaryGates(r, 'eu-west-1', 'weight-10')[0]).to.deep.include({
-      where: { served_by: 'eu-west-1', rollout_phase: 'weight-10' },
+      where: { scenario: 'global-traffic', served_by: 'eu-west-1', rollout_phase: 'weight-10' },
       groupBy: ['vantage'],
     });
   });

@@ -98,7 +98,7 @@ describe('like against like: each deployed region against its own pre-deploy bas
     const store = new SeriesStore();
     for (const vantage of ['vantage-eu', 'vantage-us'])
       for (let i = 0; i < 200; i++) {
-        const tags = { vantage, served_by: 'eu-west-1', rollout_phase: 'weight-10' };
+        const tags = { scenario: 'global-traffic', vantage, served_by: 'eu-west-1', rollout_phase: 'weight-10' };
         store.addPoint({ metric: 'request_failed', time: T0 + i, value: vantage === 'vantage-us' && i < 20 ? 1 : 0, tags });
         store.addPoint({ metric: 'request_duration', time: T0 + i, value: 50, tags });
       }
