@@ -196,7 +196,7 @@ export const comparisonGateSchema = z.strictObject({
    * when its interval's upper end is within, fails when its lower end is beyond.
    */
   maxMedianRatio: z.number().gt(0).default(1.2),
-  /** A shift smaller than this (in the metric's unit) is never a failure: the runner's own jitter. */
+  /** A shift, or a widening of the interquartile range, smaller than this (in the metric's unit) is never a failure: the runner's own jitter. */
   minShift: z.number().min(0).default(0),
   /** Largest allowed ratio of the candidate's interquartile range to the baseline's, so a noisier version cannot hide behind its median. */
   maxSpreadRatio: z.number().gt(0).default(1.5),

@@ -89,7 +89,7 @@ export const rolloutSchema = z.strictObject({
       alpha: z.number().gt(0).lt(1).default(0.05),
       /** Largest accepted shift of the median latency, as a ratio to the baseline's (1.2 = 20 % slower). */
       maxMedianRatio: z.number().gt(0).default(1.2),
-      /** A shift smaller than this many ms never fails (the runner's own jitter). */
+      /** A shift, or a widening of the spread, smaller than this many ms never fails (the runner's own jitter). */
       minShiftMs: z.number().min(0).default(0),
       /** Largest accepted ratio of the deployed version's interquartile range to the baseline's. */
       maxSpreadRatio: z.number().gt(0).default(1.5),

@@ -90,13 +90,17 @@ export function iqr(values: ArrayLike<number>): number {
  * Whether the candidate is more spread out than the baseline: the ratio of their interquartile ranges, and a
  * Mann-Whitney test on each sample's distances from its own median (a rank test for scale, robust to the shift).
  */
-export function spread(candidate: ArrayLike<number>, baseline: ArrayLike<number>): { ratio: number; p: number; wider: boolean } {
+export function spread(
+  candidate: ArrayLike<number>,
+  baseline: ArrayLike<number>,
+): { ratio: number; p: number; wider: boolean; candidateIqr: number; baselineIqr: number } {
   const deviations = (v: ArrayLike<number>) => {
     const mid = median(v);
     return Float64Array.from({ length: v.length }, (_, i) => Math.abs((v[i] as number) - mid));
   };
   const test = mannWhitney(deviations(candidate), deviations(baseline));
   const base = iqr(baseline);
-  const ratio = base > 0 ? iqr(candidate) / base : iqr(candidate) > 0 ? Number.POSITIVE_INFINITY : 1;
-  return { ratio, p: test.p, wider: test.z > 0 };
+  const mine = iqr(candidate);
+  const ratio = base > 0 ? mine / base : mine > 0 ? Number.POSITIVE_INFINITY : 1;
+  return { ratio, p: test.p, wider: test.z > 0, candidateIqr: mine, baselineIqr: base };
 }

@@ -47,11 +47,15 @@ function shiftResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: F
   };
 }
 
-/** Spread: a candidate noisier than its baseline fails even when its median did not move (Kayenta issue 780). */
+/**
+ * Spread: a candidate noisier than its baseline fails even when its median did not move (Kayenta issue 780). A
+ * widening within `minShift` is the runner's jitter, whatever the ratio (a baseline spread of 0.1 ms is no yardstick).
+ */
 function spreadResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: Float64Array): GateResult {
   const s = spread(x, y);
   const significant = s.wider && s.p < gate.alpha;
-  const status = s.ratio <= gate.maxSpreadRatio ? 'pass' : significant ? 'fail' : 'inconclusive';
+  const within = s.ratio <= gate.maxSpreadRatio || s.candidateIqr - s.baselineIqr <= gate.minShift;
+  const status = within ? 'pass' : significant ? 'fail' : 'inconclusive';
   return {
     ...fields,
     measure: `spread of ${gate.metric} (IQR ratio, candidate / baseline)`,
@@ -60,7 +64,7 @@ function spreadResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: 
     unit: 'value',
     measured: Number.isFinite(s.ratio) ? s.ratio : null,
     status,
-    reason: `spread [${fields.groupLabel}]: IQR ratio ${fmt(s.ratio)} (bound ${gate.maxSpreadRatio}), wider deviations ${s.wider ? 'yes' : 'no'}, p=${s.p.toPrecision(3)}`,
+    reason: `spread [${fields.groupLabel}]: IQR ${fmt(s.candidateIqr)} vs ${fmt(s.baselineIqr)}, ratio ${fmt(s.ratio)} (bound ${gate.maxSpreadRatio}${gate.minShift ? `, widenings under ${gate.minShift} allowed` : ''}), wider deviations ${s.wider ? 'yes' : 'no'}, p=${s.p.toPrecision(3)}`,
   };
 }
 
