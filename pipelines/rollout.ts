@@ -60,7 +60,8 @@ async function judgePhase(p: PhaseContext, phase: WavePhase, region: string, dur
         scenario,
         ...(scenario === 'regional-probe' ? { regions: [region] } : {}),
         durationMs,
-        ratePerSecond: r.rate,
+        // The direct probe at the rollout's rate; the global traffic at its own configured rate, as users arrive.
+        ...(scenario === 'regional-probe' ? { ratePerSecond: r.rate } : {}),
         thresholds: {},
         tags,
       }),
