@@ -10,7 +10,6 @@ import { runCommand } from '../../support/run-command.ts';
 const PENDING = [
   'pipelines/gameday.ts gamedayCommand',
   'pipelines/probe.ts probeCommand',
-  'pipelines/rollout.ts rolloutCommand',
   'validations/series.ts slidingPercentile',
 ];
 
