@@ -72,7 +72,11 @@ describe('CI templates executed against the sandbox, from the installed package'
           trafficDuration: '4s',
           bakeDuration: '2s',
           bakeInterval: '1s',
-          rate: 20,
+          // Evidence sized to a short job: 120 requests a window can show p(95) and a 5 % error rate within their
+          // bounds (59 would do with none failed); the bad version's 300 ms fails the latency bound outright.
+          rate: 30,
+          maxErrorRate: 0.05,
+          latencyPercentile: 95,
           maxLatencyMs: 250,
           minSamples: 40,
           comparison: { maxMedianRatio: 2 },
