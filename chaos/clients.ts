@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { FisClient } from '@aws-sdk/client-fis';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,8 @@ export interface ChaosClients {
   cloudwatch(region: string): CloudWatchClient;
   /** S3 in the control region: the guardrail lease and the ledger when they live in S3. */
   readonly s3: S3Client;
+  /** ECS, for the tasks of remote runners. */
+  ecs(region: string): ECSClient;
   /** How throttles that get past the SDK are retried. */
   retry: RetryPolicy;
 }
@@ -24,6 +27,7 @@ export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
   const fis = new Map<string, FisClient>();
   const cloudwatch = new Map<string, CloudWatchClient>();
   let s3: S3Client | undefined;
+  const ecs = new Map<string, ECSClient>();
   return {
     get s3() {
       // A custom endpoint (moto, a local S3) takes bucket names in the path, not in a host name.
@@ -45,6 +49,14 @@ export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
       if (!c) {
         c = new CloudWatchClient(awsClientOptions(aws, 'cloudwatch', region));
         cloudwatch.set(region, c);
+      }
+      return c;
+    },
+    ecs(region) {
+      let c = ecs.get(region);
+      if (!c) {
+        c = new ECSClient(awsClientOptions(aws, 'ecs', region));
+        ecs.set(region, c);
       }
       return c;
     },

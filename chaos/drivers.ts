@@ -1,5 +1,6 @@
 import type { FaultKind } from '../core/ledger-entry.ts';
 import { deployFault } from './deploy-fault.ts';
+import { ecsRunnerFault } from './ecs-runner-fault.ts';
 import type { FaultDriver, FaultSpec } from './fault.ts';
 import { fisExperimentFault } from './fis-experiment-fault.ts';
 import { healthCheckFault } from './health-check-fault.ts';
@@ -10,6 +11,7 @@ const DRIVERS: { [K in FaultKind]: FaultDriver } = {
   'shift-weight': weightShiftFault as FaultDriver,
   'fis-experiment': fisExperimentFault as FaultDriver,
   deploy: deployFault as FaultDriver,
+  'ecs-runner': ecsRunnerFault as FaultDriver,
 };
 
 /** The driver that plans, applies and undoes a kind of fault. */

@@ -2,6 +2,7 @@ import type { CrosswindConfig } from '../config/schema.ts';
 import type { FaultKind, FaultTarget } from '../core/ledger-entry.ts';
 import type { Checkpoint } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
+import type { EcsRunnerTask } from './ecs-runner-fault.ts';
 import type { OpenFault } from './ledger.ts';
 
 /** A fault to apply, as pipelines and commands ask for it. */
@@ -26,7 +27,9 @@ export type FaultSpec =
       /** How long the deploy may stay unjudged before the dead man's switch rolls it back; default chaos.faultDeadline. */
       deadlineMs?: number;
       cwd?: string;
-    };
+    }
+  /** Start a remote runner's ECS task (undo stops it): not a fault, but kept in the ledger so nothing outlives the run. */
+  | { kind: 'ecs-runner'; task: EcsRunnerTask };
 
 /** What a driver needs: config, clients, and the hooks that make a fault sequence observable and abortable. */
 export interface FaultContext {
@@ -105,6 +108,8 @@ export function describeSpec(spec: FaultSpec): string {
       return 'template' in spec ? `fis-experiment ${spec.template}` : `fis-experiment ${spec.templateId} in ${spec.region}`;
     case 'deploy':
       return `deploy ${spec.version} to ${spec.region}`;
+    case 'ecs-runner':
+      return `ecs-runner ${spec.task.runnerId} in ${spec.task.region}`;
   }
 }
 

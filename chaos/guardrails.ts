@@ -58,6 +58,9 @@ export function resourceKeys(target: FaultTarget): string[] {
     case 'deploy':
       // Two rollouts deploying to one region at once would each roll back to the other's version.
       return [`deploy:${target.region}`];
+    case 'ecs-runner':
+      // Every runner is a task of its own.
+      return [];
   }
 }
 

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../core/errors.ts';
-import type { FaultTarget, StopSource } from '../core/ledger-entry.ts';
+import { type FaultTarget, RUNNER_KINDS, type StopSource } from '../core/ledger-entry.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
@@ -109,8 +109,8 @@ export interface FaultSession {
   apply(spec: FaultSpec): Promise<AppliedFault | undefined>;
   /** Undoes one fault of this run. */
   undo(id: string, reason?: string): Promise<void>;
-  /** Undoes every open fault of this run, newest first. */
-  undoAll(reason?: string): Promise<void>;
+  /** Undoes every open fault of this run (or those `only` picks), newest first. */
+  undoAll(reason?: string, only?: (fault: OpenFault) => boolean): Promise<void>;
   /** Closes a fault without undoing it: the change stays (a deploy whose wave was approved). */
   keep(id: string, reason: string): Promise<void>;
   /** Waits `ms` with the stop conditions watched; rejects at once with the stop's error if the run is stopped. */
@@ -273,6 +273,8 @@ class Session implements FaultSession {
     const ctx = this.#ctx;
     const label = describeSpec(spec);
     const planned = await driverFor(spec.kind).plan(spec, ctx);
+    // The person at the prompt agreed to the whole run, its runners included; no stop condition watches them.
+    const runner = RUNNER_KINDS.has(spec.kind);
     // A first look before the prompt: what can be refused without reading health is refused now. The health is read
     // under the lease (a dry run, which writes nothing, reads it here).
     await this.#guard(planned, label, { withHealth: this.dryRun });
@@ -280,14 +282,14 @@ class Session implements FaultSession {
       ctx.log(`dry run: would apply ${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`);
       return undefined;
     }
-    if (this.#o.confirm && !(await this.#o.confirm(`${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`))) {
+    if (!runner && this.#o.confirm && !(await this.#o.confirm(`${label}\n  change: ${planned.change}\n  undo:   ${planned.undo}`))) {
       throw new DeclinedError(`${label}: not confirmed; nothing was changed`);
     }
     this.signal.throwIfAborted();
     const { id, at, deadline } = await this.#decideAndRecord(planned, label);
     ctx.checkpoint('intent-written');
     this.#armDeadline(id, deadline - at);
-    this.#startMonitor();
+    if (!runner) this.#startMonitor();
     let outcome: ApplyOutcome;
     try {
       outcome = await planned.apply(id, ctx);
@@ -379,11 +381,13 @@ class Session implements FaultSession {
       allowedAccounts: ctx.config.aws.accountIds,
     };
     if (!planned.awsFree) this.#account ??= await callerAccount(ctx.clients);
+    // A runner's task takes no region out: the region count needs no health read, and no stop condition watches it.
+    const runner = RUNNER_KINDS.has(planned.target.kind);
     const decision = planned.awsFree
       ? decide({ ...input, health: [] })
-      : decide({ ...input, health: o.withHealth ? await this.#readHealth() : undefined, accountId: this.#account });
+      : decide({ ...input, health: runner ? [] : o.withHealth ? await this.#readHealth() : undefined, accountId: this.#account });
     if (decision.kind === 'refuse') throw new GuardrailRefusal(label, decision.reasons);
-    if (!planned.awsFree && !this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
+    if (!planned.awsFree && !runner && !this.#alarmsChecked && ctx.config.chaos.stopConditions.alarms.length > 0) {
       checkAlarmsBeforeFault(await this.#readAlarms());
       this.#alarmsChecked = true;
     }
@@ -468,10 +472,10 @@ class Session implements FaultSession {
     return this.#serial(() => this.#undoOne(id, reason));
   }
 
-  undoAll(reason = 'run finished'): Promise<void> {
+  undoAll(reason = 'run finished', only: (fault: OpenFault) => boolean = () => true): Promise<void> {
     return this.#serial(async () => {
       const failures: string[] = [];
-      for (const f of this.openFaults().reverse()) {
+      for (const f of this.openFaults().filter(only).reverse()) {
         try {
           await this.#undoOne(f.intent.id, reason);
         } catch (err) {

@@ -64,6 +64,11 @@ const COMMANDS: ReadonlyArray<{ name: string; description: string; load: () => P
     description: 'write a k6-operator TestRun manifest (ConfigMap with the archived scenario and plan, parallelism N)',
     load: () => import('./commands/k6-operator.ts'),
   },
+  {
+    name: 'runner',
+    description: "run k6 on a vantage's archive and stream its NDJSON to S3 in chunks with a manifest (the remote runners' program)",
+    load: () => import('./commands/runner.ts'),
+  },
 ];
 
 /** The command argv asks for (`crosswind help X` asks for X's help); undefined for the program's own flags. */

@@ -24,6 +24,8 @@ export interface AllowlistInput {
   regions: { name: string }[];
   probe: { cloudwatch: { region?: string | undefined } };
   gates: { checks: ({ kind: string } & { region?: string | undefined })[] };
+  vantages?: { runner: { kind: string; region?: string | undefined; taskRoleArn?: string | undefined } }[] | undefined;
+  distributed: { runners: { results: { region?: string | undefined } } };
   chaos: {
     stopConditions: { alarms: (string | { name: string; region?: string | undefined })[] };
     experiments: Record<
@@ -49,6 +51,13 @@ export function allowlistFields(c: AllowlistInput): AllowlistField[] {
   c.chaos.stopConditions.alarms.forEach((a, i) => {
     if (typeof a !== 'string' && a.region) fields.push({ path: ['chaos', 'stopConditions', 'alarms', i, 'region'], region: a.region });
   });
+  (c.vantages ?? []).forEach((v, i) => {
+    const at = ['vantages', i, 'runner'];
+    if (v.runner.region) fields.push({ path: [...at, 'region'], region: v.runner.region });
+    if (v.runner.taskRoleArn) fields.push({ path: [...at, 'taskRoleArn'], arn: v.runner.taskRoleArn });
+  });
+  const results = c.distributed.runners.results;
+  if (results.region) fields.push({ path: ['distributed', 'runners', 'results', 'region'], region: results.region });
   for (const [name, t] of Object.entries(c.chaos.experiments)) {
     const at = ['chaos', 'experiments', name];
     fields.push({ path: [...at, 'region'], region: t.region }, { path: [...at, 'roleArn'], arn: t.roleArn });

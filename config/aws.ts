@@ -9,6 +9,8 @@ export interface AwsClientOptions {
   profile?: string;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   maxAttempts: number;
+  /** S3 at an endpoint of one's own (moto, a gateway) takes the bucket in the path, not in the host name. */
+  forcePathStyle?: boolean;
 }
 
 /**
@@ -24,6 +26,7 @@ export function awsClientOptions(aws: CrosswindConfig['aws'], service: AwsServic
   };
   const endpoint = aws.endpoints[service];
   if (endpoint) options.endpoint = endpoint;
+  if (endpoint && service === 's3') options.forcePathStyle = true;
   if (aws.profile) options.profile = aws.profile;
   if (aws.credentials) options.credentials = aws.credentials;
   return options;

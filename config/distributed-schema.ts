@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { remoteRunnersSchema } from './runner-schema.ts';
 
 // Distributed runs, for load that outgrows one machine: k6-operator TestRuns on Kubernetes (each runner a segment of
 // the load; `crosswind gate` merges the runners' outputs afterwards, which k6-operator itself cannot), and the
@@ -62,6 +63,8 @@ export const distributedSchema = z.strictObject({
   k6Operator: k6OperatorSchema.prefault({}),
   /** Grafana Cloud k6 options written into the scenario options. */
   cloud: cloudSchema.prefault({}),
+  /** Remote runners (vantages on `ecs` or `k6-operator`): the results bucket, timings and cost bounds. */
+  runners: remoteRunnersSchema.prefault({}),
 });
 
 export type DistributedConfig = z.output<typeof distributedSchema>;

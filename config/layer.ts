@@ -16,7 +16,8 @@ function isObject(v: unknown): v is Raw {
 /**
  * Merges a layer under a raw config: explicit values win. AWS endpoints merge key by key; regions the config lists
  * keep their order and take the layer's fields for the same region name where they leave them out; vantages and the
- * global endpoint come from the layer only when the config has none; `chaos` merges key by key.
+ * global endpoint come from the layer only when the config has none (vantages it lists take the layer's endpoint and,
+ * on `ecs`, the task placement the layer has for the same name); `chaos` and `distributed.runners` merge key by key.
  */
 export function mergeConfigLayer(raw: Raw, layer: Raw): Raw {
   const out: Raw = { ...raw };
@@ -38,9 +39,35 @@ export function mergeConfigLayer(raw: Raw, layer: Raw): Raw {
     out.regions = layerRegions;
   }
   if (raw.vantages === undefined && layer.vantages !== undefined) out.vantages = layer.vantages;
+  else if (Array.isArray(raw.vantages)) out.vantages = raw.vantages.map((v: unknown) => mergeVantage(v, layer));
   if (isObject(layer.chaos) && (raw.chaos === undefined || isObject(raw.chaos)))
     out.chaos = { ...layer.chaos, ...(raw.chaos as Raw | undefined) };
+  const layerRunners = isObject(layer.distributed) && isObject(layer.distributed.runners) ? layer.distributed.runners : undefined;
+  if (layerRunners && (raw.distributed === undefined || isObject(raw.distributed))) {
+    const distributed = (raw.distributed ?? {}) as Raw;
+    if (distributed.runners === undefined || isObject(distributed.runners)) {
+      const runners = (distributed.runners ?? {}) as Raw;
+      const results = {
+        ...(isObject(layerRunners.results) ? layerRunners.results : {}),
+        ...(isObject(runners.results) ? runners.results : {}),
+      };
+      out.distributed = { ...distributed, runners: { ...layerRunners, ...runners, results } };
+    }
+  }
   if (raw.globalEndpoint === undefined && layer.globalEndpoint !== undefined) out.globalEndpoint = layer.globalEndpoint;
+  return out;
+}
+
+/**
+ * A vantage the config lists, completed from the layer's vantage of the same name: its endpoint, and for a runner of
+ * kind `ecs` the fields it leaves out (region, cluster, subnets...) from the layer's `ecsRunners` placement.
+ */
+function mergeVantage(v: unknown, layer: Raw): unknown {
+  if (!isObject(v)) return v;
+  const match = (Array.isArray(layer.vantages) ? (layer.vantages as Raw[]) : []).find((l) => l.name === v.name);
+  const out: Raw = match ? { ...match, ...v } : { ...v };
+  const placement = isObject(layer.ecsRunners) ? layer.ecsRunners[String(v.name)] : undefined;
+  if (isObject(v.runner) && v.runner.kind === 'ecs' && isObject(placement)) out.runner = { ...placement, ...v.runner };
   return out;
 }
 

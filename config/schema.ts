@@ -7,6 +7,7 @@ import { gatesSchema } from './gates-schema.ts';
 import { probeSchema } from './probe-schema.ts';
 import { repeats } from './problems.ts';
 import { rolloutSchema } from './rollout-schema.ts';
+import { remoteRunnerProblems, runnerSchema } from './runner-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
 
@@ -65,6 +66,8 @@ export const vantageSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { message: 'expected a network namespace name' })
     .optional(),
+  /** Where its traffic runs: `local` (this machine, the default), `ecs` (a Fargate task in its region) or `k6-operator`. */
+  runner: runnerSchema,
 });
 
 export const awsSchema = z.strictObject({
@@ -98,6 +101,8 @@ export const awsSchema = z.strictObject({
       s3: httpUrl.optional(),
       /** EventBridge Scheduler: the server-side dead man's switch of every Route 53 fault. */
       scheduler: httpUrl.optional(),
+      /** ECS: the tasks of remote runners (vantages on `ecs`). */
+      ecs: httpUrl.optional(),
     })
     .default({}),
 });
@@ -136,12 +141,13 @@ export const configSchema = coreSchema
     } else if (!c.globalEndpoint) {
       ctx.addIssue({ code: 'custom', path: ['vantages'], message: 'expected vantages, or a globalEndpoint to use as the one vantage' });
     }
+    for (const p of remoteRunnerProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
   })
   .transform((c) => ({
     ...c,
     aws: { ...c.aws, allowedRegions: allowedRegions(c) },
     chaos: { ...c.chaos, minHealthyRegions: c.chaos.minHealthyRegions ?? Math.max(1, c.regions.length - 1) },
-    vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string }],
+    vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string, runner: { kind: 'local' as const } }],
   }));
 
 /** What users write: optional fields may be left out. */

@@ -4,7 +4,14 @@
  * Other roles (the failover gate, reports) read fault times from here.
  */
 /** `deploy` is a rollout's deploy of a version to a region: undone by its rollback hook, `kept` once the wave is approved. */
-export type FaultKind = 'invert-health-check' | 'shift-weight' | 'fis-experiment' | 'deploy';
+export type FaultKind = 'invert-health-check' | 'shift-weight' | 'fis-experiment' | 'deploy' | 'ecs-runner';
+
+/**
+ * Ledger entries of these kinds start something crosswind must stop again (a remote runner's ECS task), not a fault:
+ * they take no region out and are no fault to measure, but they are undone (stopped) on every way out and by
+ * `crosswind restore`, like faults.
+ */
+export const RUNNER_KINDS: ReadonlySet<FaultKind> = new Set<FaultKind>(['ecs-runner']);
 
 export interface FaultTarget {
   kind: FaultKind;
@@ -58,13 +65,14 @@ export interface FaultEvent {
   undoneReason?: string;
 }
 
-/** Pure: the applied faults of a ledger, in the order they were applied. */
+/** Pure: the applied faults of a ledger, in the order they were applied (runners are no faults: left out). */
 export function faultEvents(entries: Iterable<LedgerEntry>): FaultEvent[] {
   const intents = new Map<string, FaultTarget>();
   const events = new Map<string, FaultEvent>();
   for (const e of entries) {
-    if (e.kind === 'intent') intents.set(e.id, e.fault);
-    else if (e.kind === 'applied') {
+    if (e.kind === 'intent') {
+      if (!RUNNER_KINDS.has(e.fault.kind)) intents.set(e.id, e.fault);
+    } else if (e.kind === 'applied') {
       const fault = intents.get(e.id);
       if (!fault) continue;
       const event: FaultEvent = { id: e.id, kind: fault.kind, region: fault.region, appliedAt: Date.parse(e.actsAt ?? e.calledAt ?? e.at) };

@@ -4,14 +4,15 @@ import { Route53Client } from '@aws-sdk/client-route-53';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { awsResolver } from '../chaos/resolve.ts';
-import { withFaultSession } from '../chaos/session.ts';
+import { type FaultSession, withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
 import { withEvidence } from '../config/gates-schema.ts';
 import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
-import type { FaultEvent } from '../core/ledger-entry.ts';
+import { type FaultEvent, RUNNER_KINDS } from '../core/ledger-entry.ts';
 import { buildPlan, combineRuns, startK6Run } from '../synthetics/k6.ts';
+import { type EvidenceGap, withEvidenceGaps } from '../validations/evidence-gaps.ts';
 import type { FaultTimeline } from '../validations/failover-timeline.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
@@ -25,6 +26,8 @@ import type { GamedayPlan } from './gameday-plan.ts';
 import { watchHealth } from './health-watch.ts';
 import { gamedayNeeds, preflight } from './preflight.ts';
 import { progressPrinter, REQUEST_FAILED } from './progress.ts';
+import { trafficPlan } from './remote/traffic-plan.ts';
+import { evidenceGaps, startVantageTraffic, type VantageTraffic } from './remote/vantage-traffic.ts';
 import { finishRun, type RunReport } from './run-report.ts';
 
 export interface GamedayCommand {
@@ -57,7 +60,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     quiet: !c.progress,
   });
   let runDir = '';
-  let trafficFiles: string[] = [];
+  let traffic: VantageTraffic | undefined;
   let functional: { ndjson: string; survivors: string[] } | undefined;
   let steadyResults: GateResult[] = [];
   let record: DrillRecord | undefined;
@@ -90,25 +93,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         });
         const world: GamedayWorld = {
           async startTraffic(durationMs) {
-            // One run per client profile (or one plain run), side by side, from every vantage.
-            const profiles = config.gameday.clientProfiles.length > 0 ? config.gameday.clientProfiles : [undefined];
-            const runs = [];
-            for (const profile of profiles) {
-              const plan = buildPlan(config, {
-                scenario: 'global-traffic',
-                durationMs,
-                ratePerSecond: config.gameday.ratePerVantage,
-                thresholds: {},
-                ...(profile ? { profile } : {}),
-              });
-              // The fault session owns the signals: it restores first, then the drill stops the traffic.
-              const name = profile ? `global-traffic.${profile.name}` : 'global-traffic';
-              // The live progress folds only the per-request outcome; the gates read the whole file afterwards.
-              runs.push(await startK6Run({ plan, runDir, k6Path: c.k6, name, signals: null, liveMetrics: [REQUEST_FAILED] }));
-            }
-            const run = combineRuns(runs);
-            trafficFiles = run.sources;
-            return run;
+            traffic = await gamedayTraffic(c, session, runDir, durationMs, (line) => progress.note(line));
+            return traffic;
           },
           async applyFault(f) {
             if (f.kind === 'invert-health-check') await session.apply({ kind: 'invert-health-check', region: f.region });
@@ -116,7 +102,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             else if (config.chaos.experiments[f.template]) await session.apply({ kind: 'fis-experiment', template: f.template });
             else await session.apply({ kind: 'fis-experiment', templateId: f.template, region: f.region });
           },
-          restore: (reason) => session.undoAll(reason),
+          // The drill's faults only: the runners keep sending until the traffic is stopped.
+          restore: (reason) => session.undoAll(reason, (f) => !RUNNER_KINDS.has(f.intent.fault.kind)),
           async functionalChecks(survivors, durationMs) {
             const run = await startK6Run({
               // Each survivor is checked at the drill's per-vantage rate: enough checks to show the functional bound.
@@ -145,7 +132,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             const gates = steadyStateGates(config);
             // The baseline so far, as written: nothing injected yet, so this is the system as users find it.
             const judged = await judgeRun({
-              sources: trafficFiles.filter((f) => existsSync(f)),
+              sources: (traffic?.sources() ?? []).filter((f) => existsSync(f)),
               gates,
               timeRange: { start: since, end: Date.now() },
             });
@@ -170,7 +157,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     // Stopped (a stop condition, a signal, an error): every fault is undone by now. Whatever traffic was recorded is
     // still judged and reported, then the stop decides the exit.
     stopped = err;
-    if (!runDir || trafficFiles.length === 0 || !trafficFiles.some((f) => existsSync(f))) throw err;
+    if (!runDir || !traffic || traffic.sources().filter((f) => existsSync(f)).length === 0) throw err;
     io.err(`game day stopped: ${(err as Error).message}; judging what was recorded`);
   } finally {
     progress.stop();
@@ -180,10 +167,12 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   const faultsFile = join(runDir, 'ledger.jsonl');
   const healthFile = join(runDir, 'health.jsonl');
   const faults = await readFaults(faultsFile);
+  const sources = (traffic?.sources() ?? []).filter((f) => existsSync(f));
   const judged = await judgeDrill({
     config,
     plan,
-    trafficFiles: trafficFiles.filter((f) => existsSync(f)),
+    trafficFiles: sources,
+    gaps: evidenceGaps(traffic?.remote()),
     healthFile,
     faults,
     functional,
@@ -202,7 +191,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     judgement: { verdict, results },
     judged: judged.recorded,
     document: {
-      sources: [...trafficFiles, ...(functional ? [functional.ndjson] : [])],
+      sources: [...sources, ...(functional ? [functional.ndjson] : [])],
       stats: judged.stats,
       ...(judged.span ? { span: judged.span } : {}),
       faultsFile,
@@ -214,6 +203,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
       survivors: plan.survivors,
       phases: record?.phases ?? [],
       faults,
+      ...(traffic?.remote() ? { runners: traffic.remote()?.runners } : {}),
       ...(stopped ? { stopped: (stopped as Error).message } : {}),
     },
     noThrow: stopped !== undefined,
@@ -226,6 +216,8 @@ interface DrillOutput {
   config: CrosswindConfig;
   plan: GamedayPlan;
   trafficFiles: string[];
+  /** Vantages whose remote runner failed, fell silent or stopped early: their results are inconclusive, named. */
+  gaps: EvidenceGap[];
   healthFile: string;
   faults: FaultEvent[];
   functional: { ndjson: string; survivors: string[] } | undefined;
@@ -268,7 +260,8 @@ async function judgeDrill(
       gates: functionalGates(d.functional.survivors, config.gameday, config.gates.evidence),
     });
   const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults: d.faults, health });
-  const results = [...d.steadyResults, ...judged.results];
+  // A vantage whose runner failed to start, stopped early or fell silent leaves its gates inconclusive, named.
+  const results = [...d.steadyResults, ...withEvidenceGaps(judged.results, d.gaps)];
   if (recorded[1]) results.push(...(await judgeRun(recorded[1])).results);
   return {
     verdict: decide(results),
@@ -283,4 +276,53 @@ async function judgeDrill(
 /** The steady-state gates with the configured evidence rule. */
 function steadyStateGates(config: CrosswindConfig) {
   return config.gameday.steadyState.map((g) => withEvidence(g, config.gates.evidence));
+}
+
+/**
+ * The drill's global traffic from every vantage, as one: one run per client profile (or one plain run), side by side;
+ * local k6 for the local vantages, remote runners (through the session's ledger) for the others.
+ */
+function gamedayTraffic(
+  c: GamedayCommand,
+  session: FaultSession,
+  runDir: string,
+  durationMs: number,
+  log: (line: string) => void,
+): Promise<VantageTraffic> {
+  const { config } = c;
+  const profiles = config.gameday.clientProfiles;
+  const rate = config.gameday.ratePerVantage;
+  const plan = trafficPlan(config, { trafficMs: durationMs, ratePerVantage: rate, profiles: profiles.map((p) => p.name) });
+  return startVantageTraffic({
+    config,
+    plan,
+    runDir,
+    name: 'global-traffic',
+    session,
+    ...(c.k6 ? { k6: c.k6 } : {}),
+    async startLocal(vantages) {
+      const runs = [];
+      for (const profile of profiles.length > 0 ? profiles : [undefined]) {
+        const p = buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: rate, vantages, thresholds: {}, ...(profile ? { profile } : {}) });
+        // The fault session owns the signals: it restores first, then the drill stops the traffic. The live progress
+        // folds only the per-request outcome; the gates read the whole file afterwards.
+        const name = profile ? `global-traffic.${profile.name}` : 'global-traffic';
+        runs.push(await startK6Run({ plan: p, runDir, k6Path: c.k6, name, signals: null, liveMetrics: [REQUEST_FAILED] }));
+      }
+      return combineRuns(runs);
+    },
+    remotePlan(vantage, profileName) {
+      const profile = profiles.find((p) => p.name === profileName);
+      return buildPlan(config, {
+        scenario: 'global-traffic',
+        durationMs: plan.runnerDurationMs,
+        ratePerSecond: rate,
+        vantages: [vantage],
+        thresholds: {},
+        ...(profile ? { profile } : {}),
+      });
+    },
+    liveMetrics: [REQUEST_FAILED],
+    log,
+  });
 }

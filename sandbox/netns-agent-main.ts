@@ -9,6 +9,7 @@ import { probeHealth } from './route53-engine.ts';
 type Request =
   | { id: number; op: 'bind'; host: string; port: number }
   | { id: number; op: 'bind-tcp'; host: string; port: number }
+  | { id: number; op: 'bind-udp'; host: string; port: number }
   | { id: number; op: 'probe'; endpoint: string; timeoutMs: number };
 
 const send = (message: unknown, handle?: unknown) =>
@@ -42,13 +43,25 @@ async function bindTcp(id: number, host: string, port: number): Promise<void> {
   tcp.close();
 }
 
+async function bindUdp(id: number, host: string, port: number): Promise<void> {
+  const udp = createSocket('udp4');
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(port, host, () => resolve());
+  });
+  await send({ id, part: 'udp' }, udp);
+  udp.close();
+}
+
 process.on('message', (m: Request) => {
   const work =
     m.op === 'bind'
       ? bind(m.id, m.host, m.port)
       : m.op === 'bind-tcp'
         ? bindTcp(m.id, m.host, m.port)
-        : probeHealth(m.endpoint, m.timeoutMs).then((r) => send({ id: m.id, result: r }));
+        : m.op === 'bind-udp'
+          ? bindUdp(m.id, m.host, m.port)
+          : probeHealth(m.endpoint, m.timeoutMs).then((r) => send({ id: m.id, result: r }));
   work.catch((err: unknown) => send({ id: m.id, error: (err as Error).message }));
 });
 process.on('disconnect', () => process.exit(0));

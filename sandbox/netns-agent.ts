@@ -15,6 +15,8 @@ export interface NetnsAgent {
   bindDns(host: string, port: number): Promise<DnsSockets>;
   /** Listens on TCP at an address of the namespace and hands the listening socket to this process. */
   bindTcp(host: string, port: number): Promise<Server>;
+  /** Binds UDP at an address of the namespace and hands the socket to this process. */
+  bindUdp(host: string, port: number): Promise<UdpSocket>;
   /** GETs a region app's /health from the namespace. */
   probe(endpoint: string, timeoutMs: number): Promise<ProbeResult>;
   stop(): Promise<void>;
@@ -78,6 +80,10 @@ export async function startNetnsAgent(netns: string, deadlineMs = 20_000): Promi
     async bindTcp(host, port) {
       const { handles } = await ask({ op: 'bind-tcp', host, port }, 1);
       return handles[0] as Server;
+    },
+    async bindUdp(host, port) {
+      const { handles } = await ask({ op: 'bind-udp', host, port }, 1);
+      return handles[0] as UdpSocket;
     },
     async probe(endpoint, timeoutMs) {
       const { replies } = await ask({ op: 'probe', endpoint, timeoutMs }, 1);

@@ -25,7 +25,35 @@ export function configFromSandboxState(state: SandboxState): Raw {
     vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint, ...(v.netns ? { netns: v.netns } : {}) })),
     // The weighted record set `crosswind chaos shift-weight` (a DNS canary) acts on.
     chaos: { weightedRecords: { hostedZoneId: state.route53.hostedZoneId, name: state.route53.weightedRecordName, type: 'CNAME' } },
+    ...runnerLayer(state),
   };
   if (globalVantage) out.globalEndpoint = globalVantage.endpoint;
   return out;
+}
+
+/**
+ * Remote runners: the results bucket and the time server tasks reach; a vantage on `runner: { kind: ecs }` takes its
+ * region, cluster, subnet and role from `ecsRunners`. None from a state written before the sandbox ran ECS tasks.
+ */
+function runnerLayer(state: SandboxState): Raw {
+  if (!state.runners) return {};
+  const r = state.runners;
+  return {
+    distributed: { runners: { results: { bucket: r.bucket, region: r.bucketRegion }, timeServer: r.timeServer } },
+    ecsRunners: Object.fromEntries(
+      Object.entries(r.placements).map(([vantage, p]) => [
+        vantage,
+        {
+          kind: 'ecs',
+          region: p.region,
+          cluster: r.cluster,
+          taskDefinition: r.taskDefinition,
+          container: r.container,
+          subnets: [p.subnetId],
+          securityGroups: [p.securityGroupId],
+          taskRoleArn: r.taskRoleArn,
+        },
+      ]),
+    ),
+  };
 }

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.ts';
 import { bindDnsSockets, DnsServer, type DnsSockets } from './dns-server.ts';
+import { EcsExecutor } from './ecs-executor.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { experimentView } from './fis-experiment-view.ts';
 import { regionTags } from './fis-targets.ts';
@@ -10,11 +11,14 @@ import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';
 import { startNetnsAgent } from './netns-agent.ts';
+import { nodeEntryArgs } from './node-entry.ts';
 import { freePort, isAddressInUse } from './ports.ts';
 import { type ProvisionResult, provision, regionTarget, ZONE_NAME } from './provision.ts';
 import { type RegionProcess, spawnRegionApp } from './region-app/process.ts';
 import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import { Route53Engine } from './route53-engine.ts';
+import { type RunnerEndpoints, startRunnerEndpoints } from './runner-endpoints.ts';
+import { provisionRunners, type RunnerProvision } from './runner-provision.ts';
 import {
   DEFAULT_STATE_FILE,
   readSandboxState,
@@ -62,6 +66,10 @@ export interface StartSandboxOptions {
   world?: WorldChoice;
   /** Where the loopback ports come from; default {@link freePort}. Tests hand out a taken port to see the retry. */
   portSource?: () => Promise<number>;
+  /** The k6 the ECS tasks' runners use (the runner image's k6); default `CROSSWIND_K6`, else k6 on PATH. */
+  k6?: string;
+  /** The `crosswind` executable ECS tasks run (the runner image's); default this installation's. */
+  crosswind?: string;
 }
 
 export interface SandboxHandle {
@@ -73,6 +81,8 @@ export interface SandboxHandle {
   /** The authoritative name server of the hosted zone. */
   dns: DnsServer;
   fis: FisExecutor;
+  /** Runs the ECS tasks moto records as local processes in their vantages. */
+  ecs: EcsExecutor;
   /** Stops everything this sandbox started and removes its state file; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -318,6 +328,55 @@ async function startControlPlane(
   return { fis, api, metricsIntervalMs };
 }
 
+/**
+ * `crosswind` as an ECS task runs it (the runner image's entry point): the executable given, else this installation's
+ * own (the compiled bin of the installed package, or the sources through tsx).
+ */
+function crosswindEntry(executable: string | undefined): { command: string; args: string[] } {
+  if (executable) return { command: executable, args: [] };
+  return { command: process.execPath, args: nodeEntryArgs('../cli/bin', import.meta.url) };
+}
+
+/**
+ * Remote runners: their resources in moto (clusters, task definition, a subnet per vantage, the results bucket), the
+ * S3 and time endpoints a task reaches, and the executor that runs the tasks moto records.
+ */
+async function startRunners(
+  layout: Layout,
+  launch: Launch,
+  moto: MotoServer,
+  provisioning: Promise<RunnerProvision>,
+  groundTruth: GroundTruthLog,
+  port: () => Promise<number>,
+  cleanups: Cleanups,
+) {
+  const { log, options } = launch;
+  const regions = layout.regions.map((r) => r.name);
+  const provisioned = await provisioning;
+  const endpoints = await startRunnerEndpoints({ motoPort: moto.port, port, ...(layout.plan ? { hub: layout.plan.hub } : {}) });
+  cleanups.push(() => endpoints.stop());
+  const k6 = options.k6 ?? process.env.CROSSWIND_K6;
+  const ecs = new EcsExecutor({
+    motoUrl: moto.url,
+    regions,
+    cluster: provisioned.cluster,
+    places: layout.vantages.map((v) => ({
+      vantage: v.name,
+      region: v.nearestRegion,
+      subnetId: provisioned.placements[v.name]?.subnetId ?? '',
+      ...(v.netns ? { netns: v.netns } : {}),
+    })),
+    entry: crosswindEntry(options.crosswind),
+    env: { AWS_ENDPOINT_URL_S3: endpoints.s3, ...(k6 ? { CROSSWIND_K6: k6 } : {}) },
+    logDir: join(dirname(launch.groundTruthPath), 'tasks'),
+    groundTruth,
+    log,
+  });
+  cleanups.push(() => ecs.stop());
+  ecs.start();
+  return { ecs, provisioned, endpoints };
+}
+
 /** The FIS target ARN that names a region app (an ECS task ARN). */
 function regionArn(region: string): string {
   return `arn:aws:ecs:${region}:${SANDBOX_ACCOUNT_ID}:task/crosswind-sandbox/${region.replaceAll('-', '')}app0001`;
@@ -349,6 +408,13 @@ async function launchSandbox(launch: Launch): Promise<SandboxHandle> {
     cleanups.push(() => layout.teardown());
     const { moto, apps } = await startProcesses(layout, launch, port, requestLogs, cleanups);
     log(`moto at ${moto.url}; region apps up after ${Date.now() - started} ms`);
+    // The runners' resources load moto's ECS, EC2 and S3 (seconds on a busy machine): alongside everything else.
+    const runnerResources = provisionRunners(
+      moto.url,
+      layout.regions.map((r) => r.name),
+      layout.vantages.map((v) => ({ name: v.name, region: v.nearestRegion })),
+    );
+    runnerResources.catch(() => {});
     const provisioned = await provision(
       moto.url,
       layout.regions.map((a) => ({ name: a.name, port: a.port, arn: regionArn(a.name), address: a.address })),
@@ -357,7 +423,8 @@ async function launchSandbox(launch: Launch): Promise<SandboxHandle> {
     log(`provisioned hosted zone ${provisioned.hostedZoneId} after ${Date.now() - started} ms`);
     const { engine, dns } = await startDataPlane(layout, launch, moto, provisioned, groundTruth, port, cleanups);
     const { fis, api, metricsIntervalMs } = await startControlPlane(layout, launch, moto, engine, groundTruth, port, cleanups);
-    const state = sandboxState({ launch, layout, moto, api, dns, apps, provisioned, requestLogs, metricsIntervalMs });
+    const runners = await startRunners(layout, launch, moto, runnerResources, groundTruth, port, cleanups);
+    const state = sandboxState({ launch, layout, moto, api, dns, apps, provisioned, requestLogs, metricsIntervalMs, runners });
     if (stateFile) {
       await writeSandboxState(state, stateFile);
       cleanups.push(() => rm(stateFile, { force: true }));
@@ -372,6 +439,7 @@ async function launchSandbox(launch: Launch): Promise<SandboxHandle> {
       engine,
       dns,
       fis,
+      ecs: runners.ecs,
       stop() {
         stopping ??= (async () => {
           groundTruth.write({ time: Date.now(), kind: 'sandbox', phase: 'stopping' });
@@ -396,10 +464,22 @@ interface StateParts {
   provisioned: ProvisionResult;
   requestLogs: Record<string, string>;
   metricsIntervalMs: number;
+  runners: { provisioned: RunnerProvision; endpoints: RunnerEndpoints };
 }
 
 /** The state file's content: what other processes need to use this sandbox. */
-function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, requestLogs, metricsIntervalMs }: StateParts): SandboxState {
+function sandboxState({
+  launch,
+  layout,
+  moto,
+  api,
+  dns,
+  apps,
+  provisioned,
+  requestLogs,
+  metricsIntervalMs,
+  runners,
+}: StateParts): SandboxState {
   return {
     version: 1,
     startedAt: launch.started,
@@ -410,7 +490,7 @@ function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, reque
       accountId: SANDBOX_ACCOUNT_ID,
       controlRegion: 'us-east-1',
       credentials: { ...SANDBOX_CREDENTIALS },
-      endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url },
+      endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url, ecs: moto.url, s3: moto.url },
     },
     route53: {
       hostedZoneId: provisioned.hostedZoneId,
@@ -443,8 +523,10 @@ function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, reque
       nearestRegion: v.nearestRegion,
       latencyMs: v.latencyMs,
       resolverIp: v.resolverIp,
-      ...(v.netns ? { netns: v.netns, address: v.address ?? '', subnetId: v.subnetId ?? '' } : {}),
+      ...(v.netns ? { netns: v.netns, address: v.address ?? '' } : {}),
+      subnetId: runners.provisioned.placements[v.name]?.subnetId ?? '',
     })),
+    runners: runnersState(runners),
     dns: { host: dns.address.host, port: dns.address.port },
     runtimeDir: layout.runtimeDir,
     ...(layout.plan
@@ -460,5 +542,20 @@ function sandboxState({ launch, layout, moto, api, dns, apps, provisioned, reque
       ...layout.regions.map((a) => a.directPort ?? a.port),
       ...layout.vantages.flatMap((v) => (v.port === undefined ? [] : [v.port])),
     ],
+  };
+}
+
+/** The state's `runners`: what a config needs to put vantages on ECS, and what a task reaches. */
+function runnersState({ provisioned, endpoints }: StateParts['runners']): SandboxState['runners'] {
+  return {
+    bucket: provisioned.bucket,
+    bucketRegion: 'us-east-1',
+    cluster: provisioned.cluster,
+    taskDefinition: provisioned.taskDefinition,
+    container: provisioned.container,
+    taskRoleArn: provisioned.taskRoleArn,
+    timeServer: endpoints.timeServer,
+    s3Endpoint: endpoints.s3,
+    placements: provisioned.placements,
   };
 }

@@ -73,8 +73,8 @@ export interface SandboxVantageState {
   netns?: string;
   /** Its own address in that namespace. */
   address?: string;
-  /** An EC2-style id of its subnet: an ECS RunTask naming this subnet runs its task here. */
-  subnetId?: string;
+  /** Its subnet (in moto's EC2, in its nearest region): an ECS RunTask naming this subnet runs its task here. */
+  subnetId: string;
   /** The resolver address of this vantage: DNS queries from it (and TestDNSAnswer's ResolverIP) are answered for it. */
   resolverIp: string;
 }
@@ -93,7 +93,7 @@ export interface SandboxState {
     accountId: string;
     controlRegion: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
-    endpoints: { route53: string; fis: string; cloudwatch: string; sts: string };
+    endpoints: { route53: string; fis: string; cloudwatch: string; sts: string; ecs: string; s3: string };
   };
   route53: {
     hostedZoneId: string;
@@ -106,6 +106,21 @@ export interface SandboxState {
   };
   regions: SandboxRegionState[];
   vantages: SandboxVantageState[];
+  /**
+   * Remote runners: a cluster and the runner's task definition in every region, a subnet per vantage in its nearest
+   * region (`placements`), the results bucket, and the S3 endpoint and time server a task reaches.
+   */
+  runners: {
+    bucket: string;
+    bucketRegion: string;
+    cluster: string;
+    taskDefinition: string;
+    container: string;
+    taskRoleArn: string;
+    timeServer: string;
+    s3Endpoint: string;
+    placements: Record<string, { region: string; subnetId: string; securityGroupId: string }>;
+  };
   /** Where the region apps' admin sockets are; removed with the sandbox. */
   runtimeDir: string;
   /** The namespaces this sandbox made (netns world): `sandbox down` removes them if the supervisor could not. */

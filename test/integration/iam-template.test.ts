@@ -19,7 +19,7 @@ import { runCommand } from '../support/run-command.ts';
 // cfn-lint ships). Which actions the policies allow is checked against the code in
 // test/unit/architecture/iam-policies.test.ts.
 
-const POLICIES = ['GameDayPolicy', 'RolloutPolicy', 'ProbePolicy', 'FisExperimentRole'];
+const POLICIES = ['GameDayPolicy', 'RolloutPolicy', 'ProbePolicy', 'FisExperimentRole', 'RunnerTaskRole'];
 
 /** The resource types of every IAM action, from the data cfn-lint's own W3037 check uses. */
 async function resourceTypes(): Promise<ResourceTypes> {

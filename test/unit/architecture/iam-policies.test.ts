@@ -30,6 +30,7 @@ const MODES = [
   },
   { mode: 'crosswind rollout and gate', policy: 'RolloutPolicy', entries: ['cli/commands/rollout.ts', 'cli/commands/gate.ts'] },
   { mode: 'crosswind probe', policy: 'ProbePolicy', entries: ['cli/commands/probe.ts'] },
+  { mode: 'crosswind runner (a remote vantage\u2019s task)', policy: 'RunnerTaskRole', entries: ['cli/commands/runner.ts'] },
 ];
 
 /** Commands that call no AWS API. One that starts to must join a mode above (and its policy). */
@@ -147,8 +148,8 @@ describe('IAM policies', () => {
       ).to.deep.equal([]);
     });
 
-    it('is the only role the policies pass, and only templates with those actions may be created', () => {
-      for (const { policy } of MODES.filter((m) => m.policy !== 'ProbePolicy')) {
+    it('is the only role the policies pass to FIS, and only templates with those actions may be created', () => {
+      for (const { policy } of MODES.filter((m) => m.policy === 'GameDayPolicy' || m.policy === 'RolloutPolicy')) {
         const statements = resourceStatements(template, policy);
         const pass = statements.find((s) => s.Sid === 'PassExperimentRole');
         expect(pass?.Resource, `${policy} passes the experiment role`).to.deep.equal({ 'Fn::GetAtt': 'FisExperimentRole.Arn' });

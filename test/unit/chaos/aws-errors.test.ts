@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
 import { FisClient } from '@aws-sdk/client-fis';
 import {
   ChangeResourceRecordSetsCommand,
@@ -86,6 +87,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
       fis: () => new FisClient({ region: 'eu-west-1' }),
       cloudwatch: () => new CloudWatchClient({ region: 'us-east-1' }),
       s3: new S3Client({ region: 'us-east-1' }),
+      ecs: () => new ECSClient({ region: 'eu-west-1' }),
       retry: {
         attempts: 4,
         baseMs: 100,

@@ -21,7 +21,7 @@ describe('config schema', () => {
     expect(c.regions[1]?.servedBy).to.deep.equal({ jsonField: 'meta.region' });
     expect(c.aws.allowedRegions).to.deep.equal(['us-east-1', 'eu-west-1']);
     expect(c.aws.controlRegion).to.equal('us-east-1');
-    expect(c.vantages).to.deep.equal([{ name: 'global', endpoint: 'https://api.example.com' }]);
+    expect(c.vantages).to.deep.equal([{ name: 'global', endpoint: 'https://api.example.com', runner: { kind: 'local' } }]);
   });
 
   it('reports every problem at once, each with its path and what was expected', () => {

@@ -40,6 +40,8 @@ const STATE: SandboxState = {
       fis: 'http://127.0.0.1:6000',
       cloudwatch: 'http://127.0.0.1:5000',
       sts: 'http://127.0.0.1:5000',
+      ecs: 'http://127.0.0.1:5000',
+      s3: 'http://127.0.0.1:5000',
     },
   },
   route53: {
@@ -52,9 +54,37 @@ const STATE: SandboxState = {
   },
   regions: [region('us-east-1', 7000), region('eu-west-1', 7100)],
   vantages: [
-    { name: 'vantage-eu', endpoint: 'http://127.0.0.1:8001', nearestRegion: 'eu-west-1', latencyMs: {}, resolverIp: '127.0.100.1' },
-    { name: 'vantage-us-east', endpoint: 'http://127.0.0.1:8000', nearestRegion: 'us-east-1', latencyMs: {}, resolverIp: '127.0.100.2' },
+    {
+      name: 'vantage-eu',
+      endpoint: 'http://127.0.0.1:8001',
+      nearestRegion: 'eu-west-1',
+      latencyMs: {},
+      resolverIp: '127.0.100.1',
+      subnetId: 'subnet-0e0e0e0e',
+    },
+    {
+      name: 'vantage-us-east',
+      endpoint: 'http://127.0.0.1:8000',
+      nearestRegion: 'us-east-1',
+      latencyMs: {},
+      resolverIp: '127.0.100.2',
+      subnetId: 'subnet-0a0a0a0a',
+    },
   ],
+  runners: {
+    bucket: 'crosswind-sandbox-runs',
+    bucketRegion: 'us-east-1',
+    cluster: 'crosswind-runners',
+    taskDefinition: 'crosswind-runner',
+    container: 'runner',
+    taskRoleArn: 'arn:aws:iam::123456789012:role/crosswind-runner',
+    timeServer: '127.0.0.1:5123',
+    s3Endpoint: 'http://127.0.0.1:5124',
+    placements: {
+      'vantage-eu': { region: 'eu-west-1', subnetId: 'subnet-0e0e0e0e', securityGroupId: 'sg-0e0e0e0e' },
+      'vantage-us-east': { region: 'us-east-1', subnetId: 'subnet-0a0a0a0a', securityGroupId: 'sg-0a0a0a0a' },
+    },
+  },
   dns: { host: '127.0.0.1', port: 5353 },
   runtimeDir: '/tmp/cw-test',
   groundTruthLog: '/tmp/gt.jsonl',
@@ -96,6 +126,29 @@ describe('sandbox-config: a config filled from a running sandbox', () => {
       ['us-east-1', 'http://127.0.0.1:1234'],
     ]);
     expect(config.globalEndpoint).to.equal('http://127.0.0.1:4321');
+  });
+
+  it('places a vantage the config puts on ECS in its own subnet, and points the runners at the results bucket', () => {
+    const merged = mergeConfigLayer(
+      { project: 'shop', vantages: [{ name: 'vantage-eu', runner: { kind: 'ecs', count: 2 } }, { name: 'vantage-us-east' }] },
+      configFromSandboxState(STATE),
+    );
+    const config = resolveConfig(merged);
+    expect(config.vantages.map((v) => [v.name, v.endpoint])).to.deep.equal([
+      ['vantage-eu', 'http://127.0.0.1:8001'],
+      ['vantage-us-east', 'http://127.0.0.1:8000'],
+    ]);
+    expect(config.vantages[0]?.runner, 'the ECS placement fills what the config leaves out').to.deep.include({
+      kind: 'ecs',
+      region: 'eu-west-1',
+      cluster: 'crosswind-runners',
+      subnets: ['subnet-0e0e0e0e'],
+      securityGroups: ['sg-0e0e0e0e'],
+      count: 2,
+    });
+    expect(config.vantages[1]?.runner, 'a vantage that says nothing stays local').to.deep.equal({ kind: 'local' });
+    expect(config.distributed.runners.results).to.deep.include({ bucket: 'crosswind-sandbox-runs', region: 'us-east-1' });
+    expect(config.distributed.runners.timeServer).to.equal('127.0.0.1:5123');
   });
 
   it('still reports a region the sandbox does not run as a config problem', () => {
