@@ -303,7 +303,14 @@ function gamedayTraffic(
     async startLocal(vantages) {
       const runs = [];
       for (const profile of profiles.length > 0 ? profiles : [undefined]) {
-        const p = buildPlan(config, { scenario: 'global-traffic', durationMs, ratePerSecond: rate, vantages, thresholds: {}, ...(profile ? { profile } : {}) });
+        const p = buildPlan(config, {
+          scenario: 'global-traffic',
+          durationMs,
+          ratePerSecond: rate,
+          vantages,
+          thresholds: {},
+          ...(profile ? { profile } : {}),
+        });
         // The fault session owns the signals: it restores first, then the drill stops the traffic. The live progress
         // folds only the per-request outcome; the gates read the whole file afterwards.
         const name = profile ? `global-traffic.${profile.name}` : 'global-traffic';

@@ -66,7 +66,13 @@ describe('crosswind runner: k6 on an archive, streamed to S3 in chunks (real k6,
   /** Every line of every chunk a runner wrote, in order. */
   const chunkLines = async (id: string, chunks: number) => {
     const lines: string[] = [];
-    for (let n = 1; n <= chunks; n++) lines.push(...gunzipSync(await read(chunkKey(`run/runners/${id}`, n))).toString().trim().split('\n'));
+    for (let n = 1; n <= chunks; n++)
+      lines.push(
+        ...gunzipSync(await read(chunkKey(`run/runners/${id}`, n)))
+          .toString()
+          .trim()
+          .split('\n'),
+      );
     return lines;
   };
 
@@ -150,7 +156,19 @@ describe('crosswind runner: k6 on an archive, streamed to S3 in chunks (real k6,
     const recorder = await startRecordingProxy(moto.url);
     try {
       const out = await crosswind(
-        ['runner', '--archive', 'https://example.com/a.tar', '--results', 's3://Bad_Bucket/x', '--vantage', 'eu', '--deadline', '2020-01-01T00:00:00Z', '--part', '3/2'],
+        [
+          'runner',
+          '--archive',
+          'https://example.com/a.tar',
+          '--results',
+          's3://Bad_Bucket/x',
+          '--vantage',
+          'eu',
+          '--deadline',
+          '2020-01-01T00:00:00Z',
+          '--part',
+          '3/2',
+        ],
         { env: { ...env(), AWS_ENDPOINT_URL_S3: recorder.url } },
       );
       expect(out.code).to.equal(2);
