@@ -130,11 +130,14 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           },
           async steadyState(since) {
             const gates = steadyStateGates(config);
+            const end = Date.now();
+            // Remote runners upload every few seconds: the baseline is judged once their data has caught up with it.
+            await traffic?.settle(end);
             // The baseline so far, as written: nothing injected yet, so this is the system as users find it.
             const judged = await judgeRun({
               sources: (traffic?.sources() ?? []).filter((f) => existsSync(f)),
               gates,
-              timeRange: { start: since, end: Date.now() },
+              timeRange: { start: since, end },
             });
             steadyResults = judged.results.map((r) => ({ ...r, gate: `steady state: ${r.gate}` }));
             return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };

@@ -60,6 +60,11 @@ export interface RemoteTraffic {
   stop(reason: string): Promise<void>;
   /** The merged files that hold points so far (growing while the runners run). */
   files(): string[];
+  /**
+   * Resolves once every runner still sending has uploaded what k6 wrote up to `until` (its heartbeat, on this clock,
+   * is past it), or after `timeoutMs`: a judgement of the traffic so far then reads every vantage alike.
+   */
+  caughtUp(until: number, timeoutMs: number): Promise<void>;
   done: Promise<RemoteOutcome>;
 }
 
@@ -224,6 +229,12 @@ function followFleet(fleet: Fleet): RemoteTraffic {
   return {
     ready,
     files: () => followers.filter((f) => f.chunksRead > 0).map((f) => f.file),
+    async caughtUp(until, timeoutMs) {
+      // k6 flushes its JSON output about once a second: a heartbeat a second past `until` holds every line up to it.
+      const behind = () => pending().filter((f) => !f.manifest || f.manifest.updatedAt + f.offsetMs < until + 1000);
+      const giveUp = now() + timeoutMs;
+      while (behind().length > 0 && now() < giveUp) await sleep(Math.min(pollMs, 200));
+    },
     async stop(reason) {
       stopAt ??= now();
       for (const l of launchers) await l.stop(reason);

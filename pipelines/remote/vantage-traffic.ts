@@ -45,6 +45,8 @@ export interface VantageTraffic {
   sources(): string[];
   /** The remote runners' outcome (none without remote vantages), once `done` has settled. */
   remote(): RemoteOutcome | undefined;
+  /** Waits until the remote runners' data up to `until` is in the run folder (a chunk interval or two behind). */
+  settle(until: number): Promise<void>;
 }
 
 /** Pure: a remote outcome's problems as evidence gaps, one per problem, naming the vantage. */
@@ -134,5 +136,6 @@ export async function startVantageTraffic(o: VantageTrafficOptions): Promise<Van
     },
     sources: () => [...(local?.sources ?? []), ...(remoteOutcome?.files ?? remote?.files() ?? [])],
     remote: () => remoteOutcome,
+    settle: async (until) => remote?.caughtUp(until, 2 * o.config.distributed.runners.chunkInterval + 3000),
   };
 }
