@@ -22,12 +22,22 @@ export interface ChaosClients {
   retry: RetryPolicy;
 }
 
+/** One client a region, made on first use. */
+function perRegion<C>(make: (region: string) => C): (region: string) => C {
+  const clients = new Map<string, C>();
+  return (region) => {
+    let c = clients.get(region);
+    if (!c) {
+      c = make(region);
+      clients.set(region, c);
+    }
+    return c;
+  };
+}
+
 /** Real SDK v3 clients from the config; one per service and region, created on first use. */
 export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
-  const fis = new Map<string, FisClient>();
-  const cloudwatch = new Map<string, CloudWatchClient>();
   let s3: S3Client | undefined;
-  const ecs = new Map<string, ECSClient>();
   return {
     get s3() {
       // A custom endpoint (moto, a local S3) takes bucket names in the path, not in a host name.
@@ -36,30 +46,9 @@ export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
     },
     route53: new Route53Client(awsClientOptions(aws, 'route53')),
     sts: new STSClient(awsClientOptions(aws, 'sts')),
-    fis(region) {
-      let c = fis.get(region);
-      if (!c) {
-        c = new FisClient(awsClientOptions(aws, 'fis', region));
-        fis.set(region, c);
-      }
-      return c;
-    },
-    cloudwatch(region) {
-      let c = cloudwatch.get(region);
-      if (!c) {
-        c = new CloudWatchClient(awsClientOptions(aws, 'cloudwatch', region));
-        cloudwatch.set(region, c);
-      }
-      return c;
-    },
-    ecs(region) {
-      let c = ecs.get(region);
-      if (!c) {
-        c = new ECSClient(awsClientOptions(aws, 'ecs', region));
-        ecs.set(region, c);
-      }
-      return c;
-    },
+    fis: perRegion((region) => new FisClient(awsClientOptions(aws, 'fis', region))),
+    cloudwatch: perRegion((region) => new CloudWatchClient(awsClientOptions(aws, 'cloudwatch', region))),
+    ecs: perRegion((region) => new ECSClient(awsClientOptions(aws, 'ecs', region))),
     retry: defaultRetry,
   };
 }

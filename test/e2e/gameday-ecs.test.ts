@@ -15,6 +15,7 @@ import type { VerdictDocument } from '../../validations/reporters/verdict-docume
 import { spawnCli } from '../support/child.ts';
 import { BIN, crosswind } from '../support/cli.ts';
 import { startRecordingProxy } from '../support/recording-proxy.ts';
+import { writeSandboxProject } from '../support/sandbox-project.ts';
 
 // A game day whose three vantages run where their users are: each an ECS task (RunTask in its own region, in its own
 // subnet) that the sandbox runs as `crosswind runner` from the installed package inside that vantage's namespace,
@@ -73,32 +74,25 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
     const aws = { region: 'us-east-1', endpoint: sandbox.state.moto.url, credentials: sandbox.state.aws.credentials };
     for (const region of REGIONS) clients.ecs.set(region, new ECSClient({ ...aws, region }));
     clients.route53 = new Route53Client({ ...aws, endpoint: sandbox.state.aws.endpoints.route53 });
-    await writeFile(
-      join(dir, 'crosswind.config.json'),
-      JSON.stringify({
-        project: 'shop',
-        sandbox: { state },
-        aws: { allowedRegions: REGIONS },
-        regions: REGIONS.map((name) => ({ name })),
-        // Region, cluster, subnet and task role of each come from the sandbox: a subnet of the vantage's region.
-        vantages: VANTAGES.map((name) => ({ name, runner: { kind: 'ecs' } })),
-        synthetics: { globalTraffic: { path: '/version' }, http: { noConnectionReuse: true } },
-        distributed: { runners: { chunkInterval: '1s', startTimeout: '60s', stopTimeout: '30s', silenceTimeout: '15s', maxRunners: 3 } },
-        gameday: {
-          targetRegion: 'us-east-1',
-          // Evidence-sized: about 360 baseline requests show the steady state's error bound.
-          ratePerVantage: 20,
-          phases: [
-            { kind: 'baseline', duration: '6s' },
-            { kind: 'inject' },
-            { kind: 'observe', duration: '10s' },
-            { kind: 'restore' },
-            { kind: 'verify-rebalance', duration: '6s', tolerance: 0.3 },
-          ],
-          targets: { cleanWindowSeconds: CLEAN_WINDOW_S, failoverSeconds: 60, transitionErrorRate: 0.25, survivorPercentile: 95 },
-        },
-      }),
-    );
+    await writeSandboxProject(dir, state, REGIONS, {
+      // Region, cluster, subnet and task role of each come from the sandbox: a subnet of the vantage's region.
+      vantages: VANTAGES.map((name) => ({ name, runner: { kind: 'ecs' } })),
+      synthetics: { globalTraffic: { path: '/version' }, http: { noConnectionReuse: true } },
+      distributed: { runners: { chunkInterval: '1s', startTimeout: '60s', stopTimeout: '30s', silenceTimeout: '15s', maxRunners: 3 } },
+      gameday: {
+        targetRegion: 'us-east-1',
+        // Evidence-sized: about 360 baseline requests show the steady state's error bound.
+        ratePerVantage: 20,
+        phases: [
+          { kind: 'baseline', duration: '6s' },
+          { kind: 'inject' },
+          { kind: 'observe', duration: '10s' },
+          { kind: 'restore' },
+          { kind: 'verify-rebalance', duration: '6s', tolerance: 0.3 },
+        ],
+        targets: { cleanWindowSeconds: CLEAN_WINDOW_S, failoverSeconds: 60, transitionErrorRate: 0.25, survivorPercentile: 95 },
+      },
+    });
   });
   after(async () => {
     for (const c of clients.ecs.values()) c.destroy();
