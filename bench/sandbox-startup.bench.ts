@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '../core/poll.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
 import type { BenchOutcome } from '../scripts/bench.ts';
 
@@ -28,10 +28,16 @@ async function cliUpDown(dir: string): Promise<{ upMs: number; downMs: number }>
   child.stdout.on('data', (d) => {
     out += d;
   });
-  while (!out.includes('sandbox ready in')) {
+  const ready = async () => {
     if (child.exitCode !== null) throw new Error('sandbox up exited early');
-    await sleep(10);
-  }
+    return out.includes('sandbox ready in');
+  };
+  await pollUntil(ready, (yes) => yes, { resource: 'sandbox up to say it is ready', intervalMs: 10, deadlineMs: 120_000 }).catch(
+    (err: unknown) => {
+      child.kill('SIGTERM');
+      throw err;
+    },
+  );
   const upMs = Date.now() - started;
   const downStarted = Date.now();
   await new Promise<void>((resolve, reject) => {

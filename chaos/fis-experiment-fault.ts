@@ -14,10 +14,10 @@ import {
 import type { FisTemplateConfig } from '../config/chaos-schema.ts';
 import { isoDuration } from '../config/duration.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
+import { pollUntil } from '../core/poll.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
 import { type ApplyOutcome, type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
 import { actionStarts, assumedStarts, type ReportedAction } from './fis-action-starts.ts';
-import { pollUntil } from './poll.ts';
 
 /** Tag on every template and experiment crosswind creates: the ledger id, so a crash-orphaned one is still found. */
 export const FAULT_TAG = 'crosswind:fault';

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describeOutcome, spawnChild } from '../core/child-process.ts';
-import { DeadlineError, InfrastructureError } from '../core/errors.ts';
+import { InfrastructureError } from '../core/errors.ts';
+import { pollUntil } from '../core/poll.ts';
 import { freePort } from './ports.ts';
 
 /** A moto server: the real AWS API emulator, one loopback port for Route 53, FIS, CloudWatch and STS. */
@@ -78,24 +78,26 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<MotoSer
     child.stop();
     await child.done;
   };
-  const started = Date.now();
-  for (;;) {
-    if (child.exited) {
-      const o = await child.done;
-      throw new InfrastructureError(`${describeOutcome('moto_server', o)} before answering:\n${o.output.join('\n')}`);
-    }
+  /** Whether moto answers yet (false while it is not listening), or has exited. */
+  const state = async (): Promise<'exited' | 'up' | 'down'> => {
+    if (child.exited) return 'exited';
     try {
       const res = await fetch(`${url}/moto-api/data.json`);
       await res.arrayBuffer();
-      if (res.ok) break;
+      return res.ok ? 'up' : 'down';
     } catch {
-      // not listening yet
+      return 'down';
     }
-    if (Date.now() - started > deadlineMs) {
+  };
+  const ended = await pollUntil(state, (s) => s !== 'down', { resource: `moto_server on port ${port}`, intervalMs: 100, deadlineMs }).catch(
+    async (err: unknown) => {
       await stop();
-      throw new DeadlineError(`moto_server on port ${port}`, deadlineMs);
-    }
-    await sleep(100);
+      throw err;
+    },
+  );
+  if (ended === 'exited') {
+    const o = await child.done;
+    throw new InfrastructureError(`${describeOutcome('moto_server', o)} before answering:\n${o.output.join('\n')}`);
   }
   return {
     url,

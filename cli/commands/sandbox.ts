@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand } from '@aws-sdk/client-route-53';
 import type { Command } from 'commander';
 import { healthyFromObservations } from '../../chaos/health.ts';
 import { ConfigError, type ConfigProblem, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { poll } from '../../core/poll.ts';
 import { removeNetwork } from '../../sandbox/netns.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import { adminState, clearFault, setFault, setVersion } from '../../sandbox/region-app/admin-client.ts';
@@ -75,17 +75,20 @@ function regionOf(state: SandboxState, name: string) {
   return region;
 }
 
-/** Waits until every process of the sandbox has exited and every port is free. */
+/** Waits until every process of the sandbox has exited and every port is free; returns what is left at the deadline. */
 async function waitGone(state: SandboxState, deadlineMs: number): Promise<{ pids: number[]; ports: number[] }> {
   const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    const livePids = pids.filter(processAlive);
+  const left = async () => {
     const busy: number[] = [];
     for (const p of state.ports) if (await isListening(p)) busy.push(p);
-    if ((livePids.length === 0 && busy.length === 0) || Date.now() > until) return { pids: livePids, ports: busy };
-    await sleep(100);
-  }
+    return { pids: pids.filter(processAlive), ports: busy };
+  };
+  const polled = await poll(left, (l) => l.pids.length === 0 && l.ports.length === 0, {
+    resource: 'the sandbox to stop',
+    intervalMs: 100,
+    deadlineMs,
+  });
+  return polled.value;
 }
 
 interface UpFlags {

@@ -3,7 +3,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, ListResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
@@ -12,6 +11,7 @@ import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
 import { motoClients } from '../support/aws.ts';
 import { BIN, crosswind, userEnv } from '../support/cli.ts';
 import { writeSandboxProject } from '../support/sandbox-project.ts';
+import { until } from '../support/until.ts';
 
 /** The run folders of a mode under `dir`, oldest first. */
 function runs(dir: string, mode: string): string[] {
@@ -21,6 +21,12 @@ function runs(dir: string, mode: string): string[] {
     .filter((n) => n.includes(`-${mode}`))
     .sort()
     .map((n) => join(root, n));
+}
+
+/** Whether a game day's run folder has a fault applied yet (its ledger says so). */
+function faultApplied(run: string | undefined): boolean {
+  const ledger = run ? join(run, 'ledger.jsonl') : '';
+  return ledger !== '' && existsSync(ledger) && readFileSync(ledger, 'utf8').includes('"applied"');
 }
 
 function jsonLines<T>(file: string): T[] {
@@ -347,14 +353,7 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     const child = crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 120_000 });
     try {
       // The steady state holds; once the fault is applied, a survivor starts failing half its requests.
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const run = runs(dir, 'gameday')[before];
-        const ledger = run ? join(run, 'ledger.jsonl') : '';
-        if (ledger && existsSync(ledger) && readFileSync(ledger, 'utf8').includes('"applied"')) break;
-        if (Date.now() > deadline) throw new Error('the fault was never applied');
-        await sleep(200);
-      }
+      await until('the fault to be applied (its ledger line)', async () => faultApplied(runs(dir, 'gameday')[before]), 60_000, 200);
       const fault = await crosswind(
         ['sandbox', 'fault', '--state', join(dir, 'state.json'), '--region', 'eu-west-1', '--error-rate', '0.5'],
         { cwd: dir },
@@ -389,15 +388,12 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     // Wait until the fault is applied (the ledger says so), then interrupt.
-    const deadline = Date.now() + 60_000;
-    let ledgerFile = '';
-    for (;;) {
-      const run = runs(dir, 'gameday')[before];
-      ledgerFile = run ? join(run, 'ledger.jsonl') : '';
-      if (ledgerFile && existsSync(ledgerFile) && readFileSync(ledgerFile, 'utf8').includes('"applied"')) break;
-      if (Date.now() > deadline) throw new Error(`the fault was never applied:\n${output}`);
-      await sleep(200);
-    }
+    await until('the fault to be applied (its ledger line)', async () => faultApplied(runs(dir, 'gameday')[before]), 60_000, 200).catch(
+      (err: Error) => {
+        throw new Error(`${err.message}:\n${output}`);
+      },
+    );
+    const ledgerFile = join(runs(dir, 'gameday')[before] as string, 'ledger.jsonl');
     child.kill('SIGINT');
     const code = await exited;
     expect(code, output).to.not.equal(0);

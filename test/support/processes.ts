@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { poll } from '../../core/poll.ts';
 
 /**
  * The environment variable a test sets on the process it starts; every descendant inherits it. Its name must not
@@ -31,10 +31,6 @@ export function processesWithToken(token: string): string[] {
 
 /** Waits until no process carries `token`, up to `withinMs`; returns those still alive then. */
 export async function survivorsAfter(token: string, withinMs: number): Promise<string[]> {
-  const end = Date.now() + withinMs;
-  for (;;) {
-    const alive = processesWithToken(token);
-    if (alive.length === 0 || Date.now() >= end) return alive;
-    await sleep(50);
-  }
+  const alive = async () => processesWithToken(token);
+  return (await poll(alive, (left) => left.length === 0, { resource: 'processes to end', intervalMs: 50, deadlineMs: withinMs })).value;
 }

@@ -1,11 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { pollUntil } from '../../core/poll.ts';
 
-/** Polls `check` every `pollMs` until it holds and returns how long that took, or fails naming what it waited for. */
+/**
+ * The tests' shorthand for core's `pollUntil` (the one polling loop) when the question is yes or no: asks `check`
+ * every `pollMs` until it holds and returns how long that took, or fails with a DeadlineError naming what it waited
+ * for. A check that throws ends the wait with its error (a process that exited, a server that answered wrongly).
+ */
 export async function until(what: string, check: () => Promise<boolean>, deadlineMs = 15_000, pollMs = 50): Promise<number> {
   const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > deadlineMs) throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
-    await sleep(pollMs);
-  }
+  await pollUntil(check, (holds) => holds, { resource: what, intervalMs: pollMs, deadlineMs });
+  return Date.now() - started;
 }

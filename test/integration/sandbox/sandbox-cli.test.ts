@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { isListening } from '../../../sandbox/ports.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
 import { BIN, crosswind, userEnv } from '../../support/cli.ts';
+import { until } from '../../support/until.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -36,7 +36,6 @@ describe('crosswind sandbox up / deploy / down (loopback world)', function () {
 
   it('starts in the foreground, prints the endpoints, deploys a version, sets faults, and `down` leaves no process and no bound port', async () => {
     const stateFile = join(dir, 'state.json');
-    const started = Date.now();
     up = spawn(BIN, ['sandbox', 'up', '--world', 'loopback', '--state', stateFile, '--health-interval-ms', '300'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: userEnv(),
@@ -46,11 +45,14 @@ describe('crosswind sandbox up / deploy / down (loopback world)', function () {
       stdout += d;
     });
     up.stderr?.on('data', () => {});
-    while (!stdout.includes('sandbox ready in')) {
-      if (up.exitCode !== null) throw new Error(`sandbox up exited with ${up.exitCode}`);
-      if (Date.now() - started > 30_000) throw new Error('sandbox up did not become ready in 30 s');
-      await sleep(50);
-    }
+    await until(
+      'sandbox up to say it is ready',
+      async () => {
+        if (up?.exitCode != null) throw new Error(`sandbox up exited with ${up.exitCode}`);
+        return stdout.includes('sandbox ready in');
+      },
+      30_000,
+    );
     expect(stdout).to.match(/VANTAGE\s+ENDPOINT\s+NAMESPACE\s+ADDRESS\s+NEAREST/);
     state = await readSandboxState(stateFile);
     expect(state.supervisorPid).to.equal(up.pid);

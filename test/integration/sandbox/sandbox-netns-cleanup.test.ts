@@ -3,12 +3,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'chai';
 import { NETNS_ETC } from '../../../sandbox/netns.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
 import { BIN, crosswind, userEnv } from '../../support/cli.ts';
 import { namespaces } from '../../support/netns.ts';
+import { until } from '../../support/until.ts';
 
 function alive(pid: number): boolean {
   try {
@@ -32,12 +32,13 @@ async function up(stateFile: string): Promise<{ child: ChildProcess; output: () 
   child.stderr?.on('data', (d) => {
     output += d;
   });
-  const started = Date.now();
-  while (!output.includes('sandbox ready in')) {
+  const ready = async () => {
     if (child.exitCode !== null) throw new Error(`sandbox up exited with ${child.exitCode}:\n${output}`);
-    if (Date.now() - started > 40_000) throw new Error(`sandbox up was not ready in 40 s:\n${output}`);
-    await sleep(50);
-  }
+    return output.includes('sandbox ready in');
+  };
+  await until('sandbox up to say it is ready', ready, 40_000).catch((err: Error) => {
+    throw new Error(`${err.message}:\n${output}`);
+  });
   return { child, output: () => output };
 }
 

@@ -1,6 +1,5 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { mergeConfigLayer } from '../../../config/layer.ts';
@@ -13,6 +12,7 @@ import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxRegionState } from '../../../sandbox/state.ts';
 import { sandboxRoute53 } from '../../support/aws.ts';
 import { median, runScenario, select } from '../../support/k6-run.ts';
+import { until } from '../../support/until.ts';
 
 // Every scenario with the real k6 against the real sandbox: region app processes, the Route 53-semantics edge and
 // moto. Faults go in as a user's would: UpdateHealthCheck through the SDK, or the region apps' fault knobs.
@@ -36,18 +36,16 @@ describe('synthetics against the sandbox (real k6, real sandbox)', function () {
 
   /** Waits until every vantage is served by its nearest region again (after a test moved traffic). */
   async function routingSettled(): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      let settled = true;
+    const settled = async () => {
+      let all = true;
       for (const v of sandbox.state.vantages) {
         const res = await fetch(`${v.endpoint}/version`).catch(() => undefined);
         await res?.arrayBuffer();
-        if (res?.headers.get('x-served-by') !== v.nearestRegion) settled = false;
+        if (res?.headers.get('x-served-by') !== v.nearestRegion) all = false;
       }
-      if (settled) return;
-      if (Date.now() > deadline) throw new Error('timed out waiting for every vantage to be served by its nearest region');
-      await sleep(100);
-    }
+      return all;
+    };
+    await until('every vantage to be served by its nearest region', settled, 15_000, 100);
   }
 
   before(async () => {

@@ -1,15 +1,10 @@
 import { expect } from 'chai';
 import { type Breach, checkAlarmsBeforeFault, evaluateStopConditions, startStopMonitor } from '../../../chaos/stop-conditions.ts';
 import { ConfigError } from '../../../core/errors.ts';
+import { until } from '../../support/until.ts';
 
 /** Waits for a condition instead of a fixed time: slow, shared machines only make it take longer. */
-async function eventually(ok: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const eventually = (ok: () => boolean, ms = 5_000) => until('the condition', async () => ok(), ms, 5);
 
 describe('stop conditions', () => {
   const ok = [{ name: 'errors', region: 'us-east-1', state: 'OK' as const }];
