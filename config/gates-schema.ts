@@ -226,6 +226,23 @@ export const capacityGateSchema = z.strictObject({
   confidence: confidenceField,
 });
 
+/**
+ * Health honesty: each region's health endpoint must report its dependencies. A 200 without any dependency check
+ * (the regional probe's `health_shallow`) fails the region; Route 53 would keep routing users to a region whose
+ * database is gone. Set `synthetics.regionalProbe.shallowHealth: warn` to only flag it.
+ */
+export const deepHealthGateSchema = z.strictObject({
+  kind: z.literal('deep-health'),
+  name: nameField.optional(),
+  /** A per-answer Rate: 1 when the health endpoint answered 200 with no dependency check. */
+  metric: metricName.default('health_shallow'),
+  where: tagFilterSchema.default({}),
+  /** One result per region probed. */
+  groupBy: z.array(z.string().min(1)).default(['target_region']),
+  /** Fewer health answers than this from a region is inconclusive. */
+  minSamples: z.number().int().min(1).default(1),
+});
+
 export const gateSchema = z.discriminatedUnion('kind', [
   latencyGateSchema,
   errorRateGateSchema,
@@ -234,6 +251,7 @@ export const gateSchema = z.discriminatedUnion('kind', [
   cloudwatchGateSchema,
   comparisonGateSchema,
   capacityGateSchema,
+  deepHealthGateSchema,
 ]);
 
 /** The name a gate reports under (verdicts, JUnit, CloudWatch reads): its `name`, or one derived from its kind. */
@@ -319,6 +337,7 @@ export type ReplicationGate = z.output<typeof replicationGateSchema>;
 export type CloudWatchGate = z.output<typeof cloudwatchGateSchema>;
 export type ComparisonGate = z.output<typeof comparisonGateSchema>;
 export type CapacityGate = z.output<typeof capacityGateSchema>;
+export type DeepHealthGate = z.output<typeof deepHealthGateSchema>;
 /** A resolved gate definition, defaults filled. */
 export type Gate = z.output<typeof gateSchema>;
 /** A gate as written, optional fields left out. */

@@ -110,6 +110,13 @@ export const syntheticsSchema = z.strictObject({
       maxVUs: z.number().int().positive().default(20),
       /** Default: every health answer ok, no failed request. */
       thresholds: thresholds.default({ health_ok: ['rate>=0.99'], http_req_failed: ['rate<0.01'] }),
+      /**
+       * A health endpoint answering 200 with no dependency check (shallow): `fail` (default) fails the run, as a k6
+       * threshold and as a `deep-health` gate of the rollout and the game day's functional checks; `warn` only flags
+       * it (k6's check "health reports its dependencies" and `health_shallow`). One that always says 200 is worse than
+       * none.
+       */
+      shallowHealth: z.enum(['fail', 'warn']).default('fail'),
     })
     .prefault({}),
   readYourWrites: z

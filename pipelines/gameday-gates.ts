@@ -8,7 +8,9 @@ import {
   type Gate,
   withEvidence,
 } from '../config/gates-schema.ts';
+import type { CrosswindConfig } from '../config/schema.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
+import { deepHealthGates } from './health-gates.ts';
 
 /**
  * Pure: the gates a game day is judged by, from its targets. The failover gate measures detection, and per affected
@@ -52,21 +54,23 @@ export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan, evidence
 
 /**
  * Pure: the gates the functional checks against the survivors are judged by: each survivor's error rate, by the
- * evidence rule (no bound of 0 can ever be shown; `targets.functionalErrorRate` says how close to it).
+ * evidence rule (no bound of 0 can ever be shown; `targets.functionalErrorRate` says how close to it), and its health
+ * endpoint's honesty (what Route 53 trusts while the fault holds must report its dependencies).
  */
-export function functionalGates(survivors: string[], gameday: GamedayConfig, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
+export function functionalGates(survivors: string[], config: Pick<CrosswindConfig, 'gameday' | 'gates' | 'synthetics'>): Gate[] {
   return [
     withEvidence(
       errorRateGateSchema.parse({
         kind: 'error-rate',
         name: 'survivor-functional',
         metric: 'request_failed',
-        bound: gameday.targets.functionalErrorRate,
+        bound: config.gameday.targets.functionalErrorRate,
         where: { target_region: survivors },
         groupBy: ['target_region'],
         minSamples: 5,
       }),
-      evidence,
+      config.gates.evidence,
     ),
+    ...deepHealthGates(config.synthetics, { target_region: survivors }),
   ];
 }

@@ -124,7 +124,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
             functional = { ndjson: run.files.ndjson, survivors };
             const judged = await judgeRun({
               sources: [run.files.ndjson],
-              gates: functionalGates(survivors, config.gameday, config.gates.evidence),
+              gates: functionalGates(survivors, config),
             });
             return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
           },
@@ -260,7 +260,7 @@ async function judgeDrill(
   if (d.functional)
     recorded.push({
       sources: [d.functional.ndjson],
-      gates: functionalGates(d.functional.survivors, config.gameday, config.gates.evidence),
+      gates: functionalGates(d.functional.survivors, config),
     });
   const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults: d.faults, health });
   // A vantage whose runner failed to start, stopped early or fell silent leaves its gates inconclusive, named.

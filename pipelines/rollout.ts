@@ -12,6 +12,7 @@ import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
 import type { RecordedJudgement } from '../validations/run-gates.ts';
 import type { Verdict } from '../validations/verdict.ts';
+import { deepHealthGates } from './health-gates.ts';
 import { preflight, rolloutNeeds } from './preflight.ts';
 import { type RolloutWorld, rolloutEffects, type WavePhase } from './rollout-effects.ts';
 import { canaryGates, PHASE_TAG, rolloutGates } from './rollout-gates.ts';
@@ -73,7 +74,11 @@ async function judgePhase(p: PhaseContext, phase: WavePhase, region: string, dur
     });
   const name = `wave-${region}-${phase}-${p.runs}`;
   const runs = [await start('regional-probe', name), ...(canary ? [await start('global-traffic', `${name}-global`)] : [])];
-  const gates = [...rolloutGates(r, region, phase, evidence), ...(canary ? canaryGates(r, region, phase, evidence) : [])];
+  const gates = [
+    ...rolloutGates(r, region, phase, evidence),
+    ...deepHealthGates(p.config.synthetics, { target_region: region, [PHASE_TAG]: phase }),
+    ...(canary ? canaryGates(r, region, phase, evidence) : []),
+  ];
   const own = runs.flatMap((run) => run.sources);
   const sources = [...own, ...(phase === 'baseline' ? [] : (p.baselines.get(region) ?? []))];
   const done = Promise.all(runs.map((run) => run.done));

@@ -176,9 +176,18 @@ function regionalProbePlan(i: PlanInputs): RegionalProbePlan {
     paths: c.paths,
     targets: targets.map((r) => r.name),
     rate: arrivalRate(i.overrides.ratePerSecond ?? c.ratePerSecond, 1, i.overrides.maxVUs ?? c.maxVUs),
-    thresholds: thresholdsPer(i, c.thresholds, 'target_region', targets),
+    // A shallow health endpoint fails the run unless only a warning was asked for (thresholds given for this run win).
+    thresholds: thresholdsPer(
+      i,
+      c.shallowHealth === 'fail' ? { ...c.thresholds, ...SHALLOW_HEALTH_THRESHOLD } : c.thresholds,
+      'target_region',
+      targets,
+    ),
   };
 }
+
+/** No health answer may be shallow (200 with no dependency check). */
+const SHALLOW_HEALTH_THRESHOLD: PlanThresholds = { health_shallow: ['rate==0'] };
 
 /** Pure: what is wrong with configured read-your-writes pairs (regions that are not configured, a region with itself). */
 function pairProblems(pairs: readonly RegionPair[], regions: readonly { name: string }[]): ConfigProblem[] {

@@ -5,6 +5,7 @@ import type { SeriesStore } from '../series.ts';
 import { evaluateCapacity } from './capacity.ts';
 import { type CloudWatchSeries, evaluateCloudWatch } from './cloudwatch.ts';
 import { evaluateComparison } from './comparison.ts';
+import { evaluateDeepHealth } from './deep-health.ts';
 import { evaluateErrorRate } from './error-rate.ts';
 import { evaluateFailover } from './failover.ts';
 import type { GateResult } from './gate-result.ts';
@@ -39,6 +40,8 @@ export function evaluateGate(gate: Gate, inputs: GateInputs): GateResult[] {
       return evaluateComparison(inputs.store, gate);
     case 'capacity':
       return evaluateCapacity(inputs.store, gate, inputs.faults ?? [], inputs.health ?? []);
+    case 'deep-health':
+      return evaluateDeepHealth(inputs.store, gate);
   }
 }
 
@@ -61,7 +64,8 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
   for (const g of gates) {
     if (g.kind === 'cloudwatch') continue;
     for (const k of Object.keys(g.where)) out.add(k);
-    if (g.kind === 'latency' || g.kind === 'error-rate' || g.kind === 'replication') for (const k of g.groupBy) out.add(k);
+    if (g.kind === 'latency' || g.kind === 'error-rate' || g.kind === 'replication' || g.kind === 'deep-health')
+      for (const k of g.groupBy) out.add(k);
     if (g.kind === 'failover') {
       out.add(g.vantageTag);
       out.add(g.profileTag);

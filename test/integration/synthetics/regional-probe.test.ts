@@ -1,6 +1,15 @@
 import { expect } from 'chai';
+import { deepHealthGates } from '../../../pipelines/health-gates.ts';
+import { evaluateGates } from '../../../validations/gates/evaluate.ts';
+import { SeriesStore } from '../../../validations/series.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
 import { loopbackConfig, runScenario, select } from '../../support/k6-run.ts';
+
+function storeOf(points: Parameters<typeof select>[0]): SeriesStore {
+  const store = new SeriesStore();
+  for (const p of points) store.addPoint(p);
+  return store;
+}
 
 describe('regional-probe.ts (real k6, loopback regions)', function () {
   this.timeout(60_000);
@@ -37,6 +46,19 @@ describe('regional-probe.ts (real k6, loopback regions)', function () {
     expect(shallow.every((p) => p.value === 1)).to.equal(true);
     expect(select(points, 'health_shallow', { target_region: 'us-east-1' }).every((p) => p.value === 0)).to.equal(true);
     expect(select(points, 'health_check_ok', { target_region: 'us-west-2' })).to.have.length(0);
+    // By default a shallow health endpoint fails the run, in k6's own thresholds as in crosswind's gate.
+    expect(result.kind === 'thresholds-failed' && result.failedThresholds, 'k6 fails the shallow region').to.include(
+      'health_shallow{target_region:us-west-2}: rate==0',
+    );
+    expect(result.kind === 'thresholds-failed' && result.failedThresholds, 'and only it').to.not.include(
+      'health_shallow{target_region:us-east-1}: rate==0',
+    );
+    const honesty = evaluateGates(deepHealthGates(config.synthetics, {}), { store: storeOf(points) });
+    expect(Object.fromEntries(honesty.map((r) => [r.group.target_region, r.status]))).to.deep.equal({
+      'eu-west-1': 'pass',
+      'us-east-1': 'pass',
+      'us-west-2': 'fail',
+    });
 
     // Each region was addressed directly and answered itself; the functional path ran too.
     for (const r of world.regions) {

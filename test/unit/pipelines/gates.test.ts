@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { gamedaySchema } from '../../../config/gameday-schema.ts';
+import { gatesSchema } from '../../../config/gates-schema.ts';
 import { rolloutSchema } from '../../../config/rollout-schema.ts';
+import { syntheticsSchema } from '../../../config/synthetics-schema.ts';
 import { functionalGates, gamedayGates } from '../../../pipelines/gameday-gates.ts';
 import { buildGamedayPlan } from '../../../pipelines/gameday-plan.ts';
 import { probeCells } from '../../../pipelines/probe-gates.ts';
@@ -35,7 +37,9 @@ describe('pipeline gates (data handed to validations)', () => {
       survivors: ['us-west-2', 'eu-west-1'],
       confidence: 0.95,
     });
-    expect(functionalGates(['us-west-2'], gameday)[0]).to.deep.include({
+    expect(
+      functionalGates(['us-west-2'], { gameday, gates: gatesSchema.parse({}), synthetics: syntheticsSchema.parse({}) })[0],
+    ).to.deep.include({
       kind: 'error-rate',
       bound: 0.05,
       where: { target_region: ['us-west-2'] },
