@@ -1,5 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { FaultSpec } from '../chaos/fault.ts';
 import type { AwsResolver } from '../chaos/resolve.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { findExecutable } from '../core/child-process.ts';
@@ -114,6 +115,29 @@ export function rolloutNeeds(config: CrosswindConfig, plan: RolloutPlan): Needs 
     needs.push(...healthCheckNeeds(config), ...alarmNeeds(config, []));
   }
   return { needs, problems };
+}
+
+/**
+ * Pure: what `crosswind chaos` will touch for its faults, each named at the flag that gave it: the forced region's
+ * health check, the weighted record of a shifted region, an FIS template by id, the alarms of a template from config,
+ * and the stop-condition alarms.
+ */
+export function faultNeeds(config: CrosswindConfig, faults: readonly { spec: FaultSpec; path: string }[]): Needs {
+  const needs: Need[] = [];
+  const fromConfig: string[] = [];
+  for (const { spec, path } of faults) {
+    const r = config.regions.findIndex((x) => x.name === (spec as { region?: string }).region);
+    const region = config.regions[r];
+    if (spec.kind === 'invert-health-check' && region?.healthCheckId) {
+      needs.push({ kind: 'health-check', path: `regions[${r}].healthCheckId`, healthCheckId: region.healthCheckId });
+    } else if (spec.kind === 'shift-weight' && region?.setIdentifier && config.chaos.weightedRecords) {
+      needs.push({ kind: 'weighted-record', path: `regions[${r}].setIdentifier`, setIdentifier: region.setIdentifier });
+    } else if (spec.kind === 'fis-experiment') {
+      if ('templateId' in spec) needs.push({ kind: 'fis-template', path, region: spec.region, templateId: spec.templateId });
+      else fromConfig.push(spec.template);
+    }
+  }
+  return { needs: [...needs, ...alarmNeeds(config, fromConfig)], problems: [] };
 }
 
 /** Where hooks run and how their programs are found. */

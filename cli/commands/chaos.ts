@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
 import { consentProblem, defaultConfirm } from '../../chaos/confirm.ts';
 import { type FaultSpec, parseFaultSpec, specProblems } from '../../chaos/fault.ts';
+import { awsResolver } from '../../chaos/resolve.ts';
 import { resolveRunDir } from '../../chaos/restore.ts';
 import { withFaultSession } from '../../chaos/session.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { faultNeeds, preflight } from '../../pipelines/preflight.ts';
 import { durationFlag } from '../flags.ts';
 
 interface CommonOptions {
@@ -26,14 +28,15 @@ async function runFaults(
 ): Promise<void> {
   const { config } = await loadConfig({ path: options.config });
   const problems: ConfigProblem[] = [];
-  const faults: FaultSpec[] = [];
+  const located: { spec: FaultSpec; path: string }[] = [];
   for (const { spec, path } of specs) {
     if (typeof spec === 'string') problems.push({ path, message: spec });
     else {
       problems.push(...specProblems(spec, config, path));
-      faults.push(spec);
+      located.push({ spec, path });
     }
   }
+  const faults = located.map((f) => f.spec);
   // `--hold 0s` applies, then undoes at once (what `chaos run` does by default).
   const holdMs = durationFlag(problems, '--hold', options.hold, { zero: true });
   const runDir = options.run ? resolveRunDir(options.run) : undefined;
@@ -54,6 +57,9 @@ async function runFaults(
       handleSignals: true,
       keepFaults: holdMs === undefined,
       removeEmptyRun: true,
+      // Every fault's pieces are resolved before the first is applied: a typo in the second never leaves the first on.
+      preflight: (clients) =>
+        preflight(config, faultNeeds(config, located), awsResolver(clients), { cwd: process.cwd(), env: process.env }),
     },
     async (session) => {
       if (session.runDir) log(`run: ${session.runDir}`);
