@@ -151,7 +151,7 @@ describe('chaos guardrails against moto', function () {
         '--fault',
         'invert-health-check:us-east-1',
         '--fault',
-        'shift-weight:us-west-2:100',
+        'shift-weight:us-west-2:50',
         '--fault',
         'fis-experiment:latency',
         '--dry-run',
@@ -161,7 +161,7 @@ describe('chaos guardrails against moto', function () {
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stderr).to.include('dry run: would apply invert-health-check us-east-1');
     expect(r.stderr).to.match(/undo: +UpdateHealthCheck \S+ \(us-east-1\): back to Inverted=false, Disabled=false, FailureThreshold=3/);
-    expect(r.stderr).to.include('weights us-east-1=60, us-west-2=30, eu-west-1=10 → us-west-2=100, us-east-1=0, eu-west-1=0');
+    expect(r.stderr).to.include('weights us-east-1=60, us-west-2=30, eu-west-1=10 → us-east-1=60, us-west-2=15, eu-west-1=10');
     expect(r.stderr).to.include('StopExperiment (if still running), then DeleteExperimentTemplate "latency" in eu-west-1');
     expect(writeCalls(p.calls)).to.deep.equal([]);
     expect(await world.snapshot()).to.deep.equal(before);
