@@ -82,17 +82,13 @@ export interface K6ScanOptions {
   tags?: K6TagTable;
   maxLineBytes?: number;
   /**
-   * A filtering scanner: every line it would read is handed on here instead of decoded (by a worker thread that
-   * splits and filters while another thread decodes the lines with `take`). `sink` and `onReject` are then unused.
+   * Reading a block from the middle of a file (the second thread of a large read): no BOM at its first line, and the
+   * `Metric` declarations before the block unknown. A negative value that only such a declaration could reject (a
+   * metric neither declared in the block nor in `nonNegative`) goes to `onDeferred`, with `lastHash` set, for the
+   * thread that knows the declarations before it to decide (see `takeDecoded`).
    */
-  forward?: K6LineForward;
-}
-
-/** Where a filtering scanner hands on the lines it would read, by their numbers in the source. */
-export interface K6LineForward {
-  line(line: number, buf: Buffer, start: number, end: number, final: boolean): void;
-  /** A line longer than the limit, by its first bytes (enough to name its metric). */
-  tooLong(line: number, prefix: string): void;
+  midFile?: boolean;
+  onDeferred?: K6PointSink;
 }
 
 /**
@@ -202,6 +198,8 @@ export class K6Scanner {
   slowLines = 0;
   /** The line number of a final line cut short (no newline, not JSON: k6 killed mid-write), skipped. */
   truncatedLine: number | undefined;
+  /** The fingerprint hash of the last point handed to the sink or to `onDeferred` (see `takeDecoded`). */
+  lastHash = 0;
   /** Metric declarations of this source (`{"type":"Metric"}` lines). */
   readonly declarations = new Map<string, K6MetricDeclaration>();
   readonly tags: K6TagTable;
@@ -211,7 +209,8 @@ export class K6Scanner {
   private readonly filter: ReadonlySet<string> | undefined;
   private readonly nonNegative: ReadonlySet<string>;
   private readonly maxLineBytes: number;
-  private readonly forward: K6LineForward | undefined;
+  private readonly midFile: boolean;
+  private readonly onDeferred: K6PointSink | undefined;
   /** Wanted metric names by byte length, for the in-place compare; undefined when every metric is read. */
   private readonly byLength: { bytes: Uint8Array; id: number }[][] | undefined;
   private readonly ids = new Map<string, number>();
@@ -245,7 +244,8 @@ export class K6Scanner {
     this.tags = options.tags ?? new K6TagTable();
     this.nonNegative = options.nonNegative ?? new Set();
     this.maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    this.forward = options.forward;
+    this.midFile = options.midFile ?? false;
+    this.onDeferred = options.onDeferred;
     this.filter = options.metrics;
     // Names a k6 line could only spell with escapes are matched after parsing: every line is then read.
     const plain = [...(options.metrics ?? [])].every((m) => /^[\x20-\x7e]+$/.test(m) && !/["\\]/.test(m));
@@ -262,6 +262,11 @@ export class K6Scanner {
   /** Bytes held for the line being read (one line of carry-over between chunks, bounded by `maxLineBytes`). */
   get heldBytes(): number {
     return this.carry.length;
+  }
+
+  /** Part of a line has been fed and its newline not yet: the bytes up to the next newline still belong to it. */
+  get midLine(): boolean {
+    return this.carryLen > 0 || this.skipping !== undefined;
   }
 
   /** What this source held, for telling it from the others read with it. */
@@ -336,46 +341,55 @@ export class K6Scanner {
     this.one(this.carry, 0, len, final);
   }
 
-  /** Reads one line a filtering scanner handed on (see `forward`), by its number in the source. */
-  take(line: number, buf: Buffer, start: number, end: number, final: boolean): void {
-    this.line = line;
-    this.one(buf, start, end, final);
+  /**
+   * A point another scanner of the same file decoded and checked (a block the second thread read), in its place in
+   * the file's order: counted, handed to the sink and added to the fingerprint as if read here. `hash` is that
+   * scanner's `lastHash` for it.
+   */
+  takeDecoded(metric: string, tags: Readonly<Record<string, string>>, time: number, value: number, hash: number): void {
+    this.points++;
+    this.lastHash = hash;
+    this.sink(metric, tags, time, value);
+    this.sumA = (this.sumA + hash) >>> 0;
+    this.sumB = (this.sumB + mix(hash ^ 0x5bd1e995)) >>> 0;
+    if (this.points <= HEAD_POINTS) this.head = mix(this.head ^ hash);
+    if (tags !== this.lastInstanceTags) {
+      this.lastInstanceTags = tags;
+      const instance = tags.instance_id;
+      if (instance !== undefined) this.instanceIds.add(instance);
+    }
   }
 
-  /** Reads a line a filtering scanner found too long, by its first bytes. */
-  takeTooLong(line: number, prefix: string): void {
-    this.line = line;
-    this.tooLong(prefix);
-  }
-
-  /** The source had `lines` lines in all (as the filtering scanner counted them). */
-  finish(lines: number): void {
-    this.line = lines;
+  /** A `Metric` line read elsewhere in the file (a block the second thread read), in its place in the file's order. */
+  declare(declaration: K6MetricDeclaration): void {
+    this.declarations.set(declaration.metric, declaration);
+    const id = this.ids.get(declaration.metric);
+    if (id !== undefined) this.refreshStrict(declaration.metric, id);
   }
 
   private tooLong(prefix: string): void {
-    const head = this.line === 1 && prefix.startsWith('\ufeff') ? prefix.slice(1) : prefix;
+    const head = this.atFileStart() && prefix.startsWith('\ufeff') ? prefix.slice(1) : prefix;
     const metric = lineMetric(head);
     if (metric !== undefined && !this.reads(metric)) return;
-    if (this.forward) this.forward.tooLong(this.line, head);
-    else this.reject(metric, `line longer than ${this.maxLineBytes} bytes (k6 writes nothing that long)`);
+    this.reject(metric, `line longer than ${this.maxLineBytes} bytes (k6 writes nothing that long)`);
   }
 
   private one(buf: Buffer, s: number, e: number, final: boolean): void {
     if (e > s && buf[e - 1] === 13) e--; // CRLF
-    if (this.line === 1 && buf[s] === BOM[0] && buf[s + 1] === BOM[1] && buf[s + 2] === BOM[2]) s += 3;
+    if (this.atFileStart() && buf[s] === BOM[0] && buf[s + 1] === BOM[1] && buf[s + 2] === BOM[2]) s += 3;
     if (e - s > this.maxLineBytes) {
       this.tooLong(buf.toString('utf8', s, s + PREFIX_BYTES));
       return;
     }
     const id = this.idOf(buf, s, e);
     if (id === SKIP) return;
-    if (this.forward) {
-      this.forward.line(this.line, buf, s, e, final);
-      return;
-    }
     if (id >= 0 && this.fast(buf, e, id)) return;
     this.slow(buf.toString('utf8', s, e), final);
+  }
+
+  /** The line being read is the file's first (where a BOM may be). */
+  private atFileStart(): boolean {
+    return this.line === 1 && !this.midFile;
   }
 
   private reads(metric: string): boolean {
@@ -572,8 +586,6 @@ export class K6Scanner {
       this.reject(metric, problem ?? `value ${value} of ${metric} rejected`);
       return;
     }
-    this.points++;
-    this.sink(metric, tags, ms, value);
     bits[0] = value;
     let h = mix((this.nameHashes[id] as number) ^ tagHash);
     h = mix(h ^ (ms >>> 0));
@@ -581,14 +593,13 @@ export class K6Scanner {
     h = mix(h ^ ns);
     h = mix(h ^ (words[0] as number));
     h = mix(h ^ (words[1] as number));
-    this.sumA = (this.sumA + h) >>> 0;
-    this.sumB = (this.sumB + mix(h ^ 0x5bd1e995)) >>> 0;
-    if (this.points <= HEAD_POINTS) this.head = mix(this.head ^ h);
-    if (tags !== this.lastInstanceTags) {
-      this.lastInstanceTags = tags;
-      const instance = tags.instance_id;
-      if (instance !== undefined) this.instanceIds.add(instance);
+    if (value < 0 && this.onDeferred && this.midFile && !this.declarations.has(metric)) {
+      // Only a declaration before this block could make it a counter or a duration: the reader of that part decides.
+      this.lastHash = h;
+      this.onDeferred(metric, tags, ms, value);
+      return;
     }
+    this.takeDecoded(metric, tags, ms, value, h);
   }
 
   private reject(metric: string | undefined, reason: string): void {
@@ -602,8 +613,7 @@ export class K6Scanner {
       case 'blank':
         return;
       case 'metric':
-        this.declarations.set(parsed.metric.metric, parsed.metric);
-        if (this.ids.has(parsed.metric.metric)) this.refreshStrict(parsed.metric.metric, this.ids.get(parsed.metric.metric) as number);
+        this.declare(parsed.metric);
         return;
       case 'rejected':
         if (parsed.metric !== undefined && !this.reads(parsed.metric)) return;

@@ -1,13 +1,12 @@
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
-import { DEFAULT_MAX_LINE_BYTES, type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
+import { type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
+import { MAX_LISTED_REJECTIONS } from './read-blocks.ts';
+import { type RejectionLog, readOnTwoThreads } from './read-parallel.ts';
 
 /**
  * Where k6 points come from: an NDJSON file path (plain or gzipped, as `--out json=FILE` or `json=FILE.gz` writes
@@ -51,45 +50,27 @@ export interface ReadOptions {
   duplicates?: 'refuse' | 'allow';
   maxLineBytes?: number;
   /**
-   * Threads for one file: 2 splits and filters the lines on a worker thread while this one decodes them. Default:
-   * 2 for files of `PARALLEL_MIN_BYTES` or more on a machine with two cores or more, else 1.
+   * Threads for one plain file: 2 reads it by blocks of bytes, this thread and a worker each taking the next block in
+   * turn. Default: 2 for plain files of `PARALLEL_MIN_BYTES` or more on a machine with two cores or more,
+   * else 1 (a gzipped file is read on one thread; its inflating runs on libuv's threads beside it).
    */
   threads?: 1 | 2;
+  /** Bytes of a block of a read on two threads. Default `BLOCK_BYTES`. */
+  blockBytes?: number;
+  /** The most blocks this thread reads on two threads (the worker reads the rest); for tests. Default: no limit. */
+  callerBlocks?: number;
 }
-
-/** Batches in flight between the filtering thread and this one. */
-const SLOTS = 3;
 
 /** Below this a second thread costs more to start than it saves. */
 export const PARALLEL_MIN_BYTES = 16 << 20;
+/** Small enough that the two threads end within a block of each other, large enough that a block costs no overhead. */
+export const BLOCK_BYTES = 4 << 20;
 
-/** What the reading thread asks of the filtering one (read-worker.ts). */
-export interface FilterRequest {
-  path: string;
-  metrics?: string[];
-  maxLineBytes?: number;
-  chunkBytes: number;
-  /** Int32 [batches read], so the filtering thread waits instead of queueing the whole file. */
-  acks: SharedArrayBuffer;
-  /** Where the filtering thread writes the lines it hands on, one batch a slot, reused in turn. */
-  slots: SharedArrayBuffer[];
-}
+export { MAX_LISTED_REJECTIONS };
 
-/** Kinds of the lines in a batch: a line, the final line without a newline, or the first bytes of a line too long. */
-export const LINE = { plain: 0, final: 1 } as const;
-export const TOO_LONG = 2;
-
-/** What the filtering thread sends back: lines to decode (bytes, where each ends, its number and kind), then done. */
-export type FilterBatch =
-  | { kind: 'lines'; slot: number; ends: Uint32Array; lines: Uint32Array; kinds: Uint8Array }
-  | { kind: 'done'; lines: number }
-  | { kind: 'error'; message: string };
-
-/** How many rejected lines a read lists; the rest are only counted. */
-export const MAX_LISTED_REJECTIONS = 20;
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
-const DEFAULT_CHUNK_BYTES = 1 << 20;
+const DEFAULT_CHUNK_BYTES = 1 << 18;
 
 export function emptyStats(): ReadStats {
   return { sources: 0, lines: 0, points: 0, slowLines: 0, truncatedTail: [], twoThreadFiles: 0, rejected: [], rejectedByMetric: {} };
@@ -105,6 +86,18 @@ function cannotRead(path: string, err: unknown): InfrastructureError {
   return new InfrastructureError(`cannot read k6 results ${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, {
     cause: err,
   });
+}
+
+/** Whether a file is gzipped, told by its content (k6 gzips whenever the name ends in .gz, and people rename files). */
+async function isGzipped(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(2);
+    const { bytesRead } = await handle.read(head, 0, 2, 0);
+    return bytesRead === 2 && head[0] === GZIP_MAGIC_0 && head[1] === GZIP_MAGIC_1;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
@@ -154,7 +147,20 @@ export async function* chunksOf(path: string, chunkBytes: number): AsyncGenerato
   }
 }
 
-function scannerFor(path: string, sink: K6PointSink, stats: ReadStats, options: ReadOptions): K6Scanner {
+/** Where a read's rejected lines go: every one counted per metric, the first ones listed with their file. */
+function rejectionLog(path: string, stats: ReadStats): RejectionLog {
+  return {
+    count(metric: string | undefined, n = 1): void {
+      const key = metric ?? '';
+      stats.rejectedByMetric[key] = (stats.rejectedByMetric[key] ?? 0) + n;
+    },
+    list(r: RejectedLine): void {
+      if (stats.rejected.length < MAX_LISTED_REJECTIONS) stats.rejected.push({ source: path, ...r });
+    },
+  };
+}
+
+function scannerFor(sink: K6PointSink, log: RejectionLog, options: ReadOptions): K6Scanner {
   return new K6Scanner({
     sink,
     metrics: options.metrics,
@@ -162,9 +168,8 @@ function scannerFor(path: string, sink: K6PointSink, stats: ReadStats, options: 
     tags: options.tags,
     maxLineBytes: options.maxLineBytes,
     onReject: (r) => {
-      const key = r.metric ?? '';
-      stats.rejectedByMetric[key] = (stats.rejectedByMetric[key] ?? 0) + 1;
-      if (stats.rejected.length < MAX_LISTED_REJECTIONS) stats.rejected.push({ source: path, ...r });
+      log.count(r.metric);
+      log.list(r);
     },
   });
 }
@@ -177,99 +182,16 @@ function account(path: string, scanner: K6Scanner, stats: ReadStats): void {
   stats.sources++;
 }
 
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER = new URL(FROM_SOURCE ? './read-worker.ts' : './read-worker.js', import.meta.url).href;
-
-/** tsx's ESM API (the `import` condition of `tsx/esm/api`, beside the CommonJS one `require` resolves). */
-const TSX_API = FROM_SOURCE
-  ? pathToFileURL(
-      createRequire(import.meta.url)
-        .resolve('tsx/esm/api')
-        .replace(/\.cjs$/, '.mjs'),
-    ).href
-  : '';
-
-/**
- * The filtering thread. If it cannot start, the read falls back to one thread. Built, it is plain JavaScript; run from the TypeScript sources (tests, scripts), a worker
- * does not inherit the parent's loader, so it registers tsx before importing the worker module.
- */
-function startWorker(request: FilterRequest): Worker {
-  const load = FROM_SOURCE
-    ? `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`
-    : `import(${JSON.stringify(WORKER)})`;
-  // A small heap: the worker holds a chunk and a few batches (outside the heap), so its share of the RSS stays small.
-  return new Worker(load, { eval: true, workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } });
-}
-
-function decodeBatch(scanner: K6Scanner, b: Extract<FilterBatch, { kind: 'lines' }>, slots: readonly Buffer[]): void {
-  const buf = slots[b.slot] as Buffer;
-  let start = 0;
-  for (let i = 0; i < b.ends.length; i++) {
-    const end = b.ends[i] as number;
-    const line = b.lines[i] as number;
-    const kind = b.kinds[i] as number;
-    if (kind === TOO_LONG) scanner.takeTooLong(line, buf.toString('utf8', start, end));
-    else scanner.take(line, buf, start, end, kind === LINE.final);
-    start = end;
-  }
-}
-
-/**
- * Reads a file on two threads: a worker reads it, splits the lines and drops those of metrics no one reads; this
- * thread decodes the rest in order, so the answer is the one-thread answer, line numbers included. Resolves false,
- * having read nothing, when the worker cannot start (a loader it lacks): the caller then reads on one thread.
- */
-function readOnTwoThreads(path: string, scanner: K6Scanner, options: ReadOptions): Promise<boolean> {
-  const acks = new SharedArrayBuffer(4);
-  const counter = new Int32Array(acks);
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  // A slot holds a chunk's lines, or one line as long as the limit allows.
-  const slotBytes = Math.max(chunkBytes, options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES) + 8;
-  const slots = Array.from({ length: SLOTS }, () => new SharedArrayBuffer(slotBytes));
-  const views = slots.map((shared) => Buffer.from(shared));
-  const request: FilterRequest = {
-    path,
-    metrics: options.metrics ? [...options.metrics] : undefined,
-    maxLineBytes: options.maxLineBytes,
-    chunkBytes,
-    acks,
-    slots,
-  };
-  return new Promise((resolve, reject) => {
-    let started = false;
-    const worker = startWorker(request);
-    const fail = (err: unknown) => {
-      void worker.terminate();
-      reject(err);
-    };
-    worker.on('error', (err) => (started ? fail(cannotRead(path, err)) : resolve(false)));
-    worker.on('message', (m: FilterBatch) => {
-      started = true;
-      try {
-        if (m.kind === 'error') return fail(new InfrastructureError(m.message));
-        if (m.kind === 'done') {
-          scanner.finish(m.lines);
-          void worker.terminate();
-          return resolve(true);
-        }
-        decodeBatch(scanner, m, views);
-        Atomics.add(counter, 0, 1);
-        Atomics.notify(counter, 0);
-      } catch (err) {
-        fail(err);
-      }
-    });
-  });
-}
-
-async function useTwoThreads(path: string, options: ReadOptions): Promise<boolean> {
-  if (options.threads !== undefined) return options.threads === 2;
-  if (availableParallelism() < 2) return false;
+/** The size of a file to read on two threads, or undefined to read it on one. */
+async function twoThreadSize(path: string, options: ReadOptions): Promise<number | undefined> {
+  if (options.threads === 1) return undefined;
+  if (options.threads === undefined && availableParallelism() < 2) return undefined;
   const size = await stat(path).then(
     (st) => st.size,
     () => 0,
   );
-  return size >= PARALLEL_MIN_BYTES;
+  if (size === 0 || (options.threads === undefined && size < PARALLEL_MIN_BYTES)) return undefined;
+  return (await isGzipped(path).catch(() => true)) ? undefined : size;
 }
 
 /** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */
@@ -279,9 +201,24 @@ export async function readFileInto(
   stats: ReadStats = emptyStats(),
   options: ReadOptions = {},
 ): Promise<K6Fingerprint> {
-  const scanner = scannerFor(path, sink, stats, options);
-  if ((await useTwoThreads(path, options)) && (await readOnTwoThreads(path, scanner, options))) stats.twoThreadFiles++;
-  else {
+  const log = rejectionLog(path, stats);
+  const scanner = scannerFor(sink, log, options);
+  const size = await twoThreadSize(path, options);
+  if (size !== undefined) {
+    const blockBytes = options.blockBytes ?? BLOCK_BYTES;
+    const plan = {
+      path,
+      size,
+      blockBytes,
+      blocks: Math.ceil(size / blockBytes),
+      metrics: options.metrics ? [...options.metrics] : undefined,
+      nonNegative: [...(options.nonNegative ?? [])],
+      maxLineBytes: options.maxLineBytes,
+      chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
+    };
+    const cannot = (err: unknown) => cannotRead(path, err);
+    if (await readOnTwoThreads(plan, scanner, log, { callerBlocks: options.callerBlocks, cannotRead: cannot })) stats.twoThreadFiles++;
+  } else {
     for await (const chunk of chunksOf(path, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) scanner.feed(chunk);
     scanner.end();
   }
@@ -366,8 +303,9 @@ async function* batches(source: PointSource, options: ReadOptions & { tags: K6Ta
     if (batch.length) yield batch;
     return;
   }
-  const scanner = scannerFor(source, (metric, tags, time, value) => batch.push({ metric, time, value, tags }), emptyStats(), options);
-  for await (const chunk of chunksOf(source, options.chunkBytes ?? 1 << 18)) {
+  const log = rejectionLog(source, emptyStats());
+  const scanner = scannerFor((metric, tags, time, value) => batch.push({ metric, time, value, tags }), log, options);
+  for await (const chunk of chunksOf(source, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
     scanner.feed(chunk);
     if (batch.length) {
       yield batch;

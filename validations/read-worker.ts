@@ -1,80 +1,41 @@
-// The second thread of a large read: reads the file (gunzipping it if need be), finds every line and drops the lines
-// of metrics no gate reads, and hands the rest, with their line numbers, to the thread that decodes them
-// (read-points.ts). Splitting and filtering is most of a read's work, so the two threads share it.
+// The second thread of a large read: takes the file's next block in turn with the reading thread (read-parallel.ts),
+// decodes and checks the lines that start in it (read-blocks.ts), and hands the block's points back for the reading
+// thread to take in the file's order. Both threads do the whole work of a line, so the two cores share a read evenly.
+import { closeSync, openSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { K6Scanner } from '../core/k6-scanner.ts';
-import { chunksOf, type FilterBatch, type FilterRequest, LINE, TOO_LONG } from './read-points.ts';
+import { K6TagTable } from '../core/k6-scanner.ts';
+import { AHEAD, type BlockMessage, type BlockRequest, blockReader, readBlock } from './read-blocks.ts';
 
-const request = workerData as FilterRequest;
+const request = workerData as BlockRequest;
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread');
-const acks = new Int32Array(request.acks);
-/**
- * Lines go into a few shared slots, reused in turn: the reading thread acknowledges each batch it has decoded, and
- * this one waits before it overwrites a slot not yet read. Memory stays at the slots, whatever the file's size.
- */
-const slots = request.slots.map((shared) => Buffer.from(shared));
-let slot = 0;
-let used = 0;
-const ends: number[] = [];
-const lines: number[] = [];
-const kinds: number[] = [];
-let sent = 0;
+/** [blocks claimed, blocks taken in order] (see `BlockRequest`). */
+const shared = new Int32Array(request.shared);
 
-function flush(): void {
-  if (ends.length === 0) return;
-  const batch: FilterBatch = {
-    kind: 'lines',
-    slot,
-    ends: Uint32Array.from(ends),
-    lines: Uint32Array.from(lines),
-    kinds: Uint8Array.from(kinds),
-  };
-  port?.postMessage(batch);
-  used = 0;
-  ends.length = 0;
-  lines.length = 0;
-  kinds.length = 0;
-  sent++;
-  slot = sent % slots.length;
-  // Wait until the slot about to be filled has been read.
-  for (let read = Atomics.load(acks, 0); sent - read >= slots.length; read = Atomics.load(acks, 0)) Atomics.wait(acks, 0, read, 1000);
+function readBlocks(): void {
+  const fd = openSync(request.path, 'r');
+  const reader = blockReader(request, fd, new K6TagTable());
+  try {
+    for (;;) {
+      // Not too far past the block the reading thread takes next: blocks waiting their turn cost memory.
+      for (let taken = Atomics.load(shared, 1); Atomics.load(shared, 0) - taken >= AHEAD; taken = Atomics.load(shared, 1)) {
+        Atomics.wait(shared, 1, taken, 1000);
+      }
+      const block = Atomics.add(shared, 0, 1);
+      if (block >= request.blocks) return;
+      const read = readBlock(reader, block);
+      port?.postMessage(
+        read satisfies BlockMessage,
+        [read.ids, read.times, read.values, read.hashes].map((a) => a.buffer as ArrayBuffer),
+      );
+    }
+  } finally {
+    closeSync(fd);
+  }
 }
-
-function add(line: number, kind: number, from: Buffer, start: number, end: number): void {
-  const n = end - start;
-  const target = slots[slot] as Buffer;
-  if (used + n > target.length) flush();
-  from.copy(slots[slot] as Buffer, used, start, end);
-  used += n;
-  ends.push(used);
-  lines.push(line);
-  kinds.push(kind);
-}
-
-const scanner = new K6Scanner({
-  sink: () => {},
-  onReject: () => {},
-  metrics: request.metrics ? new Set(request.metrics) : undefined,
-  maxLineBytes: request.maxLineBytes,
-  forward: {
-    line: (line, buf, start, end, final) => add(line, final ? LINE.final : LINE.plain, buf, start, end),
-    tooLong: (line, prefix) => {
-      const text = Buffer.from(prefix);
-      add(line, TOO_LONG, text, 0, text.length);
-    },
-  },
-});
 
 try {
-  for await (const chunk of chunksOf(request.path, request.chunkBytes)) {
-    scanner.feed(chunk);
-    // One batch per chunk at most: the reading thread decodes while this one reads on.
-    if (used > 0) flush();
-  }
-  scanner.end();
-  flush();
-  port.postMessage({ kind: 'done', lines: scanner.line } satisfies FilterBatch);
+  readBlocks();
 } catch (err) {
-  port.postMessage({ kind: 'error', message: (err as Error).message } satisfies FilterBatch);
+  port.postMessage({ kind: 'error', message: (err as Error).message } satisfies BlockMessage);
 }
