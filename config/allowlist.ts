@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.ts';
 
 // What the config lets crosswind act on: the regions in `aws.allowedRegions` and the accounts in `aws.accountIds`.
 // Every field that names a region, or an ARN that carries one, is held to the list here, once, when the config is

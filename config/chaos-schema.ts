@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { arn, awsRegion } from './allowlist.ts';
 import { durationMs } from './duration.ts';
+import { z } from './zod.ts';
 
 // The chaos section: safety limits, the dead man's switch, FIS experiment templates, stop conditions and polling.
 // Every field has a default so a config without a `chaos` section can still force a health check by hand.

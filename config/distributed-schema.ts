@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { remoteRunnersSchema } from './runner-schema.ts';
+import { z } from './zod.ts';
 
 // Distributed runs, for load that outgrows one machine: k6-operator TestRuns on Kubernetes (each runner a segment of
 // the load; `crosswind gate` merges the runners' outputs afterwards, which k6-operator itself cannot), and the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.ts';
 
 // One duration grammar for the whole config, k6's own: what k6 takes in `duration`, `timeout` or a stage's length
 // is what crosswind takes anywhere a duration goes. A number is milliseconds; text is Go's duration syntax (a

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { durationMs } from './duration.ts';
 import { gateSchema } from './gates-schema.ts';
 import { clientProfileSchema } from './synthetics-schema.ts';
+import { z } from './zod.ts';
 
 // The game day drill as data. The default is the classic regional drill teams run: announce, baseline traffic from
 // every vantage, force the target region's health check unhealthy, watch the traffic shift, run functional checks on

@@ -1,6 +1,7 @@
-import { z } from 'zod';
 import { awsRegion } from './allowlist.ts';
+import { DEFAULT_CHECKS, gateName, withEvidence } from './gates.ts';
 import { repeats } from './problems.ts';
+import { z } from './zod.ts';
 
 // The gates a run is judged by. Gates are data: each kind below is evaluated by a pure function in
 // validations/gates/<kind>.ts. Every field has a default, so `gates: {}` (or no section) gives a useful set.
@@ -254,19 +255,6 @@ export const gateSchema = z.discriminatedUnion('kind', [
   deepHealthGateSchema,
 ]);
 
-/** The name a gate reports under (verdicts, JUnit, CloudWatch reads): its `name`, or one derived from its kind. */
-export function gateName(gate: z.output<typeof gateSchema>): string {
-  if (gate.name) return gate.name;
-  switch (gate.kind) {
-    case 'latency':
-      return `latency-p${gate.percentile}`;
-    case 'cloudwatch':
-      return `cloudwatch-${gate.namespace.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${gate.metricName}`;
-    default:
-      return gate.kind;
-  }
-}
-
 /** How much evidence a rate or percentile gate needs to pass, for every gate that does not say otherwise. */
 export const evidenceSchema = z.strictObject({
   /** Confidence of the one-sided bound that must lie within a gate's bound (0.95: the 95 % upper bound). */
@@ -276,24 +264,6 @@ export const evidenceSchema = z.strictObject({
 });
 
 export type Evidence = z.output<typeof evidenceSchema>;
-
-/** The evidence rule when nothing is configured. */
-export const DEFAULT_EVIDENCE: Evidence = { confidence: 0.95, rateInterval: 'clopper-pearson' };
-
-/** Pure: a gate with the evidence rule filled in where it sets none of its own. */
-export function withEvidence<G extends Gate>(gate: G, evidence: Evidence): G {
-  switch (gate.kind) {
-    case 'error-rate':
-    case 'failover':
-      return { ...gate, confidence: gate.confidence ?? evidence.confidence, rateInterval: gate.rateInterval ?? evidence.rateInterval };
-    case 'latency':
-    case 'replication':
-    case 'capacity':
-      return { ...gate, confidence: gate.confidence ?? evidence.confidence };
-    default:
-      return gate;
-  }
-}
 
 export const gatesSchema = z
   .strictObject({
@@ -313,10 +283,7 @@ export const gatesSchema = z
           });
         }
       })
-      .default([
-        { kind: 'latency', metric: 'http_req_duration', percentile: 99, bound: 1000, where: {}, groupBy: ['vantage'], minSamples: 100 },
-        { kind: 'error-rate', metric: 'http_req_failed', bound: 0.01, where: {}, groupBy: ['vantage'], minSamples: 100 },
-      ]),
+      .default(() => DEFAULT_CHECKS.map((g) => structuredClone(g))),
     /** The failover gate applied when a run has faults (a fault ledger); defaults from the field. */
     failover: failoverGateSchema.omit({ kind: true }).prefault({}),
   })

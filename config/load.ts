@@ -1,48 +1,21 @@
-import { constants, existsSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { extname } from 'node:path';
 import { ConfigError } from './config-error.ts';
+import { CONFIG_FILES, findConfigFile } from './find-config.ts';
 import { importConfigModule, MAX_CONFIG_BYTES, megabytes } from './import-config.ts';
 import { applyConfigLayer } from './layer.ts';
 import { toProblems } from './problems.ts';
 import { rememberSecrets, secretValues } from './redact.ts';
 import { type CrosswindConfig, configSchema } from './schema.ts';
 
-/** Looked for in this order when no `--config` is given. */
-export const CONFIG_FILES = [
-  'crosswind.config.ts',
-  'crosswind.config.mts',
-  'crosswind.config.js',
-  'crosswind.config.mjs',
-  'crosswind.config.yaml',
-  'crosswind.config.yml',
-  'crosswind.config.json',
-];
+export { CONFIG_ENV, CONFIG_FILES, findConfigFile } from './find-config.ts';
 
 /** Validates raw config data and fills defaults; pure. Throws a ConfigError listing every problem at once. */
 export function resolveConfig(raw: unknown, source = '<inline>'): CrosswindConfig {
   const result = configSchema.safeParse(raw, { reportInput: true });
   if (!result.success) throw new ConfigError(toProblems(result.error.issues), source);
   return result.data;
-}
-
-/** Names the config file when `--config` is not given (the CI templates set it). */
-export const CONFIG_ENV = 'CROSSWIND_CONFIG';
-
-/** Finds the config file: the given path, else `CROSSWIND_CONFIG`, else the first of CONFIG_FILES in `cwd`. */
-export function findConfigFile(path: string | undefined, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string {
-  const given = path ? { path, from: '--config' } : env[CONFIG_ENV] ? { path: env[CONFIG_ENV], from: CONFIG_ENV } : undefined;
-  if (given) {
-    const file = resolve(cwd, given.path);
-    if (!existsSync(file)) throw new ConfigError([{ path: given.from, message: `no such file: ${file}` }]);
-    return file;
-  }
-  for (const candidate of CONFIG_FILES) {
-    const file = resolve(cwd, candidate);
-    if (existsSync(file)) return file;
-  }
-  throw new ConfigError([{ path: '--config', message: `no ${CONFIG_FILES.join(', ')} in ${cwd}; pass --config <file>` }]);
 }
 
 const READ_ERRORS: Record<string, string> = {
@@ -71,14 +44,22 @@ async function checkConfigFile(file: string): Promise<void> {
   }
 }
 
+/** YAML text to data, with line and column in its errors. */
+async function yamlParser(): Promise<(text: string) => unknown> {
+  const { parse } = await import('yaml');
+  return (text) => parse(text, { prettyErrors: true });
+}
+
 /** Reads a config file's raw data: TS/JS through import (its default export), YAML and JSON as text. */
 export async function readConfigFile(file: string): Promise<unknown> {
   await checkConfigFile(file);
   const ext = extname(file);
   if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return importConfigModule(file);
   const text = await readFile(file, 'utf8');
+  // The YAML parser is loaded only for a YAML file.
+  const parse = ext === '.json' ? (t: string) => JSON.parse(t) : await yamlParser();
   try {
-    return ext === '.json' ? JSON.parse(text) : parseYaml(text, { prettyErrors: true });
+    return parse(text);
   } catch (err) {
     throw new ConfigError([{ path: '', message: `cannot parse ${file}: ${(err as Error).message.split('\n')[0]}` }], file);
   }

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { awsRegion } from './allowlist.ts';
 import { duration, durationMs } from './duration.ts';
+import { z } from './zod.ts';
 
 // The continuous probe: short k6 cycles from every vantage at every region (short, because a long single k6 run
 // grows in memory), each cycle judged by gates over a sliding window of recent cycles, results published to

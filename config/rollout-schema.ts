@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { durationMs } from './duration.ts';
+import { z } from './zod.ts';
 
 // A sequential regional rollout: one region a wave, the lower-traffic region first by choice, each wave deployed
 // by a hook, exposed (optionally in DNS weight steps), driven with synthetic traffic, judged by gates, baked, and

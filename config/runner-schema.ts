@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { arn, awsRegion } from './allowlist.ts';
 import { duration, durationMs } from './duration.ts';
+import { z } from './zod.ts';
 
 // Where a vantage's traffic runs. `local`: k6 on the machine crosswind runs on (the default). `ecs`: a Fargate task of
 // crosswind's runner image in the vantage's own AWS region, so the traffic leaves from where its users are and Route

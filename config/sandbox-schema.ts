@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from './zod.ts';
 
 /** Pointing crosswind at a running local sandbox (`crosswind sandbox up`). */
 export const sandboxSchema = z.strictObject({

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { allowedRegions, allowlistProblems, awsRegion } from './allowlist.ts';
 import { chaosSchema } from './chaos-schema.ts';
 import { distributedSchema } from './distributed-schema.ts';
@@ -10,6 +9,7 @@ import { rolloutSchema } from './rollout-schema.ts';
 import { remoteRunnerProblems, runnerSchema } from './runner-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
+import { z } from './zod.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { durationMs, readDuration } from './duration.ts';
+import { z } from './zod.ts';
 
 // The `synthetics` section: how much traffic each k6 scenario sends, for how long, from where, and the k6
 // thresholds it carries. Every field has a default, so a config without this section runs sensible short checks.

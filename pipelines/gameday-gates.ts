@@ -1,13 +1,6 @@
 import type { GamedayConfig } from '../config/gameday-schema.ts';
-import {
-  capacityGateSchema,
-  DEFAULT_EVIDENCE,
-  type Evidence,
-  errorRateGateSchema,
-  failoverGateSchema,
-  type Gate,
-  withEvidence,
-} from '../config/gates-schema.ts';
+import { DEFAULT_EVIDENCE, withEvidence } from '../config/gates.ts';
+import { capacityGateSchema, type Evidence, errorRateGateSchema, failoverGateSchema, type Gate } from '../config/gates-schema.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 import { deepHealthGates } from './health-gates.ts';

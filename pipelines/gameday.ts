@@ -6,7 +6,7 @@ import { defaultConfirm } from '../chaos/confirm.ts';
 import { awsResolver } from '../chaos/resolve.ts';
 import { type FaultSession, withFaultSession } from '../chaos/session.ts';
 import { awsClientOptions } from '../config/aws.ts';
-import { withEvidence } from '../config/gates-schema.ts';
+import { withEvidence } from '../config/gates.ts';
 import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';

@@ -1,12 +1,5 @@
-import {
-  comparisonGateSchema,
-  DEFAULT_EVIDENCE,
-  type Evidence,
-  errorRateGateSchema,
-  type Gate,
-  latencyGateSchema,
-  withEvidence,
-} from '../config/gates-schema.ts';
+import { DEFAULT_EVIDENCE, withEvidence } from '../config/gates.ts';
+import { comparisonGateSchema, type Evidence, errorRateGateSchema, type Gate, latencyGateSchema } from '../config/gates-schema.ts';
 import type { RolloutConfig } from '../config/rollout-schema.ts';
 import type { WavePhase } from './rollout-effects.ts';
 

@@ -1,6 +1,6 @@
 import { GetMetricDataCommand, type GetMetricDataCommandOutput } from '@aws-sdk/client-cloudwatch';
+import { gateName } from '../config/gates.ts';
 import type { CloudWatchGate } from '../config/gates-schema.ts';
-import { gateName } from '../config/gates-schema.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { CloudWatchSeries } from './gates/cloudwatch.ts';
 

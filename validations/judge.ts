@@ -1,5 +1,5 @@
+import { gateName } from '../config/gates.ts';
 import type { Gate } from '../config/gates-schema.ts';
-import { gateName } from '../config/gates-schema.ts';
 import type { FaultEvent } from '../core/ledger-entry.ts';
 import type { CloudWatchSender } from './cloudwatch-reader.ts';
 import { type FaultTimeline, failoverTimeline, type HealthObservation, requestsByVantage } from './failover-timeline.ts';

@@ -3,7 +3,7 @@
 // wave's comparison of its region against the others, not a failover gate because its ledger exists.
 import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
-import { type Gate, gateSchema } from '../config/gates-schema.ts';
+import type { Gate } from '../config/gates-schema.ts';
 import { type JudgeOptions, type JudgeOutcome, judgeRun } from './judge.ts';
 import { emptyStats, type ReadStats } from './read-points.ts';
 import { decide } from './verdict.ts';
@@ -39,6 +39,8 @@ export async function readRunGates(runDir: string): Promise<RecordedJudgement[] 
   const doc = JSON.parse(text) as { version?: number; judgements?: RecordedJudgement[] };
   if (doc.version !== 1 || !Array.isArray(doc.judgements))
     throw new Error(`${join(runDir, RUN_GATES_FILE)}: expected version 1 judgements`);
+  // The schema is loaded only when a run recorded its gates.
+  const { gateSchema } = await import('../config/gates-schema.ts');
   return doc.judgements.map((j) => ({
     ...j,
     sources: j.sources.map((s) => (isAbsolute(s) ? s : join(runDir, s))),

@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { awsClientOptions } from '../../config/aws.ts';
-import { type Gate, type GatesConfig, gateSchema, gatesSchema } from '../../config/gates-schema.ts';
-import { CONFIG_ENV, CONFIG_FILES, loadConfig } from '../../config/load.ts';
+import { CONFIG_ENV, CONFIG_FILES } from '../../config/find-config.ts';
+import { defaultGates } from '../../config/gates.ts';
+import type { Gate, GatesConfig } from '../../config/gates-schema.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
@@ -35,25 +36,34 @@ function isFile(path: string): boolean {
 }
 
 /** The gate set of a run: the configured checks, the failover gate when there are faults, the candidate set. */
-export function gateSet(gates: GatesConfig, options: { hasFaults: boolean; candidate?: string; baseline?: string[] }): Gate[] {
+export async function gateSet(
+  gates: GatesConfig,
+  options: { hasFaults: boolean; candidate?: string; baseline?: string[] },
+): Promise<Gate[]> {
   const pick = options.baseline?.length ? { baseline: options.baseline } : {};
   const out: Gate[] = gates.checks.map((g) =>
     g.kind === 'comparison' && options.candidate ? { ...g, candidate: options.candidate, ...pick } : g,
   );
   if (options.hasFaults && !out.some((g) => g.kind === 'failover')) out.push({ kind: 'failover', ...gates.failover });
   if (options.candidate && !out.some((g) => g.kind === 'comparison')) {
+    // The comparison gate's defaults are the schema's; it is loaded only for a comparison.
+    const { gateSchema } = await import('../../config/gates-schema.ts');
     out.push(gateSchema.parse({ kind: 'comparison', candidate: options.candidate, ...pick }));
   }
   return out;
 }
 
+/**
+ * The config file and its gates when there is one; else the default gates, with neither the config schema nor a
+ * parser loaded (judging k6 output needs neither, nor AWS).
+ */
 async function configFor(path: string | undefined): Promise<{ config?: CrosswindConfig; gates: GatesConfig; file?: string }> {
   if (path || process.env[CONFIG_ENV] || CONFIG_FILES.some((f) => existsSync(resolve(f)))) {
+    const { loadConfig } = await import('../../config/load.ts');
     const { config, file } = await loadConfig({ path });
     return { config, gates: config.gates, file };
   }
-  // No config: judge with the default gates (no AWS needed for k6 output).
-  return { gates: gatesSchema.parse({}) };
+  return { gates: defaultGates() };
 }
 
 /** Every line not taken, by file and line (the first ones; then a count). */
@@ -181,7 +191,7 @@ async function judge(inputs: GateInputs, flags: GateFlags, io: CliIo) {
   const health = inputs.healthFile ? await readHealth(inputs.healthFile) : [];
   const gates =
     recorded?.flatMap((j) => j.gates) ??
-    gateSet(gatesConfig, { hasFaults: inputs.faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline });
+    (await gateSet(gatesConfig, { hasFaults: inputs.faultsFile !== undefined, candidate: flags.candidate, baseline: flags.baseline }));
   const { cloudwatch, destroy } = await cloudwatchClients(config, gates);
   const judging = recorded
     ? judgeRecorded(recorded, { faults, health, cloudwatch })

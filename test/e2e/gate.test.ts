@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
-import { verdictDocumentSchema } from '../../validations/reporters/verdict-document.ts';
+import { verdictDocumentSchema } from '../../validations/reporters/verdict-schema.ts';
 import { motoClients } from '../support/aws.ts';
 import { crosswind } from '../support/cli.ts';
 

@@ -87,17 +87,17 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
     expect(version.stdout.trim(), 'the version read from the installed package.json').to.equal(pkg.version);
   });
 
-  it('loads no command for --help, and only the config for config check', async () => {
+  it('loads no command for --help, only the config for config check, and no schema for gate without a config', async () => {
     const dir = await userFolder();
     try {
-      const loaded = async (args: string[]) => {
+      const loaded = async (args: string[], cwd = REPO, code = 0) => {
         const trace = join(dir, `${args[0]}.trace`);
         await writeFile(trace, '');
         const r = await runCommand(process.execPath, ['--import', join(REPO, 'test/support/module-trace.mjs'), BIN, ...args], {
-          cwd: REPO,
-          env: { MODULE_TRACE: trace },
+          cwd,
+          env: { MODULE_TRACE: trace, CROSSWIND_CONFIG: '' },
         });
-        expect(r.code, r.output).to.equal(0);
+        expect(r.code, r.output).to.equal(code);
         return (await readFile(trace, 'utf8')).split('\n').filter((u) => u.includes('/node_modules/'));
       };
       const help = await loaded(['--help']);
@@ -123,6 +123,21 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
       expect(
         check.filter((u) => /@aws-sdk|\/dist\/(pipelines|chaos|synthetics|validations|sandbox)\//.test(u)),
         'loaded for config check',
+      ).to.deep.equal([]);
+      // Judging k6 output with the default gates needs no schema, no YAML parser and no AWS SDK: start-up is part
+      // of every gate's wall time.
+      const results = join(dir, 'k6.ndjson');
+      const point = (metric: string, value: number) =>
+        `{"metric":"${metric}","type":"Point","data":{"time":"2026-11-23T04:00:00.000000Z","value":${value},"tags":{"vantage":"v1"}}}\n`;
+      await writeFile(results, point('http_req_duration', 12.5) + point('http_req_failed', 0));
+      const gate = await loaded(['gate', '--results', results, '--json', join(dir, 'verdict.json')], dir, 4);
+      expect(
+        gate.filter((u) => u.endsWith('/dist/validations/read-points.js')),
+        'the trace saw the k6 reader load',
+      ).to.have.length(1);
+      expect(
+        gate.filter((u) => /@aws-sdk|\/zod\/|\/yaml\/|\/dist\/config\/(load|schema|gates-schema)\.js$/.test(u)),
+        'loaded for gate without a config',
       ).to.deep.equal([]);
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
-import { type CloudWatchGate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { CloudWatchGate } from '../../config/gates-schema.ts';
 import { type GateResult, judge } from './gate-result.ts';
 
 /** The datapoints one GetMetricData query returned, oldest first. */

@@ -1,4 +1,5 @@
-import { type ComparisonGate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { ComparisonGate } from '../../config/gates-schema.ts';
 import { fisherGreater, hodgesLehmann, spread } from '../comparison-stats.ts';
 import { mannWhitney, median } from '../mann-whitney.ts';
 import { rate, type SeriesStore, type TagFilter } from '../series.ts';

@@ -1,4 +1,5 @@
-import { type DeepHealthGate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { DeepHealthGate } from '../../config/gates-schema.ts';
 import { rate, type SeriesStore } from '../series.ts';
 import { type GateResult, noData, populationOf } from './gate-result.ts';
 

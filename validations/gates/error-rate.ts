@@ -1,4 +1,5 @@
-import { type ErrorRateGate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { ErrorRateGate } from '../../config/gates-schema.ts';
 import { rate, type SeriesStore, slidingRate } from '../series.ts';
 import { evidenceRule, type GateResult, judgeRate, judgeRateDeferred } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';

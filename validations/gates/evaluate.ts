@@ -1,4 +1,5 @@
-import { type Gate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { Gate } from '../../config/gates-schema.ts';
 import type { FaultEvent } from '../../core/ledger-entry.ts';
 import type { HealthObservation } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';

@@ -1,4 +1,5 @@
-import { type FailoverGate, gateName } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { FailoverGate } from '../../config/gates-schema.ts';
 import type { FaultEvent } from '../../core/ledger-entry.ts';
 import {
   type FailoverOptions,

@@ -1,4 +1,5 @@
-import { DEFAULT_EVIDENCE, type Gate, type GateKind, gateName } from '../../config/gates-schema.ts';
+import { DEFAULT_EVIDENCE, gateName } from '../../config/gates.ts';
+import type { Gate, GateKind } from '../../config/gates-schema.ts';
 import {
   type ConfidenceInterval,
   quantileInterval,

@@ -1,4 +1,5 @@
-import { gateName, type ReplicationGate } from '../../config/gates-schema.ts';
+import { gateName } from '../../config/gates.ts';
+import type { ReplicationGate } from '../../config/gates-schema.ts';
 import { type SeriesStore, sortedCopy } from '../series.ts';
 import { evidenceRule, type GateResult, judge, judgePercentile, noData, percentileBase, populationOf } from './gate-result.ts';
 

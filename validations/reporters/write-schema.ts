@@ -2,7 +2,7 @@
 // A unit test fails while the committed file differs from what this writes.
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { verdictJsonSchema } from './verdict-document.ts';
+import { verdictJsonSchema } from './verdict-schema.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('./verdict.schema.json', import.meta.url));
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { type GateInput, gateName, gateSchema, gatesSchema } from '../../../config/gates-schema.ts';
+import { gateName } from '../../../config/gates.ts';
+import { type GateInput, gateSchema, gatesSchema } from '../../../config/gates-schema.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import { evaluateGate } from '../../../validations/gates/evaluate.ts';
 import { mannWhitney } from '../../../validations/mann-whitney.ts';

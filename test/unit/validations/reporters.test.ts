@@ -4,7 +4,8 @@ import type { FaultTimeline } from '../../../validations/failover-timeline.ts';
 import type { GateResult } from '../../../validations/gates/gate-result.ts';
 import { renderJunit } from '../../../validations/reporters/junit.ts';
 import { renderMarkdown } from '../../../validations/reporters/markdown.ts';
-import { verdictDocument, verdictDocumentSchema } from '../../../validations/reporters/verdict-document.ts';
+import { verdictDocument } from '../../../validations/reporters/verdict-document.ts';
+import { verdictDocumentSchema } from '../../../validations/reporters/verdict-schema.ts';
 import { SCHEMA_FILE, schemaText } from '../../../validations/reporters/write-schema.ts';
 import { decide } from '../../../validations/verdict.ts';
 
