@@ -304,26 +304,9 @@ export function slidingRate(
   });
 }
 
-/**
- * The p-th percentile (0-100, k6's method) over sliding windows of whole seconds, exact. Each value gets its rank
- * in the sorted whole; a Fenwick tree over ranks holds the window's points, so adding, removing and finding the
- * k-th smallest are O(log n) and a whole sweep is O(n log n), however much the windows overlap.
- */
-export function slidingPercentile(
-  group: Pick<SeriesGroup, 'times' | 'values'>,
-  p: number,
-  windowSeconds: number,
-  stepSeconds = 1,
-  origin?: number,
-  orderStatistics?: OrderStatistics,
-): WindowStat[] {
-  const { values } = group;
+/** Each value's rank in `sorted` (its sorted copy), ties given consecutive ranks so every point has its own slot. */
+function ranksIn(values: ArrayLike<number>, sorted: Float64Array): Uint32Array {
   const n = values.length;
-  const b = perSecond(group, origin);
-  const starts = windowStarts(b.counts.length, windowSeconds, stepSeconds);
-  if (starts.length === 0) return [];
-  const sorted = sortedCopy(values);
-  // rank: position in `sorted`, ties given consecutive positions so every point has its own slot.
   const used = new Uint32Array(n);
   const rankOf = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
@@ -338,51 +321,106 @@ export function slidingPercentile(
     rankOf[i] = lo + (used[lo] as number);
     used[lo] = (used[lo] as number) + 1;
   }
-  // Points by bucket (counting sort): the sweep adds and removes whole seconds.
-  const nb = b.counts.length;
-  const firstOf = new Uint32Array(nb + 1);
-  for (let i = 0; i < n; i++) {
-    const k = b.bucketOf[i] as number;
+  return rankOf;
+}
+
+/**
+ * The points grouped by second (a counting sort), so a sweep adds and removes whole seconds: bucket k's points are
+ * `byBucket[firstOf[k]]` up to `byBucket[firstOf[k + 1]]`; points before the first bucket are left out.
+ */
+function pointsByBucket(bucketOf: Int32Array, buckets: number): { firstOf: Uint32Array; byBucket: Uint32Array } {
+  const firstOf = new Uint32Array(buckets + 1);
+  for (let i = 0; i < bucketOf.length; i++) {
+    const k = bucketOf[i] as number;
     if (k >= 0) firstOf[k + 1] = (firstOf[k + 1] as number) + 1;
   }
-  for (let k = 0; k < nb; k++) firstOf[k + 1] = (firstOf[k + 1] as number) + (firstOf[k] as number);
-  const fill = firstOf.slice(0, nb);
-  const byBucket = new Uint32Array(firstOf[nb] as number);
-  for (let i = 0; i < n; i++) {
-    const k = b.bucketOf[i] as number;
+  for (let k = 0; k < buckets; k++) firstOf[k + 1] = (firstOf[k + 1] as number) + (firstOf[k] as number);
+  const fill = firstOf.slice(0, buckets);
+  const byBucket = new Uint32Array(firstOf[buckets] as number);
+  for (let i = 0; i < bucketOf.length; i++) {
+    const k = bucketOf[i] as number;
     if (k < 0) continue;
     byBucket[fill[k] as number] = i;
     fill[k] = (fill[k] as number) + 1;
   }
+  return { firstOf, byBucket };
+}
+
+/** The points of a window as a Fenwick tree over their ranks in `sorted`: add, remove, k-th smallest, count below a rank. */
+interface RankTree {
+  update(rank: number, delta: number): void;
+  /** The k-th smallest value in the tree (1-based k). */
+  kth(k: number): number;
+  /** How many points in the tree have a rank below `rank`. */
+  countBelow(rank: number): number;
+}
+
+function rankTree(sorted: Float64Array): RankTree {
+  const n = sorted.length;
   const tree = new Int32Array(n + 1);
   let high = 1;
   while (high * 2 <= n) high *= 2;
-  const update = (rank: number, delta: number): void => {
-    for (let i = rank + 1; i <= n; i += i & -i) tree[i] = (tree[i] as number) + delta;
-  };
-  const kth = (k: number): number => {
-    // smallest position whose prefix count reaches k (1-based k)
-    let pos = 0;
-    let rest = k;
-    for (let step = high; step > 0; step >>= 1) {
-      const next = pos + step;
-      if (next <= n && (tree[next] as number) < rest) {
-        pos = next;
-        rest -= tree[next] as number;
+  return {
+    update(rank, delta) {
+      for (let i = rank + 1; i <= n; i += i & -i) tree[i] = (tree[i] as number) + delta;
+    },
+    kth(k) {
+      // smallest position whose prefix count reaches k
+      let pos = 0;
+      let rest = k;
+      for (let step = high; step > 0; step >>= 1) {
+        const next = pos + step;
+        if (next <= n && (tree[next] as number) < rest) {
+          pos = next;
+          rest -= tree[next] as number;
+        }
       }
-    }
-    return sorted[pos] as number;
+      return sorted[pos] as number;
+    },
+    countBelow(rank) {
+      let total = 0;
+      for (let i = rank; i > 0; i -= i & -i) total += tree[i] as number;
+      return total;
+    },
   };
+}
+
+/** The p-th percentile of a window of `count` points by k6's method, from its k-th smallest values. */
+function windowPercentile(p: number, count: number, kth: (k: number) => number): number {
+  if (count === 0) return Number.NaN;
+  if (count === 1) return kth(1);
+  const i = (p / 100) * (count - 1);
+  const f = Math.floor(i);
+  const a = kth(f + 1);
+  return f + 1 >= count ? a : a + (kth(f + 2) - a) * (i - f);
+}
+
+/**
+ * The p-th percentile (0-100, k6's method) over sliding windows of whole seconds, exact. Each value gets its rank
+ * in the sorted whole; a Fenwick tree over ranks holds the window's points, so adding, removing and finding the
+ * k-th smallest are O(log n) and a whole sweep is O(n log n), however much the windows overlap.
+ */
+export function slidingPercentile(
+  group: Pick<SeriesGroup, 'times' | 'values'>,
+  p: number,
+  windowSeconds: number,
+  stepSeconds = 1,
+  origin?: number,
+  orderStatistics?: OrderStatistics,
+): WindowStat[] {
+  const b = perSecond(group, origin);
+  const nb = b.counts.length;
+  const starts = windowStarts(nb, windowSeconds, stepSeconds);
+  if (starts.length === 0) return [];
+  const sorted = sortedCopy(group.values);
+  const rankOf = ranksIn(group.values, sorted);
+  const { firstOf, byBucket } = pointsByBucket(b.bucketOf, nb);
+  const tree = rankTree(sorted);
   // Ranks below this hold values <= orderStatistics.at: a prefix count gives the window's values within it.
   let withinRank = 0;
-  if (orderStatistics) while (withinRank < n && (sorted[withinRank] as number) <= orderStatistics.at) withinRank++;
-  const countUpTo = (rank: number): number => {
-    let total = 0;
-    for (let i = rank; i > 0; i -= i & -i) total += tree[i] as number;
-    return total;
-  };
+  if (orderStatistics) while (withinRank < sorted.length && (sorted[withinRank] as number) <= orderStatistics.at) withinRank++;
   const moveBucket = (k: number, delta: number): void => {
-    for (let j = firstOf[k] as number; j < (firstOf[k + 1] as number); j++) update(rankOf[byBucket[j] as number] as number, delta);
+    for (let j = firstOf[k] as number; j < (firstOf[k + 1] as number); j++) tree.update(rankOf[byBucket[j] as number] as number, delta);
   };
   const out: WindowStat[] = [];
   let lo = 0; // buckets [lo, hi) are in the tree
@@ -390,32 +428,24 @@ export function slidingPercentile(
   let inTree = 0;
   for (const s of starts) {
     const e = Math.min(nb, s + windowSeconds);
-    while (hi < e) {
+    for (; hi < e; hi++) {
       moveBucket(hi, 1);
       inTree += b.counts[hi] as number;
-      hi++;
     }
-    while (lo < s) {
+    for (; lo < s; lo++) {
       moveBucket(lo, -1);
       inTree -= b.counts[lo] as number;
-      lo++;
     }
-    let value = Number.NaN;
-    if (inTree === 1) value = kth(1);
-    else if (inTree > 1) {
-      const i = (p / 100) * (inTree - 1);
-      const f = Math.floor(i);
-      const a = kth(f + 1);
-      value = f + 1 >= inTree ? a : a + (kth(f + 2) - a) * (i - f);
-    }
-    const stat: WindowStat = { start: b.start + s * 1000, end: b.start + e * 1000, samples: inTree, value };
+    const stat: WindowStat = {
+      start: b.start + s * 1000,
+      end: b.start + e * 1000,
+      samples: inTree,
+      value: windowPercentile(p, inTree, tree.kth),
+    };
     if (orderStatistics && inTree > 0) {
       const r = orderStatistics.ranks(inTree);
-      stat.ranked = {
-        lower: r.lower === null ? null : kth(r.lower),
-        upper: r.upper === null ? null : kth(r.upper),
-        within: countUpTo(withinRank),
-      };
+      const at = (rank: number | null) => (rank === null ? null : tree.kth(rank));
+      stat.ranked = { lower: at(r.lower), upper: at(r.upper), within: tree.countBelow(withinRank) };
     }
     out.push(stat);
   }

@@ -106,4 +106,39 @@ describe('series', () => {
       ),
     );
   });
+
+  it("reports each window's order statistics exactly: the values at the asked ranks and the count at or below a bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ t: fc.integer({ min: 0, max: 20_000 }), v: fc.integer({ min: 0, max: 50 }) }), {
+          minLength: 1,
+          maxLength: 200,
+        }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.integer({ min: 0, max: 50 }),
+        (pts, w, at) => {
+          const group = { times: Float64Array.from(pts.map((x) => x.t)), values: Float64Array.from(pts.map((x) => x.v)) };
+          // Ranks that depend on the window's size, one of them absent, as the evidence rule's can be.
+          const ranks = (n: number) => ({ lower: n > 2 ? 2 : null, upper: n });
+          const windows = slidingPercentile(group, 95, w, 1, undefined, { ranks, at });
+          expect(windows, 'a window for a series with points').to.not.be.empty;
+          for (const win of windows) {
+            const inside = pts
+              .filter((x) => x.t >= win.start && x.t < win.end)
+              .map((x) => x.v)
+              .sort((a, b) => a - b);
+            if (inside.length === 0) {
+              expect(win.ranked, 'no order statistics for an empty window').to.equal(undefined);
+              continue;
+            }
+            expect(win.ranked, `window ${win.start}-${win.end}`).to.deep.equal({
+              lower: inside.length > 2 ? inside[1] : null,
+              upper: inside[inside.length - 1],
+              within: inside.filter((v) => v <= at).length,
+            });
+          }
+        },
+      ),
+    );
+  });
 });
