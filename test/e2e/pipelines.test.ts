@@ -8,6 +8,7 @@ import { GetHealthCheckCommand, ListResourceRecordSetsCommand } from '@aws-sdk/c
 import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
+import { readRunGates } from '../../validations/run-gates.ts';
 import { motoClients } from '../support/aws.ts';
 import { BIN, crosswind, userEnv } from '../support/cli.ts';
 import { writeSandboxProject } from '../support/sandbox-project.ts';
@@ -286,6 +287,16 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
       values.reduce((a, b) => a + b, 0),
       JSON.stringify(out.MetricDataResults),
     ).to.be.greaterThan(0);
+    // The run's report is the last window's judgement, on the k6 outputs still in the folder.
+    const run = runs(dir, 'probe').at(-1) as string;
+    const verdict = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as { gates: unknown[] };
+    expect(verdict.gates, "the report judges the last window's gates").to.not.be.empty;
+    const sources = (await readRunGates(run))?.flatMap((j) => j.sources) ?? [];
+    expect(sources, "the last window's k6 outputs").to.not.be.empty;
+    expect(
+      sources.filter((s) => !existsSync(s)),
+      "the last window's k6 outputs missing from the folder",
+    ).to.deep.equal([]);
   });
 
   it('game day with an FIS experiment: stop-task in us-west-2, failed requests until the edge routes away, measured against the ground truth', async () => {
