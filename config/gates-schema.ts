@@ -94,6 +94,11 @@ export const failoverGateSchema = z.strictObject({
   profileTag: z.string().min(1).default('profile'),
   /** Tag naming the region that served the request. */
   servedByTag: z.string().min(1).default('served_by'),
+  /**
+   * Client profiles whose per-vantage results (failover, transition errors, rebalance) are informational: measured,
+   * reported and named in the verdict, but deciding nothing (a game day's profiles that are not `gated`).
+   */
+  informationalProfiles: z.array(z.string().min(1)).default([]),
   /** N: client-seen failover ends at the start of the first window of N seconds in which every request succeeded from a healthy region. */
   successWindowSeconds: z.number().positive().default(5),
   /** Bound on detection time (fault applied → health check reported unhealthy), seconds. */

@@ -52,6 +52,7 @@ export function defaultGates(): GatesConfig {
       vantageTag: 'vantage',
       profileTag: 'profile',
       servedByTag: 'served_by',
+      informationalProfiles: [],
       successWindowSeconds: 5,
       detectionSeconds: 30,
       failoverSeconds: 60,

@@ -50,6 +50,13 @@ export const clientProfileSchema = z.strictObject({
     .optional(),
   /** A new connection (and resolution) for every request; default `synthetics.http.noConnectionReuse`. */
   noConnectionReuse: z.boolean().optional(),
+  /**
+   * Whether this profile's failover results decide the game day's verdict. Default: gated when the client follows
+   * the DNS answer as the application can expect (`dns.ttl` `record` or 0, and a new connection per request); a
+   * client that caches longer or keeps connections alive is informational: measured, reported and named in the
+   * verdict as a warning, deciding nothing, since how long it stays on the failed region is the client's doing.
+   */
+  gated: z.boolean().optional(),
 });
 
 export type ClientProfile = z.output<typeof clientProfileSchema>;

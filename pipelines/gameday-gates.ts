@@ -2,15 +2,40 @@ import type { GamedayConfig } from '../config/gameday-schema.ts';
 import { DEFAULT_EVIDENCE, withEvidence } from '../config/gates.ts';
 import { capacityGateSchema, type Evidence, errorRateGateSchema, failoverGateSchema, type Gate } from '../config/gates-schema.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
+import type { ClientProfile } from '../config/synthetics-schema.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 import { deepHealthGates } from './health-gates.ts';
 
+/** What a client profile leaves unsaid comes from these: `synthetics.dns.ttl`, `synthetics.http.noConnectionReuse`. */
+export interface ClientDefaults {
+  ttl: string;
+  noConnectionReuse: boolean;
+}
+
+/**
+ * Pure: whether a client profile's failover decides the verdict: its own `gated`, else whether the client follows
+ * the DNS answer as the application can expect (it caches for the record's TTL or not at all, and opens a new
+ * connection per request). A longer cache or a kept-alive connection keeps users on the failed region for as long
+ * as the client pleases: that is reported, not judged against the application's failover target.
+ */
+export function profileGated(profile: ClientProfile, defaults: ClientDefaults): boolean {
+  if (profile.gated !== undefined) return profile.gated;
+  const ttl = String(profile.dns?.ttl ?? defaults.ttl);
+  return (ttl === 'record' || ttl === '0') && (profile.noConnectionReuse ?? defaults.noConnectionReuse);
+}
+
 /**
  * Pure: the gates a game day is judged by, from its targets. The failover gate measures detection, and per affected
- * vantage client-seen failover, transition errors and rebalance exactly as defined in DESIGN.md; the capacity gate
- * holds each survivor to its latency bound over the window it carried the shifted load (detection to restore).
+ * vantage client-seen failover, transition errors and rebalance exactly as defined in DESIGN.md (informational for
+ * the client profiles that are not gated); the capacity gate holds each survivor to its latency bound over the
+ * window it carried the shifted load (detection to restore).
  */
-export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan, evidence: Evidence = DEFAULT_EVIDENCE): Gate[] {
+export function gamedayGates(
+  gameday: GamedayConfig,
+  plan: GamedayPlan,
+  evidence: Evidence = DEFAULT_EVIDENCE,
+  client: ClientDefaults = { ttl: 'record', noConnectionReuse: true },
+): Gate[] {
   const t = gameday.targets;
   const baseline = plan.phases.find((p) => p.kind === 'baseline');
   const rebalance = plan.phases.find((p) => p.kind === 'verify-rebalance');
@@ -19,6 +44,7 @@ export function gamedayGates(gameday: GamedayConfig, plan: GamedayPlan, evidence
       kind: 'failover',
       name: 'failover',
       metric: 'request_failed',
+      informationalProfiles: gameday.clientProfiles.filter((p) => !profileGated(p, client)).map((p) => p.name),
       successWindowSeconds: t.cleanWindowSeconds,
       detectionSeconds: t.detectionSeconds,
       failoverSeconds: t.failoverSeconds,

@@ -256,7 +256,15 @@ async function judgeDrill(
       recorded: [{ label: 'steady state', sources: d.trafficFiles, gates: steadyStateGates(config) }],
     };
   }
-  const recorded: RecordedJudgement[] = [{ sources: d.trafficFiles, gates: gamedayGates(config.gameday, plan, config.gates.evidence) }];
+  const recorded: RecordedJudgement[] = [
+    {
+      sources: d.trafficFiles,
+      gates: gamedayGates(config.gameday, plan, config.gates.evidence, {
+        ttl: config.synthetics.dns.ttl,
+        noConnectionReuse: config.synthetics.http.noConnectionReuse,
+      }),
+    },
+  ];
   if (d.functional)
     recorded.push({
       sources: [d.functional.ndjson],

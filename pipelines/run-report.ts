@@ -8,7 +8,7 @@ import type { DocumentExtras } from '../validations/reporters/verdict-document.t
 import { writeHtmlReport } from '../validations/reporters/write-html-report.ts';
 import { runFolderReports, writeGateReports } from '../validations/reporters/write-reports.ts';
 import { type RecordedJudgement, writeRunGates } from '../validations/run-gates.ts';
-import { type Judgement, VerdictError } from '../validations/verdict.ts';
+import { informationalWarnings, type Judgement, VerdictError } from '../validations/verdict.ts';
 
 /** `run.json`: what ran, for whom, when; the report and later commands read it. */
 export interface RunInfo {
@@ -49,9 +49,11 @@ export interface FinishRun {
 export function verdictLines(title: string, judgement: Judgement, failed = 'FAILED'): string[] {
   const v = judgement.verdict;
   const head = v.kind === 'approve' ? 'APPROVED' : v.kind === 'rollback' ? failed : 'INCONCLUSIVE';
-  const lines = [`${title}: ${head}`];
+  const warnings = informationalWarnings(judgement.results);
+  const lines = [`${title}: ${head}`, ...warnings.map((w) => `  warning: ${w.message}`)];
   for (const r of judgement.results) {
-    const mark = r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a ';
+    // An informational result is marked as such, whatever it measured: it decided nothing.
+    const mark = r.informational && r.status !== 'pass' ? 'info' : r.status === 'pass' ? 'pass' : r.status === 'fail' ? 'FAIL' : 'n/a ';
     // The interval beside the value: what the pass or the doubt rests on.
     const interval = r.interval
       ? ` ${formatInterval(r.interval, r.unit)} at ${Number((r.interval.confidence * 100).toPrecision(4))} %`

@@ -55,13 +55,26 @@ export interface NetnsPlan {
   places: Place[];
 }
 
-/** A 4-character id for a sandbox instance: stable for a state file, random without one. */
-export function instanceId(stateFile: string | undefined): string {
+/**
+ * `CROSSWIND_NETNS_TAG` (up to two of a-z, 0-9; default none): put before every instance id with a `-` (which an
+ * untagged id never has), so that one test run, or one checkout, can tell the namespaces it made from those of others
+ * on the same machine.
+ */
+export function netnsTag(env: NodeJS.ProcessEnv = process.env): string {
+  const tag = env.CROSSWIND_NETNS_TAG ?? '';
+  if (!/^[a-z0-9]{0,2}$/.test(tag))
+    throw new InfrastructureError(`CROSSWIND_NETNS_TAG: expected up to two of a-z and 0-9 (names stay within 15 characters), got "${tag}"`);
+  return tag;
+}
+
+/** A sandbox instance's id: `<tag>-` when tagged, then 4 characters stable for a state file, random without one. */
+export function instanceId(stateFile: string | undefined, tag = netnsTag()): string {
   const seed = stateFile ?? randomBytes(8).toString('hex');
-  return BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`)
+  const hash = BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 12)}`)
     .toString(36)
     .slice(-4)
     .padStart(4, '0');
+  return tag ? `${tag}-${hash}` : hash;
 }
 
 /** Pure: the names and addresses of every namespace and link for these regions and vantages. */

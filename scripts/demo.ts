@@ -27,7 +27,8 @@ async function crosswind(args: string[], env: NodeJS.ProcessEnv = {}): Promise<n
 
 interface Step {
   name: string;
-  expected: number;
+  /** The exit codes the step may honestly end with. */
+  expected: number[];
   got?: number;
 }
 
@@ -48,10 +49,13 @@ async function main(): Promise<number> {
     `sandbox ready in ${(sandbox.readyMs / 1000).toFixed(1)} s (${sandbox.state.world} world): ${sandbox.state.regions.map((r) => r.name).join(', ')}; vantages ${sandbox.state.vantages.map((v) => v.name).join(', ')}\n`,
   );
   const steps: Step[] = [
-    // Fails for the k6-default client profile, whose 5-minute DNS cache keeps it on us-east-1: the point of profiles.
-    { name: 'game day: us-east-1 out, three client profiles', expected: sandbox.state.world === 'netns' ? 1 : 0 },
-    { name: 'rollout 1.1.0 (good)', expected: 0 },
-    { name: 'rollout 1.2.0 (bad: +300 ms)', expected: 1 },
+    // Approved on the fresh and record-TTL clients; the k6-default profile, whose 5-minute DNS cache keeps it on
+    // us-east-1, is informational and named as a warning. A client that fails over within a second may have sent too
+    // few requests in its transition to show the transition error bound: then the verdict is inconclusive (4),
+    // saying how many would be needed, never approved without them.
+    { name: 'game day: us-east-1 out, three client profiles', expected: sandbox.state.world === 'netns' ? [0, 4] : [0] },
+    { name: 'rollout 1.1.0 (good)', expected: [0] },
+    { name: 'rollout 1.2.0 (bad: +300 ms)', expected: [1] },
   ];
   // Ctrl-C reaches the running crosswind command too (same terminal): it restores what it changed and exits; the
   // demo then skips the remaining steps and still stops the sandbox.
@@ -81,9 +85,9 @@ async function main(): Promise<number> {
   say('');
   let ok = true;
   for (const s of steps) {
-    const met = s.got === s.expected;
+    const met = s.got !== undefined && s.expected.includes(s.got);
     ok &&= met;
-    say(`${met ? 'ok  ' : 'FAIL'} ${s.name}: exit ${s.got ?? '-'} (expected ${s.expected})`);
+    say(`${met ? 'ok  ' : 'FAIL'} ${s.name}: exit ${s.got ?? '-'} (expected ${s.expected.join(' or ')})`);
   }
   say(`\ndemo ${ok ? 'passed' : 'FAILED'} in ${elapsed()}; reports in .crosswind/runs/`);
   return ok ? 0 : 1;

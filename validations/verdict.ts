@@ -23,16 +23,38 @@ function reasonOf(r: GateResult): Reason {
 }
 
 /**
+ * Pure: the informational results that did not pass (a client profile the game day does not gate), as the verdict
+ * names them: warnings beside it, whatever it is.
+ */
+export function informationalWarnings(results: readonly GateResult[]): Reason[] {
+  return results
+    .filter((r) => r.informational && r.status !== 'pass')
+    .map((r) => ({ ...reasonOf(r), message: `informational, not gated: ${r.reason}` }));
+}
+
+/**
  * Pure: any failed result rolls back; otherwise any inconclusive result (too few samples, missing data) makes the
  * verdict inconclusive; no results at all is inconclusive too. Approval needs every result to have passed.
+ * Informational results decide nothing (see `informationalWarnings`); with nothing but them, nothing was judged.
  */
-export function decide(results: readonly GateResult[]): Verdict {
+export function decide(all: readonly GateResult[]): Verdict {
+  const results = all.filter((r) => !r.informational);
   const failed = results.filter((r) => r.status === 'fail');
   if (failed.length) return { kind: 'rollback', reasons: failed.map(reasonOf) };
   const unsure = results.filter((r) => r.status !== 'pass');
   if (unsure.length) return { kind: 'inconclusive', reasons: unsure.map(reasonOf) };
   if (results.length === 0)
-    return { kind: 'inconclusive', reasons: [{ gate: '-', measure: '-', groupLabel: 'all', message: 'no gates were evaluated' }] };
+    return {
+      kind: 'inconclusive',
+      reasons: [
+        {
+          gate: '-',
+          measure: '-',
+          groupLabel: 'all',
+          message: all.length ? 'only informational results: nothing gated was evaluated' : 'no gates were evaluated',
+        },
+      ],
+    };
   return { kind: 'approve' };
 }
 

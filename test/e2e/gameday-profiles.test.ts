@@ -26,6 +26,7 @@ describe('a game day with three client profiles in the namespace world', functio
   let sandbox: SandboxHandle | undefined;
   let dir: string;
   let timeline: NonNullable<VerdictDocument['failover']>[number];
+  let verdict: VerdictDocument;
   let appliedAt = 0;
   let wire: ReturnType<typeof wireFailover>;
   let output = '';
@@ -75,7 +76,7 @@ describe('a game day with three client profiles in the namespace world', functio
           .at(-1)
       : undefined;
     expect(folder, `no game-day run folder\n${output}`).to.be.a('string');
-    const verdict = JSON.parse(await readFile(join(root, folder as string, 'verdict.json'), 'utf8')) as VerdictDocument;
+    verdict = JSON.parse(await readFile(join(root, folder as string, 'verdict.json'), 'utf8')) as VerdictDocument;
     expect(verdict.failover, `a failover timeline\n${output}`).to.have.length(1);
     timeline = verdict.failover?.[0] as typeof timeline;
     appliedAt = Date.parse(timeline.fault.appliedAt);
@@ -123,6 +124,28 @@ describe('a game day with three client profiles in the namespace world', functio
       (fresh as number) + TTL_S * 1000 + 500,
     );
     expect(kept, 'kept-alive connections stay pinned to us-east-1, which still answers').to.equal(null);
+  });
+
+  it('reports the kept-alive profile as informational: measured, named as a warning, deciding nothing', () => {
+    const kept = verdict.gates.filter((g) => g.group.profile === 'keep-alive');
+    expect(kept.length, `keep-alive results\n${output}`).to.be.greaterThan(0);
+    expect(
+      kept.filter((g) => g.informational !== true).map((g) => g.groupLabel),
+      'every keep-alive result informational',
+    ).to.deep.equal([]);
+    expect(
+      verdict.gates.filter((g) => g.group.profile && g.group.profile !== 'keep-alive' && g.informational),
+      'fresh and record-ttl are gated',
+    ).to.deep.equal([]);
+    expect(
+      verdict.informational?.map((w) => w.groupLabel),
+      'its missing failover named beside the verdict',
+    ).to.include(`fault=${timeline.fault.id},region=us-east-1,vantage=vantage-us-east,profile=keep-alive`);
+    expect(
+      verdict.reasons.filter((r) => r.groupLabel.includes('profile=keep-alive')),
+      'and not among the reasons of the verdict',
+    ).to.deep.equal([]);
+    expect(output, 'printed as a warning').to.match(/warning: informational, not gated: client-seen failover time .*profile=keep-alive/);
   });
 
   it('agrees with the wire within 0.5 s for every vantage and profile', () => {

@@ -138,7 +138,8 @@ function vantageResults(f: FaultEvent, v: VantageFailover, gate: FailoverGate): 
     ),
   );
   results.push(rebalanceResult(f, v, gate, { ...common, population }));
-  return results;
+  const informational = v.profile !== undefined && gate.informationalProfiles.includes(v.profile);
+  return informational ? results.map((r) => ({ ...r, informational: true as const })) : results;
 }
 
 /** Rebalance is judged only from a restore this run saw. */

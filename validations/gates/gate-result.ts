@@ -51,6 +51,11 @@ export interface GateResult {
   samplesNeeded?: number | null;
   /** Why the status, in a sentence: shown in verdict reasons, JUnit failures and the Markdown summary. */
   reason: string;
+  /**
+   * Reported, deciding nothing: a client profile the game day does not gate. Its status is what was measured; the
+   * verdict names it as a warning when it did not pass.
+   */
+  informational?: true;
 }
 
 /** Which window and which population a result judged (`whole run`, `requests from vantage-eu`). */

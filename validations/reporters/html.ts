@@ -128,14 +128,17 @@ const VERDICT_TEXT = { approve: 'APPROVED', rollback: 'ROLL BACK', inconclusive:
 
 function verdictBanner(data: ReportData): string {
   const { kind, reasons } = data.verdict;
+  const warnings = 'warnings' in data.verdict ? (data.verdict.warnings ?? []) : [];
   const counts = { pass: 0, fail: 0, inconclusive: 0 };
-  for (const g of data.gates) counts[g.verdict]++;
+  for (const g of data.gates) if (!g.informational) counts[g.verdict]++;
+  const info = data.gates.filter((g) => g.informational).length;
   const tally = data.gates.length
-    ? `<p class="tally">${counts.pass} passed · ${counts.fail} failed · ${counts.inconclusive} inconclusive</p>`
+    ? `<p class="tally">${counts.pass} passed · ${counts.fail} failed · ${counts.inconclusive} inconclusive${info ? ` · ${info} informational` : ''}</p>`
     : '';
   const list = reasons.length ? `<ul>${reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : '';
+  const warned = warnings.length ? `<ul class="warnings">${warnings.map((w) => `<li>⚠ ${esc(w)}</li>`).join('')}</ul>` : '';
   return `<section id="verdict" class="verdict verdict-${kind}" data-verdict="${kind}">
-  <p class="verdict-word">${VERDICT_TEXT[kind]}</p>${tally}${list}
+  <p class="verdict-word">${VERDICT_TEXT[kind]}</p>${tally}${list}${warned}
 </section>`;
 }
 
@@ -160,11 +163,11 @@ function gateTable(gates: GateRow[]): string {
   if (!gates.length) return '<p class="empty">No gate was evaluated for this run.</p>';
   const rows = gates
     .map(
-      (g) => `<tr class="gate gate-${g.verdict}">
+      (g) => `<tr class="gate gate-${g.verdict}${g.informational ? ' gate-informational' : ''}">
     <td>${esc(g.gate)}</td><td>${esc(g.group)}</td><td class="num">${num(g.measured, g.unit)}</td><td class="num interval">${
       g.interval ? esc(g.interval) : '–'
     }</td><td class="num">${esc(g.bound)}${g.unit && g.bound ? ` ${esc(g.unit)}` : ''}</td><td class="num">${g.samples ?? '–'}</td><td class="verdict-cell">${
-      g.verdict
+      g.informational ? `${g.verdict} (informational)` : g.verdict
     }</td><td class="judged">${esc(g.judged)}</td><td>${esc(g.detail)}</td>
   </tr>`,
     )
@@ -251,6 +254,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 tr.gate-pass .verdict-cell { color: #1d6b3d; font-weight: 600; }
 tr.gate-fail .verdict-cell { color: #b02a2a; font-weight: 700; }
 tr.gate-inconclusive .verdict-cell { color: #8a6400; font-weight: 600; }
+tr.gate-informational .verdict-cell { color: var(--muted); font-weight: 400; font-style: italic; }
+.verdict ul.warnings { color: #7a5700; }
 tr.unhealthy td:nth-child(2) { color: #b02a2a; font-weight: 600; }
 .empty { color: var(--muted); font-style: italic; }
 .chart { margin: 8px 0 14px; position: relative; }

@@ -1,6 +1,6 @@
 import type { FaultTimeline } from '../failover-timeline.ts';
 import { formatInterval, formatValue, type GateResult } from '../gates/gate-result.ts';
-import type { Judgement } from '../verdict.ts';
+import { informationalWarnings, type Judgement } from '../verdict.ts';
 
 const ICON: Record<GateResult['status'], string> = { pass: '✅ pass', fail: '❌ fail', inconclusive: '⚠️ inconclusive' };
 const HEADLINE = { approve: '✅ Approved', rollback: '❌ Roll back', inconclusive: '⚠️ Inconclusive' } as const;
@@ -22,8 +22,19 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string; 
     for (const r of verdict.reasons) lines.push(`- ${r.message}`);
     lines.push('');
   }
-  const n = (s: GateResult['status']) => results.filter((r) => r.status === s).length;
-  lines.push(`${results.length} results: ${n('pass')} passed, ${n('fail')} failed, ${n('inconclusive')} inconclusive.`, '');
+  const warnings = informationalWarnings(results);
+  if (warnings.length) {
+    lines.push('**Warnings (informational, not gated):**', '');
+    for (const w of warnings) lines.push(`- ${w.message}`);
+    lines.push('');
+  }
+  const gated = results.filter((r) => !r.informational);
+  const n = (s: GateResult['status']) => gated.filter((r) => r.status === s).length;
+  const info = results.length - gated.length;
+  lines.push(
+    `${results.length} results: ${n('pass')} passed, ${n('fail')} failed, ${n('inconclusive')} inconclusive${info ? `, ${info} informational` : ''}.`,
+    '',
+  );
   lines.push(
     '| status | gate | measure | group | measured | interval | bound | samples | judged |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -31,7 +42,7 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string; 
   for (const r of results) {
     const interval = r.interval ? `${formatInterval(r.interval, r.unit)} ${Number((r.interval.confidence * 100).toPrecision(4))} %` : '–';
     lines.push(
-      `| ${ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${cell(interval)} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) | ${cell(`${r.scope.window}; ${r.scope.population}`)} |`,
+      `| ${r.informational ? `ℹ️ ${r.status} (informational)` : ICON[r.status]} | ${cell(r.gate)} | ${cell(r.measure)} | ${cell(r.groupLabel)} | ${cell(formatValue(r.measured, r.unit))} | ${cell(interval)} | ${r.op} ${cell(formatValue(r.bound, r.unit))} | ${r.samples} (min ${r.minSamples}) | ${cell(`${r.scope.window}; ${r.scope.population}`)} |`,
     );
   }
   for (const t of options.failover ?? []) {

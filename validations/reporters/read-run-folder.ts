@@ -38,6 +38,7 @@ interface VerdictJsonV1 {
   schemaVersion: number;
   verdict: VerdictKind;
   reasons: { gate: string; measure: string; groupLabel: string; message: string }[];
+  informational?: { message: string }[];
   gates: {
     gate: string;
     measure: string;
@@ -52,6 +53,7 @@ interface VerdictJsonV1 {
     scope?: { window: string; population: string };
     interval?: { lower: number | null; upper: number | null; confidence: number };
     reason: string;
+    informational?: true;
   }[];
   failover?: {
     fault: { id: string; region?: string };
@@ -106,6 +108,7 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
       interval: g.interval ? intervalText(g.interval, ratio ? 100 : 1, ratio ? '%' : g.unit) : '',
       judged: g.scope ? `${g.scope.window}; ${g.scope.population}` : '',
       verdict: g.status,
+      ...(g.informational ? { informational: true } : {}),
       detail: g.samples < g.minSamples ? `${g.reason} (minimum ${g.minSamples} samples)` : g.reason,
     };
   });
@@ -122,7 +125,8 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
     }),
   );
   const reasons = (doc.reasons ?? []).map((r) => r.message);
-  return { verdict: { kind: doc.verdict ?? 'inconclusive', reasons }, gates, failover };
+  const warnings = (doc.informational ?? []).map((r) => r.message);
+  return { verdict: { kind: doc.verdict ?? 'inconclusive', reasons, ...(warnings.length ? { warnings } : {}) }, gates, failover };
 }
 
 /**

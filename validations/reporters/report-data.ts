@@ -37,8 +37,11 @@ export interface RunInfo {
 
 export type VerdictKind = 'approve' | 'rollback' | 'inconclusive';
 
-/** The run's verdict, as the validations' JSON reporter wrote it; `none` when the run folder holds no verdict. */
-export type ReportVerdict = { kind: VerdictKind; reasons: string[] } | { kind: 'none'; reasons: string[] };
+/**
+ * The run's verdict, as the validations' JSON reporter wrote it; `none` when the run folder holds no verdict.
+ * `warnings`: informational results that did not pass (client profiles not gated).
+ */
+export type ReportVerdict = { kind: VerdictKind; reasons: string[]; warnings?: string[] } | { kind: 'none'; reasons: string[] };
 
 /** One row of the gate table. */
 export interface GateRow {
@@ -54,6 +57,8 @@ export interface GateRow {
   /** Which window and population the result judged, or '' when the verdict.json predates it. */
   judged: string;
   verdict: 'pass' | 'fail' | 'inconclusive';
+  /** Reported, deciding nothing (a client profile the game day does not gate). */
+  informational?: boolean;
   detail: string;
 }
 

@@ -1,7 +1,7 @@
 import type { FaultTimeline } from '../failover-timeline.ts';
 import type { GateResult } from '../gates/gate-result.ts';
 import { type ReadStats, rejectedCount } from '../read-points.ts';
-import { exitCodeOf, type Judgement } from '../verdict.ts';
+import { exitCodeOf, informationalWarnings, type Judgement } from '../verdict.ts';
 import type { VerdictDocument } from './verdict-schema.ts';
 
 /**
@@ -68,14 +68,22 @@ export interface DocumentExtras {
 /** Pure: the verdict document of a judgement. */
 export function verdictDocument(judgement: Judgement, extras: DocumentExtras = {}): VerdictDocument {
   const { verdict, results } = judgement;
-  const count = (s: GateResult['status']) => results.filter((r) => r.status === s).length;
+  const count = (s: GateResult['status']) => results.filter((r) => r.status === s && !r.informational).length;
+  const informational = results.filter((r) => r.informational).length;
+  const warnings = informationalWarnings(results);
   return {
     schemaVersion: VERDICT_SCHEMA_VERSION,
     generatedAt: iso((extras.now ?? Date.now)()),
     verdict: verdict.kind,
     exitCode: exitCodeOf(verdict),
     reasons: verdict.kind === 'approve' ? [] : verdict.reasons,
-    summary: { pass: count('pass'), fail: count('fail'), inconclusive: count('inconclusive') },
+    ...(warnings.length ? { informational: warnings } : {}),
+    summary: {
+      pass: count('pass'),
+      fail: count('fail'),
+      inconclusive: count('inconclusive'),
+      ...(informational ? { informational } : {}),
+    },
     ...(extras.stats
       ? {
           input: {

@@ -43,6 +43,10 @@ export const gateResultDocSchema = z
       .optional()
       .describe('an inconclusive rate or percentile: samples in all that would show the bound at the observed rate (null: none would)'),
     reason: z.string(),
+    informational: z
+      .literal(true)
+      .optional()
+      .describe('reported, deciding nothing: a client profile the game day does not gate; its status is what was measured'),
   })
   .describe('one gate result for one group');
 
@@ -86,7 +90,18 @@ export const verdictDocumentSchema = z
     verdict: z.enum(['approve', 'rollback', 'inconclusive']),
     exitCode: z.number().int().describe('0 approve, 1 rollback, 4 inconclusive'),
     reasons: z.array(reasonSchema).describe('failed results for a rollback, unsure ones for inconclusive; empty for approve'),
-    summary: z.object({ pass: z.number().int(), fail: z.number().int(), inconclusive: z.number().int() }),
+    informational: z
+      .array(reasonSchema)
+      .optional()
+      .describe('warnings: informational results that did not pass (client profiles not gated), whatever the verdict'),
+    summary: z
+      .object({
+        pass: z.number().int(),
+        fail: z.number().int(),
+        inconclusive: z.number().int(),
+        informational: z.number().int().optional().describe('informational results, not counted in pass, fail or inconclusive'),
+      })
+      .describe('gated results by status'),
     input: z
       .object({
         sources: z.array(z.string()).describe('k6 NDJSON files read (live streams as "<stream>")'),

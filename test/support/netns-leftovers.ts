@@ -1,0 +1,84 @@
+// Loaded before every test run (.mocharc.json): the run's sandboxes name their namespaces, veth links and
+// /etc/netns entries `cw<tag>-...` with a tag of its own (CROSSWIND_NETNS_TAG, inherited by every CLI child), and after the last
+// test anything still carrying it fails the run, named, after being removed so the machine is left clean. Other runs
+// on the same machine (another checkout's suite) have other tags and are never counted or touched.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const NETNS_ETC = '/etc/netns';
+
+/** What carries a prefix on this machine: namespaces, links of the root namespace, /etc/netns entries. */
+export interface NetnsLeftovers {
+  namespaces: string[];
+  links: string[];
+  etc: string[];
+}
+
+async function lines(command: string, args: string[]): Promise<string[]> {
+  try {
+    return (await run(command, args, { timeout: 10_000 })).stdout.split('\n');
+  } catch {
+    // No `ip` (or no netns support): nothing of this kind can have been made.
+    return [];
+  }
+}
+
+/** Everything on this machine whose name starts with `prefix`. */
+export async function leftovers(prefix: string): Promise<NetnsLeftovers> {
+  const namespaces = (await lines('ip', ['netns', 'list'])).map((l) => l.trim().split(/\s+/)[0] ?? '');
+  // `ip -o link` lines read `7: name@peer: <...>`.
+  const links = (await lines('ip', ['-o', 'link', 'show'])).map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '');
+  const etc = await readdir(NETNS_ETC).catch(() => [] as string[]);
+  const mine = (names: string[]) => names.filter((n) => n.startsWith(prefix)).sort();
+  return { namespaces: mine(namespaces), links: mine(links), etc: mine(etc) };
+}
+
+/** Pure: the leftovers in words, or undefined when there are none. */
+export function describeLeftovers(prefix: string, left: NetnsLeftovers): string | undefined {
+  const parts = [
+    left.namespaces.length ? `namespaces ${left.namespaces.join(', ')}` : '',
+    left.links.length ? `links ${left.links.join(', ')}` : '',
+    left.etc.length ? `${NETNS_ETC} entries ${left.etc.join(', ')}` : '',
+  ].filter(Boolean);
+  return parts.length ? `the tests left ${parts.join('; ')} (prefix ${prefix}); removed them` : undefined;
+}
+
+async function remove(left: NetnsLeftovers): Promise<void> {
+  for (const n of left.namespaces) await run('ip', ['netns', 'delete', n]).catch(() => {});
+  for (const l of left.links) await run('ip', ['link', 'delete', l]).catch(() => {});
+  for (const e of left.etc) await rm(join(NETNS_ETC, e), { recursive: true, force: true });
+}
+
+/** This run's tag: the one it was given (a test that runs mocha itself names one), else a fresh one no name uses. */
+async function chooseTag(): Promise<string> {
+  const given = process.env.CROSSWIND_NETNS_TAG;
+  if (given) return given;
+  for (;;) {
+    const tag = randomBytes(1).toString('hex');
+    const left = await leftovers(`cw${tag}-`);
+    if (!left.namespaces.length && !left.links.length && !left.etc.length) return tag;
+  }
+}
+
+let prefix: string | undefined;
+
+export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    if (process.platform !== 'linux') return;
+    const tag = await chooseTag();
+    process.env.CROSSWIND_NETNS_TAG = tag;
+    prefix = `cw${tag}-`;
+  },
+  async afterAll(): Promise<void> {
+    if (prefix === undefined) return;
+    const left = await leftovers(prefix);
+    const problem = describeLeftovers(prefix, left);
+    if (problem === undefined) return;
+    await remove(left);
+    throw new Error(problem);
+  },
+};
