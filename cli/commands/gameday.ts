@@ -4,7 +4,7 @@ import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { TRAFFIC_SLACK_MS } from '../../pipelines/gameday-drill.ts';
 import { buildGamedayPlan, gamedayProblems, renderGamedayPlan } from '../../pipelines/gameday-plan.ts';
-import { describeTraffic, trafficPlan, trafficProblems } from '../../pipelines/remote/traffic-plan.ts';
+import { describeTraffic, trafficPlan, trafficProblems, unstartedRunnerProblems } from '../../pipelines/remote/traffic-plan.ts';
 import { K6_OPTION, k6FromFlag, loadWithFlagProblems, refuse } from '../flags.ts';
 
 interface GamedayFlags {
@@ -41,7 +41,7 @@ export function register(command: Command, io: CliIo): void {
       const plan = buildGamedayPlan(config.gameday, regions, flags.target);
       // Traffic runs from the first timed phase to the end, with slack for the control-plane calls in between.
       const traffic = trafficPlan(config, { trafficMs: plan.timedMs + TRAFFIC_SLACK_MS, ratePerVantage: config.gameday.ratePerVantage });
-      problems.push(...trafficProblems(config, traffic, 'gameday.ratePerVantage'));
+      problems.push(...unstartedRunnerProblems(config, 'gameday'), ...trafficProblems(config, traffic, 'gameday.ratePerVantage'));
       const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
       if (consent) problems.push(consent);
       refuse(problems, file);

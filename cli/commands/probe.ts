@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { unstartedRunnerProblems } from '../../pipelines/remote/traffic-plan.ts';
 import { intFlag, K6_OPTION, k6FromFlag, loadWithFlagProblems, refuse } from '../flags.ts';
 
 interface ProbeFlags {
@@ -23,6 +24,7 @@ export function register(command: Command, io: CliIo): void {
       const problems: ConfigProblem[] = [];
       const cycles = intFlag(problems, '--cycles', flags.cycles, 0);
       const { config, file } = await loadWithFlagProblems(flags.config, problems);
+      problems.push(...unstartedRunnerProblems(config, 'probe', config.synthetics.globalTraffic.vantages));
       refuse(problems, file);
       const probe = {
         ...config.probe,

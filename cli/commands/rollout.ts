@@ -5,6 +5,7 @@ import { awsClientOptions } from '../../config/aws.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
+import { unstartedRunnerProblems } from '../../pipelines/remote/traffic-plan.ts';
 import { buildRolloutPlan, renderRolloutPlan } from '../../pipelines/rollout-plan.ts';
 import { type MeasuredTraffic, measureTraffic, type TrafficMetric } from '../../pipelines/rollout-traffic.ts';
 import { waveProblems } from '../../pipelines/waves.ts';
@@ -32,6 +33,35 @@ async function measureRegionTraffic(config: CrosswindConfig, regions: string[], 
   } finally {
     for (const c of clients.values()) c.destroy();
   }
+}
+
+/** What the config lacks for this rollout: hooks, the version to roll back to, the canary's record set and vantages. */
+function configProblems(config: CrosswindConfig, flags: RolloutFlags): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (!flags.dryRun && !config.rollout.hooks.deploy)
+    problems.push({ path: 'rollout.hooks.deploy', message: 'required to roll out (a shell command that deploys $VERSION to $REGION)' });
+  if (!flags.dryRun && !config.rollout.hooks.rollback)
+    problems.push({
+      path: 'rollout.hooks.rollback',
+      message: 'required to roll out (a shell command that puts $PREVIOUS_VERSION back in $REGION)',
+    });
+  if (!flags.dryRun && !flags.previousVersion && !config.rollout.versionPath) {
+    problems.push({
+      path: '--previous-version',
+      message: 'required when rollout.versionPath is not set (crosswind must know what to roll back to)',
+    });
+  }
+  // Only the DNS canary's weight steps drive traffic from the vantages; the regional probes address regions directly.
+  if (config.rollout.weightSteps.length > 0) {
+    problems.push(...unstartedRunnerProblems(config, 'rollout', config.synthetics.globalTraffic.vantages));
+  }
+  if (config.rollout.weightSteps.length > 0 && !config.chaos.weightedRecords) {
+    problems.push({
+      path: 'chaos.weightedRecords',
+      message: 'required by rollout.weightSteps (the weighted record set the DNS canary shifts)',
+    });
+  }
+  return problems;
 }
 
 /** `crosswind rollout --version <v>`: region by region, gated, baked, rolled back and halted on failure. */
@@ -73,25 +103,7 @@ export function register(command: Command, io: CliIo): void {
           message: `expected a wave from ${fromWave ?? 1} (--from-wave) to ${regions.length}, got ${toWave}`,
         });
       }
-      if (!flags.dryRun && !config.rollout.hooks.deploy)
-        problems.push({ path: 'rollout.hooks.deploy', message: 'required to roll out (a shell command that deploys $VERSION to $REGION)' });
-      if (!flags.dryRun && !config.rollout.hooks.rollback)
-        problems.push({
-          path: 'rollout.hooks.rollback',
-          message: 'required to roll out (a shell command that puts $PREVIOUS_VERSION back in $REGION)',
-        });
-      if (!flags.dryRun && !flags.previousVersion && !config.rollout.versionPath) {
-        problems.push({
-          path: '--previous-version',
-          message: 'required when rollout.versionPath is not set (crosswind must know what to roll back to)',
-        });
-      }
-      if (config.rollout.weightSteps.length > 0 && !config.chaos.weightedRecords) {
-        problems.push({
-          path: 'chaos.weightedRecords',
-          message: 'required by rollout.weightSteps (the weighted record set the DNS canary shifts)',
-        });
-      }
+      problems.push(...configProblems(config, flags));
       const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
       if (consent) problems.push(consent);
       refuse(problems, file);

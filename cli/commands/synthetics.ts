@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/load.ts';
 import { ConfigError, type ConfigProblem, CrosswindError, ExitCode, InfrastructureError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import type { K6Point } from '../../core/k6-output.ts';
+import { unstartedRunnerProblems } from '../../pipelines/remote/traffic-plan.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';
 import { SCENARIO_NAMES, type ScenarioName } from '../../synthetics/plan.ts';
 import { durationFlag, K6_OPTION, k6FromFlag } from '../flags.ts';
@@ -123,6 +124,12 @@ export function register(command: Command, io: CliIo): void {
       const overrides = parseRunFlags(scenario, flags);
       const { config } = await loadConfig({ path: flags.config });
       const plan = buildPlan(config, overrides);
+      const remote = unstartedRunnerProblems(
+        config,
+        'synthetics run',
+        plan.vantages.map((v) => v.name),
+      );
+      if (remote.length > 0) throw new ConfigError(remote);
       const startedAt = new Date();
       const runDir = resolve(flags.runDir ?? join('.crosswind', 'runs', `${stamp(startedAt)}-synthetics`));
       const run = await startK6Run({ plan, runDir, k6Path: await k6FromFlag(flags.k6), liveMetrics: ['request_failed'] });

@@ -1,4 +1,4 @@
-import type { EcsRunnerConfig, K6OperatorRunnerConfig } from '../../config/runner-schema.ts';
+import type { EcsRunnerConfig, K6OperatorRunnerConfig, RunnerConfig } from '../../config/runner-schema.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
 import { secs } from '../gameday-plan.ts';
@@ -74,6 +74,40 @@ export function trafficPlan(
   };
 }
 
+/** Where a vantage's traffic can run, as a mode drives it. */
+export type RunnerKind = RunnerConfig['kind'];
+
+/** Pure: where a remote runner runs, as messages name it. */
+function runnerPlace(r: EcsRunnerConfig | K6OperatorRunnerConfig): string {
+  if (r.kind === 'ecs') return `ecs in ${r.region}`;
+  return `k6-operator in ${r.context ? `context ${r.context}` : 'the current context'}, namespace ${r.namespace}`;
+}
+
+/**
+ * Pure: the vantages a mode would drive (`vantages`, default every one) whose runner it does not start, one problem
+ * each by field path. Rollout, probe and `synthetics run` drive k6 on this machine only: a remote vantage's traffic
+ * would leave from here under its name, the mislabelled evidence remote runners exist to avoid. A game day starts ECS
+ * runners but not k6-operator ones yet: refused before any AWS call rather than failing once the drill has begun.
+ */
+export function unstartedRunnerProblems(
+  config: CrosswindConfig,
+  mode: 'gameday' | 'rollout' | 'probe' | 'synthetics run',
+  vantages?: readonly string[],
+): ConfigProblem[] {
+  const starts: readonly RunnerKind[] = mode === 'gameday' ? ['local', 'ecs'] : ['local'];
+  const problems: ConfigProblem[] = [];
+  config.vantages.forEach((v, i) => {
+    const r = v.runner;
+    if (r.kind === 'local' || starts.includes(r.kind) || (vantages && !vantages.includes(v.name))) return;
+    const why =
+      mode === 'gameday'
+        ? 'gameday starts local k6 and ECS runners only (crosswind k6-operator writes its manifests for you to apply); set its runner to ecs or local'
+        : `${mode} runs k6 on this machine only: its traffic would leave from here under that vantage's name; set its runner to local, or measure it with a game day`;
+    problems.push({ path: `vantages[${i}].runner`, message: `vantage "${v.name}" runs on ${runnerPlace(r)}, but ${why}` });
+  });
+  return problems;
+}
+
 /** Pure: what the remote runners of a plan would exceed of `distributed.runners`' bounds, before anything starts. */
 export function trafficProblems(config: CrosswindConfig, plan: TrafficPlan, ratePath: string): ConfigProblem[] {
   const r = config.distributed.runners;
@@ -114,11 +148,6 @@ export function describeTraffic(config: CrosswindConfig, plan: TrafficPlan): str
       lines.push(
         `  ${vantage}: ecs in ${r.region}, cluster ${r.cluster}, ${runners.length} task(s), ${rate}, deadline ${secs(plan.deadlineAfterMs)} after start`,
         `    starts: ecs:RunTask x${runners.length} of ${r.taskDefinition} (Fargate${r.platformVersion ? ` ${r.platformVersion}` : ''}) in ${r.region}, subnets ${r.subnets.join(', ')}${r.securityGroups.length ? `, security groups ${r.securityGroups.join(', ')}` : ''}${r.taskRoleArn ? `, task role ${r.taskRoleArn}` : ''}; stopped with ecs:StopTask`,
-      );
-    } else if (r.kind === 'k6-operator') {
-      lines.push(
-        `  ${vantage}: k6-operator in ${r.context ? `context ${r.context}` : 'the current context'}, namespace ${r.namespace}, ${runners.length} runner pod(s), ${rate}, deadline ${secs(plan.deadlineAfterMs)} after start`,
-        `    starts: a ConfigMap and a k6.io/v1alpha1 TestRun (parallelism ${runners.length}); deleted at the end`,
       );
     }
   }

@@ -12,6 +12,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
   let dir: string;
   let server: Server;
   let calls = 0;
+  let aws: string;
 
   before(async () => {
     server = createServer((_req, res) => {
@@ -19,8 +20,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
       res.writeHead(500).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    const port = (server.address() as { port: number }).port;
-    const aws = `http://127.0.0.1:${port}`;
+    aws = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     dir = await mkdtemp(join(tmpdir(), 'crosswind-flags-'));
     await writeFile(
       join(dir, 'crosswind.config.json'),
@@ -108,11 +108,99 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
     expect(plan.stdout.split('\n').slice(0, 3)).to.deep.equal([
       'Rollout plan: version 2.0.0 to 2 region(s), order: lowest-traffic-first',
       '  wave 1  eu-west-1        skipped (--from-wave 2: already deployed)',
-      '  wave 2  us-east-1        deploy (no hook) -> weight 10% (10 s) -> weight 50% (10 s) -> weight 100% (10 s) -> traffic 30 s + gates -> bake 60 s (gates every 10 s) -> approve | rollback + halt (traffic 10)',
+      '  wave 2  us-east-1        steady state 30 s -> weight 10% of its own -> deploy (no hook) -> weight 10% (10 s) -> weight 50% (10 s) -> weight 100% (10 s) -> traffic 30 s + gates -> bake 60 s (gates every 10 s) -> approve | rollback + halt (traffic 10)',
     ]);
     const drill = await crosswind(['gameday', '--dry-run', '--config', 'plan.json'], { cwd: dir });
     expect(drill.code, drill.stderr).to.equal(0);
     expect(drill.stdout).to.contain('Game day: take out us-east-1; survivors eu-west-1').and.contain('3. inject');
     expect(calls).to.equal(0);
+  });
+
+  // A vantage that names where it runs must be measured from there: a mode that drives only k6 on this machine
+  // refuses remote vantages instead of sending their traffic from here under their names, and a game day refuses the
+  // runner kind it cannot start yet (k6-operator) instead of failing mid-run. Exit 2, one message per vantage.
+  describe('a mode refuses vantages on runners it does not start, before any AWS call', () => {
+    before(async () => {
+      const config = (rollout: Record<string, unknown>) =>
+        JSON.stringify({
+          project: 'shop',
+          aws: {
+            accountIds: ['123456789012'],
+            credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+            endpoints: { route53: aws, fis: aws, cloudwatch: aws, sts: aws, ecs: aws, s3: aws },
+          },
+          regions: [
+            { name: 'us-east-1', endpoint: aws, healthCheckId: 'hc-1' },
+            { name: 'eu-west-1', endpoint: aws, healthCheckId: 'hc-2' },
+          ],
+          vantages: [
+            { name: 'office', endpoint: aws },
+            {
+              name: 'vantage-eu',
+              endpoint: aws,
+              runner: { kind: 'ecs', region: 'eu-west-1', cluster: 'runners', subnets: ['subnet-0a1b2c3d'] },
+            },
+            { name: 'vantage-ap', endpoint: aws, runner: { kind: 'k6-operator', context: 'apac', namespace: 'load' } },
+          ],
+          distributed: { runners: { results: { bucket: 'shop-runs' } } },
+          chaos: { weightedRecords: { hostedZoneId: 'Z123', name: 'api.shop.example.com' } },
+          rollout: { hooks: { deploy: 'true', rollback: 'true' }, ...rollout },
+          probe: { cloudwatch: { enabled: false } },
+        });
+      await writeFile(join(dir, 'runners.json'), config({ weightSteps: [50, 100] }));
+      await writeFile(join(dir, 'no-canary.json'), config({}));
+    });
+
+    const fromHere = (mode: string) => [
+      `error: vantages[1].runner: vantage "vantage-eu" runs on ecs in eu-west-1, but ${mode} runs k6 on this machine only: its traffic would leave from here under that vantage's name; set its runner to local, or measure it with a game day`,
+      `error: vantages[2].runner: vantage "vantage-ap" runs on k6-operator in context apac, namespace load, but ${mode} runs k6 on this machine only: its traffic would leave from here under that vantage's name; set its runner to local, or measure it with a game day`,
+    ];
+
+    it('rollout and probe: every remote vantage named', async () => {
+      const rollout = await crosswind(['rollout', '--version', '2.0.0', '--previous-version', '1.0.0', '--yes', '-c', 'runners.json'], {
+        cwd: dir,
+      });
+      expect(rollout.code, rollout.stderr).to.equal(2);
+      expect(errors(rollout.stderr)).to.deep.equal(fromHere('rollout'));
+      const probe = await crosswind(['probe', '--cycles', '1', '-c', 'runners.json'], { cwd: dir });
+      expect(probe.code, probe.stderr).to.equal(2);
+      expect(errors(probe.stderr)).to.deep.equal(fromHere('probe'));
+      expect(calls, 'requests that reached the AWS and application endpoints').to.equal(0);
+    });
+
+    it('rollout without weight steps: its regional probes address regions directly, so remote vantages are no problem', async () => {
+      const r = await crosswind(['rollout', '--version', '2.0.0', '--dry-run', '--config', 'no-canary.json'], { cwd: dir });
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout).to.contain('Rollout plan: version 2.0.0 to 2 region(s)');
+      expect(calls, 'requests that reached the AWS and application endpoints').to.equal(0);
+    });
+
+    it('synthetics run: the vantages it would drive, and none when --vantage picks a local one', async () => {
+      const all = await crosswind(['synthetics', 'run', 'global-traffic', '--duration', '2s', '-c', 'runners.json'], { cwd: dir });
+      expect(all.code, all.stderr).to.equal(2);
+      expect(errors(all.stderr)).to.deep.equal(fromHere('synthetics run'));
+      const eu = await crosswind(
+        ['synthetics', 'run', 'global-traffic', '--duration', '2s', '--vantage', 'vantage-eu', '-c', 'runners.json'],
+        { cwd: dir },
+      );
+      expect(eu.code, eu.stderr).to.equal(2);
+      expect(errors(eu.stderr)).to.deep.equal([fromHere('synthetics run')[0]]);
+      expect(calls, 'requests that reached the AWS and application endpoints').to.equal(0);
+    });
+
+    it('gameday: starts ECS runners, refuses the k6-operator vantage it cannot start, dry run included', async () => {
+      const expected = [
+        'error: vantages[2].runner: vantage "vantage-ap" runs on k6-operator in context apac, namespace load, but gameday starts local k6 and ECS runners only (crosswind k6-operator writes its manifests for you to apply); set its runner to ecs or local',
+      ];
+      for (const args of [
+        ['gameday', '--yes', '-c', 'runners.json'],
+        ['gameday', '--dry-run', '-c', 'runners.json'],
+      ]) {
+        const r = await crosswind(args, { cwd: dir });
+        expect(r.code, r.stderr).to.equal(2);
+        expect(errors(r.stderr), args.join(' ')).to.deep.equal(expected);
+      }
+      expect(calls, 'requests that reached the AWS and application endpoints').to.equal(0);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
-import { describeTraffic, trafficPlan, trafficProblems } from '../../../pipelines/remote/traffic-plan.ts';
+import { describeTraffic, trafficPlan, trafficProblems, unstartedRunnerProblems } from '../../../pipelines/remote/traffic-plan.ts';
 
 const config = (runners: Record<string, unknown> = {}) =>
   resolveConfig({
@@ -68,8 +68,28 @@ describe('the traffic plan: local k6 and remote runners', () => {
     expect(lines[2]).to.equal(
       '    starts: ecs:RunTask x2 of crosswind-runner (Fargate) in eu-west-1, subnets subnet-0a1b2c3d; stopped with ecs:StopTask',
     );
-    expect(lines[3]).to.equal(
-      '  k8s: k6-operator in the current context, namespace load, 1 runner pod(s), 10 req/s, deadline 450 s after start',
-    );
+    expect(lines, 'no line promises a k6-operator TestRun that nothing starts').to.have.lengthOf(3);
+  });
+
+  it('names, per mode, the vantages on runners that mode does not start', () => {
+    const c = config();
+    const ecs = 'vantage "eu" runs on ecs in eu-west-1';
+    const k8s = 'vantage "k8s" runs on k6-operator in the current context, namespace load';
+    const local = (mode: string) =>
+      `${mode} runs k6 on this machine only: its traffic would leave from here under that vantage's name; set its runner to local, or measure it with a game day`;
+    expect(unstartedRunnerProblems(c, 'probe')).to.deep.equal([
+      { path: 'vantages[1].runner', message: `${ecs}, but ${local('probe')}` },
+      { path: 'vantages[2].runner', message: `${k8s}, but ${local('probe')}` },
+    ]);
+    expect(unstartedRunnerProblems(c, 'rollout', ['office', 'k8s']), 'only the vantages the mode drives').to.deep.equal([
+      { path: 'vantages[2].runner', message: `${k8s}, but ${local('rollout')}` },
+    ]);
+    expect(unstartedRunnerProblems(c, 'gameday')).to.deep.equal([
+      {
+        path: 'vantages[2].runner',
+        message: `${k8s}, but gameday starts local k6 and ECS runners only (crosswind k6-operator writes its manifests for you to apply); set its runner to ecs or local`,
+      },
+    ]);
+    expect(unstartedRunnerProblems(c, 'synthetics run', ['office']), 'a local vantage is always driven').to.deep.equal([]);
   });
 });
