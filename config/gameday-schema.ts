@@ -27,6 +27,22 @@ export const gamedayFaultSchema = z.discriminatedUnion('kind', [
     /** The region the experiment hurts (for the guardrails and the failover gate); defaults to `gameday.targetRegion`. */
     region: z.string().min(1).optional(),
   }),
+  z.strictObject({
+    /**
+     * Break one dependency of one region through an FIS experiment (`aws:ecs:task-network-blackhole-port` on the
+     * database's port, `aws:network:disrupt-connectivity` at its subnet): the region's deep health must answer 503
+     * within `targets.deepHealthSeconds`, Route 53 must see it unhealthy within the detection bound, the traffic must
+     * drain; after the restore the deep health must recover within `targets.recoverySeconds`. The regional probe watches
+     * the region's deep health for the whole drill.
+     */
+    kind: z.literal('dependency-down'),
+    /** The dependency as the region's deep health names its check, e.g. `database`. */
+    dependency: z.string().min(1),
+    /** The FIS template that breaks it: the name of one in `chaos.experiments`, or an existing template's id. */
+    template: z.string().min(1),
+    /** The region whose dependency breaks; defaults to `gameday.targetRegion`. */
+    region: z.string().min(1).optional(),
+  }),
 ]);
 
 /** One phase of the drill, in order. */
@@ -106,6 +122,10 @@ export const gamedayTargetsSchema = z.strictObject({
    * 5 % needs 59 checks per survivor at 95 %.
    */
   functionalErrorRate: z.number().gt(0).max(1).default(0.05),
+  /** A `dependency-down` fault: from the fault until the region's deep health answers 503 (not serving). */
+  deepHealthSeconds: seconds.default(30),
+  /** A `dependency-down` fault: from the restore until the region's deep health answers ok again. */
+  recoverySeconds: seconds.default(60),
 });
 
 export const gamedaySchema = z.strictObject({

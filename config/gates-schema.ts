@@ -249,6 +249,29 @@ export const deepHealthGateSchema = z.strictObject({
   minSamples: z.number().int().min(1).default(1),
 });
 
+/**
+ * A dependency-down drill, on the regional probe's answers from the region whose dependency was broken: its deep
+ * health must stop saying it serves (`health_ok` 0: a 503) within `downSeconds` of the fault, and say it serves again
+ * within `recoverySeconds` of the restore. Route 53's detection and the traffic's drain are the failover gate's.
+ */
+export const dependencyDownGateSchema = z.strictObject({
+  kind: z.literal('dependency-down'),
+  name: nameField.optional(),
+  /** The region whose dependency the fault broke: its faults in the ledger are the ones judged. */
+  region: z.string().min(1),
+  /** The dependency broken, as the deep health names its check (for the reports). */
+  dependency: z.string().min(1),
+  /** A per-answer Rate: 1 when the health endpoint said the region serves. */
+  metric: metricName.default('health_ok'),
+  /** Tag naming the region a health answer came from. */
+  regionTag: z.string().min(1).default('target_region'),
+  where: tagFilterSchema.default({}),
+  /** Bound on the time from the fault until the deep health first answers not serving, seconds. */
+  downSeconds: z.number().positive().default(30),
+  /** Bound on the time from the restore until the deep health first answers serving again, seconds. */
+  recoverySeconds: z.number().positive().default(60),
+});
+
 export const gateSchema = z.discriminatedUnion('kind', [
   latencyGateSchema,
   errorRateGateSchema,
@@ -258,6 +281,7 @@ export const gateSchema = z.discriminatedUnion('kind', [
   comparisonGateSchema,
   capacityGateSchema,
   deepHealthGateSchema,
+  dependencyDownGateSchema,
 ]);
 
 /** How much evidence a rate or percentile gate needs to pass, for every gate that does not say otherwise. */
@@ -310,6 +334,7 @@ export type CloudWatchGate = z.output<typeof cloudwatchGateSchema>;
 export type ComparisonGate = z.output<typeof comparisonGateSchema>;
 export type CapacityGate = z.output<typeof capacityGateSchema>;
 export type DeepHealthGate = z.output<typeof deepHealthGateSchema>;
+export type DependencyDownGate = z.output<typeof dependencyDownGateSchema>;
 /** A resolved gate definition, defaults filled. */
 export type Gate = z.output<typeof gateSchema>;
 /** A gate as written, optional fields left out. */

@@ -1,6 +1,6 @@
 import type { GamedayPhase } from '../config/gameday-schema.ts';
 import type { K6Point } from '../core/k6-output.ts';
-import type { GamedayPlan, ResolvedFault } from './gameday-plan.ts';
+import { faultText, type GamedayPlan, type ResolvedFault } from './gameday-plan.ts';
 import type { Judgement } from './rollout-effects.ts';
 
 // The drill as a sequence over an injected world: global traffic runs from the first timed phase to the end, the
@@ -111,10 +111,9 @@ export async function runDrill(plan: GamedayPlan, world: GamedayWorld, signal: A
           if (!record.steadyState && !(await steady(world, record, baselineAt ?? startedAt))) break;
           injected = true;
           for (const fault of phase.faults) {
-            await world.applyFault({ ...fault, region: fault.region ?? plan.targetRegion });
-            world.note(
-              `injected: ${fault.kind === 'fis-experiment' ? `FIS experiment ${fault.template}` : 'health check forced unhealthy'} in ${fault.region ?? plan.targetRegion}`,
-            );
+            const resolved = { ...fault, region: fault.region ?? plan.targetRegion };
+            await world.applyFault(resolved);
+            world.note(`injected: ${faultText(resolved)}`);
           }
           record.injectedAt = world.now();
           break;

@@ -1,6 +1,13 @@
 import type { GamedayConfig } from '../config/gameday-schema.ts';
 import { DEFAULT_EVIDENCE, withEvidence } from '../config/gates.ts';
-import { capacityGateSchema, type Evidence, errorRateGateSchema, failoverGateSchema, type Gate } from '../config/gates-schema.ts';
+import {
+  capacityGateSchema,
+  dependencyDownGateSchema,
+  type Evidence,
+  errorRateGateSchema,
+  failoverGateSchema,
+  type Gate,
+} from '../config/gates-schema.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { ClientProfile } from '../config/synthetics-schema.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
@@ -92,4 +99,31 @@ export function functionalGates(survivors: string[], config: Pick<CrosswindConfi
     ),
     ...deepHealthGates(config.synthetics, { target_region: survivors }),
   ];
+}
+
+/**
+ * Pure: the gates of the drill's `dependency-down` faults, on the regional probe that watched each such region's deep
+ * health through the drill: 503 within `targets.deepHealthSeconds` of the fault, serving again within
+ * `targets.recoverySeconds` of the restore. Route 53's detection and the drain are the failover gate's.
+ */
+export function dependencyGates(gameday: GamedayConfig, plan: GamedayPlan): Gate[] {
+  return plan.faults.flatMap((f) =>
+    f.kind === 'dependency-down'
+      ? [
+          dependencyDownGateSchema.parse({
+            kind: 'dependency-down',
+            name: 'dependency-down',
+            region: f.region,
+            dependency: f.dependency,
+            downSeconds: gameday.targets.deepHealthSeconds,
+            recoverySeconds: gameday.targets.recoverySeconds,
+          }),
+        ]
+      : [],
+  );
+}
+
+/** Pure: the regions whose deep health a drill watches throughout: those of its `dependency-down` faults. */
+export function deepHealthWatched(plan: GamedayPlan): string[] {
+  return [...new Set(plan.faults.flatMap((f) => (f.kind === 'dependency-down' ? [f.region] : [])))];
 }

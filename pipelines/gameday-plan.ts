@@ -71,6 +71,18 @@ export function buildGamedayPlan(gameday: GamedayConfig, regions: readonly strin
   };
 }
 
+/** Pure: one fault of the drill as people read it (`--dry-run`, the live notes). */
+export function faultText(f: ResolvedFault): string {
+  switch (f.kind) {
+    case 'invert-health-check':
+      return `invert health check of ${f.region}`;
+    case 'fis-experiment':
+      return `FIS experiment ${f.template} (${f.region})`;
+    case 'dependency-down':
+      return `${f.dependency} of ${f.region} down: FIS experiment ${f.template}`;
+  }
+}
+
 /** Pure: the drill as text for `--dry-run` and the announcement. */
 export function renderGamedayPlan(plan: GamedayPlan, gameday: GamedayConfig): string[] {
   const lines = [`Game day: take out ${plan.targetRegion}; survivors ${plan.survivors.join(', ')}`];
@@ -81,9 +93,7 @@ export function renderGamedayPlan(plan: GamedayPlan, gameday: GamedayConfig): st
         lines.push(`${n}"${p.message}"`);
         break;
       case 'inject':
-        lines.push(
-          `${n}${p.faults.map((f) => (f.kind === 'invert-health-check' ? `invert health check of ${f.region ?? plan.targetRegion}` : `FIS experiment ${f.template} (${f.region ?? plan.targetRegion})`)).join(', ')}`,
-        );
+        lines.push(`${n}${p.faults.map((f) => faultText({ ...f, region: f.region ?? plan.targetRegion })).join(', ')}`);
         break;
       case 'restore':
         lines.push(`${n}undo every fault of the drill (ledger)`);
@@ -99,5 +109,7 @@ export function renderGamedayPlan(plan: GamedayPlan, gameday: GamedayConfig): st
   lines.push(
     `Targets: detection <= ${t.detectionSeconds} s, client-seen failover <= ${t.failoverSeconds} s, transition errors <= ${(t.transitionErrorRate * 100).toFixed(2)}%, survivors p(${t.survivorPercentile}) <= ${t.survivorLatencyMs} ms`,
   );
+  if (plan.faults.some((f) => f.kind === 'dependency-down'))
+    lines.push(`Deep health: 503 within ${t.deepHealthSeconds} s of the fault, serving again within ${t.recoverySeconds} s of the restore`);
   return lines;
 }

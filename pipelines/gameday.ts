@@ -11,7 +11,7 @@ import { redactSecrets } from '../config/redact.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { type FaultEvent, RUNNER_KINDS } from '../core/ledger-entry.ts';
-import { buildPlan, combineRuns, startK6Run } from '../synthetics/k6.ts';
+import { buildPlan, combineRuns, type K6Run, startK6Run } from '../synthetics/k6.ts';
 import { type EvidenceGap, withEvidenceGaps } from '../validations/evidence-gaps.ts';
 import type { FaultTimeline } from '../validations/failover-timeline.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
@@ -21,8 +21,9 @@ import type { RecordedJudgement } from '../validations/run-gates.ts';
 import { readFaults, readHealth } from '../validations/run-inputs.ts';
 import { decide, type Judgement } from '../validations/verdict.ts';
 import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.ts';
-import { functionalGates, gamedayGates } from './gameday-gates.ts';
+import { deepHealthWatched, dependencyGates, functionalGates, gamedayGates } from './gameday-gates.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
+import { deepHealthGates } from './health-gates.ts';
 import { watchHealth } from './health-watch.ts';
 import { gamedayNeeds, preflight } from './preflight.ts';
 import { progressPrinter, REQUEST_FAILED } from './progress.ts';
@@ -61,6 +62,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   });
   let runDir = '';
   let traffic: VantageTraffic | undefined;
+  let deepHealth: K6Run | undefined;
   let functional: { ndjson: string; survivors: string[] } | undefined;
   let steadyResults: GateResult[] = [];
   let record: DrillRecord | undefined;
@@ -94,6 +96,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
         const world: GamedayWorld = {
           async startTraffic(durationMs) {
             traffic = await gamedayTraffic(c, session, runDir, durationMs, (line) => progress.note(line));
+            deepHealth = await watchDeepHealth(c, runDir, durationMs);
             return traffic;
           },
           async applyFault(f) {
@@ -153,6 +156,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           return await runDrill(plan, world, session.signal);
         } finally {
           await health.stop();
+          deepHealth?.stop();
+          await deepHealth?.done.catch(() => {});
         }
       },
     );
@@ -175,6 +180,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     config,
     plan,
     trafficFiles: sources,
+    deepHealthFiles: (deepHealth?.sources ?? []).filter((f) => existsSync(f)),
     gaps: evidenceGaps(traffic?.remote()),
     healthFile,
     faults,
@@ -194,7 +200,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     judgement: { verdict, results },
     judged: judged.recorded,
     document: {
-      sources: [...sources, ...(functional ? [functional.ndjson] : [])],
+      sources: [...sources, ...(functional ? [functional.ndjson] : []), ...(deepHealth?.sources ?? []).filter((f) => existsSync(f))],
       stats: judged.stats,
       ...(judged.span ? { span: judged.span } : {}),
       faultsFile,
@@ -219,6 +225,8 @@ interface DrillOutput {
   config: CrosswindConfig;
   plan: GamedayPlan;
   trafficFiles: string[];
+  /** The regional probe's answers from the regions of `dependency-down` faults, through the whole drill. */
+  deepHealthFiles: string[];
   /** Vantages whose remote runner failed, fell silent or stopped early: their results are inconclusive, named. */
   gaps: EvidenceGap[];
   healthFile: string;
@@ -273,7 +281,17 @@ async function judgeDrill(
   const judged = await judgeRun({ ...(recorded[0] as RecordedJudgement), faults: d.faults, health });
   // A vantage whose runner failed to start, stopped early or fell silent leaves its gates inconclusive, named.
   const results = [...d.steadyResults, ...withEvidenceGaps(judged.results, d.gaps)];
-  if (recorded[1]) results.push(...(await judgeRun(recorded[1])).results);
+  if (d.functional) results.push(...(await judgeRun(recorded[1] as RecordedJudgement)).results);
+  // The broken region's health endpoint must say what it checks, or its 503 proves nothing.
+  const watched = deepHealthWatched(plan);
+  const dependencies = [
+    ...dependencyGates(config.gameday, plan),
+    ...(watched.length > 0 ? deepHealthGates(config.synthetics, { target_region: watched }) : []),
+  ];
+  if (dependencies.length > 0) {
+    recorded.push({ sources: d.deepHealthFiles, gates: dependencies });
+    results.push(...(await judgeRun({ sources: d.deepHealthFiles, gates: dependencies, faults: d.faults })).results);
+  }
   return {
     verdict: decide(results),
     results,
@@ -282,6 +300,24 @@ async function judgeDrill(
     failover: judged.failover,
     recorded,
   };
+}
+
+/**
+ * The regional probe at the regions of the drill's `dependency-down` faults, at the drill's rate, for as long as the
+ * traffic runs: their deep health answers before, during and after the fault. None without such a fault.
+ */
+async function watchDeepHealth(c: GamedayCommand, runDir: string, durationMs: number): Promise<K6Run | undefined> {
+  const regions = deepHealthWatched(c.plan);
+  if (regions.length === 0) return undefined;
+  const plan = buildPlan(c.config, {
+    scenario: 'regional-probe',
+    regions,
+    durationMs,
+    ratePerSecond: c.config.gameday.ratePerVantage,
+    thresholds: {},
+  });
+  // The fault session owns the signals; the drill stops this with the traffic.
+  return startK6Run({ plan, runDir, k6Path: c.k6, name: 'deep-health', signals: null });
 }
 
 /** The steady-state gates with the configured evidence rule. */

@@ -91,7 +91,7 @@ export function gamedayNeeds(config: CrosswindConfig, plan: GamedayPlan): Needs 
       if (f.kind === 'invert-health-check' && r >= 0 && !config.regions[r]?.healthCheckId) {
         problems.push({ path: `regions[${r}].healthCheckId`, message: `required by ${path} (forcing ${f.region}'s health check)` });
       }
-      if (f.kind !== 'fis-experiment') return;
+      if (f.kind === 'invert-health-check') return;
       if (config.chaos.experiments[f.template]) fromConfig.push(f.template);
       else needs.push({ kind: 'fis-template', path: `${path}.template`, region: f.region, templateId: f.template });
     });

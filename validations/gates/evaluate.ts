@@ -7,6 +7,7 @@ import { evaluateCapacity } from './capacity.ts';
 import { type CloudWatchSeries, evaluateCloudWatch } from './cloudwatch.ts';
 import { evaluateComparison } from './comparison.ts';
 import { evaluateDeepHealth } from './deep-health.ts';
+import { evaluateDependencyDown } from './dependency-down.ts';
 import { evaluateErrorRate } from './error-rate.ts';
 import { evaluateFailover } from './failover.ts';
 import type { GateResult } from './gate-result.ts';
@@ -43,6 +44,8 @@ export function evaluateGate(gate: Gate, inputs: GateInputs): GateResult[] {
       return evaluateCapacity(inputs.store, gate, inputs.faults ?? [], inputs.health ?? []);
     case 'deep-health':
       return evaluateDeepHealth(inputs.store, gate);
+    case 'dependency-down':
+      return evaluateDependencyDown(inputs.store, gate, inputs.faults ?? []);
   }
 }
 
@@ -77,6 +80,7 @@ export function tagsUsed(gates: readonly Gate[]): Set<string> {
       for (const k of [...Object.keys(g.candidateWhere ?? {}), ...Object.keys(g.baselineWhere ?? {})]) out.add(k);
     }
     if (g.kind === 'capacity') out.add(g.servedByTag);
+    if (g.kind === 'dependency-down') out.add(g.regionTag);
   }
   return out;
 }

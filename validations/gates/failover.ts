@@ -10,7 +10,7 @@ import {
   type VantageFailover,
 } from '../failover-timeline.ts';
 import type { SeriesStore } from '../series.ts';
-import { evidenceRule, type GateResult, judge, judgeRate, noData } from './gate-result.ts';
+import { evidenceRule, type GateResult, judge, judgeRate, noData, notReached, type TimingFields } from './gate-result.ts';
 
 export function failoverOptions(gate: FailoverGate): FailoverOptions {
   return {
@@ -21,29 +21,7 @@ export function failoverOptions(gate: FailoverGate): FailoverOptions {
   };
 }
 
-type Fields = Omit<GateResult, 'status' | 'reason' | 'measured'>;
-
-/**
- * A time that was never reached: a fail once the data covers the whole bound (it cannot be met any more), else
- * inconclusive (the run ended, or the fault was undone, before the bound was up).
- */
-function notReached(fields: Fields, observedMs: number, what: string): GateResult {
-  const enough = fields.samples >= fields.minSamples;
-  if (enough && observedMs >= fields.bound * 1000) {
-    return {
-      ...fields,
-      measured: null,
-      status: 'fail',
-      reason: `${fields.measure} [${fields.groupLabel}]: ${what} within ${fields.bound} s (watched ${(observedMs / 1000).toFixed(1)} s)`,
-    };
-  }
-  return {
-    ...fields,
-    measured: null,
-    status: 'inconclusive',
-    reason: `${fields.measure} [${fields.groupLabel}]: ${what} in the ${(Math.max(0, observedMs) / 1000).toFixed(1)} s observed (${fields.samples} samples), too short to judge a ${fields.bound} s bound`,
-  };
-}
+type Fields = TimingFields;
 
 /** The inconclusive result when there is nothing to measure a client-seen failover time on. */
 function noFailoverData(gate: FailoverGate, what: string, population: string): GateResult {

@@ -256,3 +256,28 @@ export function noData(
     reason: `${fields.measure}: no data (${what})`,
   };
 }
+
+/** A timing result's fields before it is judged. */
+export type TimingFields = Omit<GateResult, 'status' | 'reason' | 'measured'>;
+
+/**
+ * A time that was never reached: a fail once the data covers the whole bound (it cannot be met any more), else
+ * inconclusive (the run ended, or the fault was undone, before the bound was up).
+ */
+export function notReached(fields: TimingFields, observedMs: number, what: string): GateResult {
+  const enough = fields.samples >= fields.minSamples;
+  if (enough && observedMs >= fields.bound * 1000) {
+    return {
+      ...fields,
+      measured: null,
+      status: 'fail',
+      reason: `${fields.measure} [${fields.groupLabel}]: ${what} within ${fields.bound} s (watched ${(observedMs / 1000).toFixed(1)} s)`,
+    };
+  }
+  return {
+    ...fields,
+    measured: null,
+    status: 'inconclusive',
+    reason: `${fields.measure} [${fields.groupLabel}]: ${what} in the ${(Math.max(0, observedMs) / 1000).toFixed(1)} s observed (${fields.samples} samples), too short to judge a ${fields.bound} s bound`,
+  };
+}

@@ -12,7 +12,17 @@ const isoTime = z.string().describe('RFC 3339 time (UTC)');
 export const gateResultDocSchema = z
   .object({
     gate: z.string().describe('gate name'),
-    kind: z.enum(['latency', 'error-rate', 'failover', 'replication', 'cloudwatch', 'comparison', 'capacity', 'deep-health']),
+    kind: z.enum([
+      'latency',
+      'error-rate',
+      'failover',
+      'replication',
+      'cloudwatch',
+      'comparison',
+      'capacity',
+      'deep-health',
+      'dependency-down',
+    ]),
     measure: z.string().describe('what was measured, e.g. "p(99) http_req_duration"'),
     group: z.record(z.string(), z.string()).describe('tag values of the group; {} for the whole run'),
     groupLabel: z.string().describe('"k=v,k=v" or "all"'),

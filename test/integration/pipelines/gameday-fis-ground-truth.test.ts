@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,8 +8,7 @@ import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { SANDBOX_ACCOUNT_ID } from '../../../sandbox/state.ts';
 import type { FaultTimeline } from '../../../validations/failover-timeline.ts';
 import { checkAgainstGroundTruth, healthFromGroundTruth, routesFromGroundTruth } from '../../../validations/ground-truth-check.ts';
-import { crosswind } from '../../support/cli.ts';
-import { writeSandboxProject } from '../../support/sandbox-project.ts';
+import { runSandboxGameday, writeSandboxProject } from '../../support/sandbox-project.ts';
 
 const TIMING = { healthIntervalMs: 500, failureThreshold: 2, healthTimeoutMs: 400, dnsTtlMs: 1000 };
 const WAIT_S = 2;
@@ -72,21 +71,11 @@ describe('game day with FIS stop-task after a wait, against the sandbox ground t
   });
 
   it('reports t_fault, detection and each affected vantage’s client-seen failover within 0.5 s of the ground truth', async () => {
-    const r = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 180_000 });
-    // Clients see refused connections until the stopped region is routed away from: the verdict is not the point here.
-    expect(r.code, r.stderr + r.stdout).to.be.oneOf([0, 1, 4]);
-    const root = join(dir, '.crosswind', 'runs');
-    const run = join(
-      root,
-      readdirSync(root)
-        .filter((n) => n.endsWith('-gameday'))
-        .sort()
-        .at(-1) as string,
-    );
-    expect(existsSync(join(run, 'verdict.json')), r.stderr).to.equal(true);
+    // Any verdict will do: evidence-sized bounds elsewhere (transition errors, capacity) are not the point here.
+    const { run, output } = await runSandboxGameday(dir);
     const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as { failover?: TimelineDoc[] };
     const [t] = doc.failover ?? [];
-    if (!t) throw new Error(`no failover timeline in verdict.json:\n${r.stdout}\n${r.stderr}`);
+    if (!t) throw new Error(`no failover timeline in verdict.json:\n${output}`);
 
     const truth = parseGroundTruth(readFileSync(sandbox.state.groundTruthLog, 'utf8'));
     const acted = truth.find(
