@@ -93,6 +93,8 @@ async function upsertWeights(
   return changes.length;
 }
 
+const pick = (w: Record<string, number>, id: string) => ({ [id]: w[id] as number });
+
 const show = (w: Record<string, number>) =>
   Object.entries(w)
     .map(([k, v]) => `${k}=${v}`)
@@ -127,7 +129,10 @@ export const weightShiftFault: FaultDriver<Spec> = {
     if (missing.length > 0)
       throw new InfrastructureError(`no weighted ${where.type} record ${where.name} with SetIdentifier ${missing.join(', ')}`);
     const prior: WeightPrior = { ...where, weights: weightsOf(current, ids) };
-    const next = canaryWeights(prior.weights, target.setIdentifier, spec.percent);
+    // A step is a share of the region's weight before this run's first step (10, 50, 100 of its own, not of 10 %).
+    const base = (ctx.firstPrior as WeightPrior | undefined)?.weights[target.setIdentifier];
+    const from = base === undefined ? prior.weights : { ...prior.weights, [target.setIdentifier]: base };
+    const next = { ...prior.weights, ...pick(canaryWeights(from, target.setIdentifier, spec.percent), target.setIdentifier) };
     const out = drained(prior.weights, next);
     const takesOut = regions.filter((r) => out.includes(r.setIdentifier)).map((r) => r.name);
     return {

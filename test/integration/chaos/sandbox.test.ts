@@ -120,7 +120,7 @@ describe('chaos against the sandbox (edge-computed health, FIS executor)', funct
       env: QUIET,
     });
     expect(canary.code, canary.stderr).to.equal(0);
-    expect(canary.stdout).to.include('"weights":"eu-west-1=50, us-east-1=25, us-west-2=25"');
+    expect(canary.stdout).to.include('"weights":"us-east-1=100, us-west-2=100, eu-west-1=50"');
     expect(canary.stderr).to.match(/weights of weighted\.app\.\S+ restored to us-east-1=100, us-west-2=100, eu-west-1=100/);
   });
 });
