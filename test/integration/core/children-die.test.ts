@@ -8,6 +8,7 @@ import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
 import { processesWithToken, processToken, survivorsAfter, TOKEN_VAR } from '../../support/processes.ts';
+import { SHORT_ROLLOUT } from '../../support/short-rollout.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
@@ -32,7 +33,7 @@ describe('children die with crosswind, however it ends', function () {
         aws: { accountIds: ['123456789012'], credentials: MOTO_CREDENTIALS, endpoints: { sts: moto.url } },
         regions: world.regions.map((r) => ({ name: r.name, endpoint: r.endpoint })),
         vantages: world.vantages,
-        rollout: { order: 'config', hooks: { deploy: 'echo deploying; sleep 300', rollback: 'true' } },
+        rollout: { ...SHORT_ROLLOUT, order: 'config', hooks: { deploy: 'echo deploying; sleep 300', rollback: 'true' } },
       }),
     );
   });

@@ -8,6 +8,8 @@ import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
+import { SHORT_ROLLOUT } from '../../support/short-rollout.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
@@ -16,10 +18,16 @@ describe('rollout: a deploy is in the fault ledger before it happens', function 
   let dir: string;
   // The account is checked before any hook runs: STS answers from moto.
   let moto: MotoServer;
+  // Each wave's steady state is judged on real traffic before its deploy: two small regions answer it.
+  let world: FakeWorld;
   before(async () => {
     moto = await startMoto();
+    world = await startFakeWorld({ regions: ['us-east-1', 'us-west-2'], preferences: { 'vantage-us': ['us-east-1', 'us-west-2'] } });
   });
-  after(() => moto?.stop());
+  after(async () => {
+    await world?.stop();
+    await moto?.stop();
+  });
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'crosswind-rollout-ledger-'));
@@ -30,9 +38,10 @@ describe('rollout: a deploy is in the fault ledger before it happens', function 
       JSON.stringify({
         project: 'shop',
         aws: { accountIds: ['123456789012'], credentials: MOTO_CREDENTIALS, endpoints: { sts: moto.url } },
-        regions: ['us-east-1', 'us-west-2'].map((name) => ({ name, endpoint: 'http://127.0.0.1:9' })),
-        globalEndpoint: 'http://127.0.0.1:9',
+        regions: world.regions.map((r) => ({ name: r.name, endpoint: r.endpoint })),
+        vantages: world.vantages,
         rollout: {
+          ...SHORT_ROLLOUT,
           order: 'config',
           hooks: {
             deploy: 'echo "$VERSION" > "versions/$REGION"; echo deployed',
