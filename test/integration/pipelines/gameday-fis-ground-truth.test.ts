@@ -53,9 +53,10 @@ describe('game day with FIS stop-task after a wait, against the sandbox ground t
       },
       gameday: {
         targetRegion: 'us-east-1',
-        ratePerVantage: 20,
+        // The steady state must show errors <= 1 % before anything is injected: about 300 samples, so 480 planned.
+        ratePerVantage: 30,
         phases: [
-          { kind: 'baseline', duration: '6s' },
+          { kind: 'baseline', duration: '8s' },
           { kind: 'inject', faults: [{ kind: 'fis-experiment', template: 'stop-after-wait' }] },
           { kind: 'observe', duration: '10s' },
           { kind: 'restore' },
