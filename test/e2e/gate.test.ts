@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
-import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
 import { verdictDocumentSchema } from '../../validations/reporters/verdict-schema.ts';
 import { motoClients } from '../support/aws.ts';
 import { crosswind } from '../support/cli.ts';
+import { useMoto } from '../support/moto.ts';
 
 const T0 = Date.UTC(2026, 10, 23, 4, 0, 0);
 
@@ -272,13 +272,12 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
 
 describe('crosswind gate with a CloudWatch gate (moto)', function () {
   this.timeout(90_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let dir: string;
   const minute = 60_000;
   const start = Math.floor(Date.now() / minute) * minute - 5 * minute;
 
   before(async () => {
-    moto = await startMoto();
     dir = await mkdtemp(join(tmpdir(), 'crosswind-gate-cw-'));
     await motoClients(moto).cloudwatch.send(
       new PutMetricDataCommand({
@@ -303,7 +302,6 @@ describe('crosswind gate with a CloudWatch gate (moto)', function () {
     );
   });
   after(async () => {
-    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

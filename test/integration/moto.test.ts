@@ -7,20 +7,14 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
-import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
+import { startMoto } from '../../sandbox/moto.ts';
 import { isListening } from '../../sandbox/ports.ts';
 import { motoClients } from '../support/aws.ts';
+import { useMoto } from '../support/moto.ts';
 
 describe('moto through the AWS SDK v3 clients', function () {
   this.timeout(60_000);
-  let moto: MotoServer;
-
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
+  const moto = useMoto();
 
   it('creates a hosted zone and a health check, inverts it and reads it back', async () => {
     const { route53 } = motoClients(moto);

@@ -3,9 +3,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld, type WorldState } from '../../support/chaos-world.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
@@ -16,20 +16,14 @@ function immutable(file: string, on: boolean) {
 
 describe('restore is as strong as the best ledger, not the worst', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
   let locked: string | undefined;
 
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(() => {
     if (locked) immutable(locked, false);
     locked = undefined;
     world?.cleanup();
-  });
-  after(async () => {
-    await moto?.stop();
   });
 
   /** Two runs, each leaving one health check forced unhealthy: run A (older) on us-west-2, run B (newer) on us-east-1. */

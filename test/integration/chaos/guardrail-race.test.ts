@@ -7,9 +7,9 @@ import { restore } from '../../../chaos/restore.ts';
 import { withFaultSession } from '../../../chaos/session.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfig, CrosswindConfigInput } from '../../../config/schema.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld, REGIONS, STATE_BUCKET, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
+import { useMoto } from '../../support/moto.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 /** Three regions, at least one kept healthy: at most two may be taken out, whoever asks and however they race. */
@@ -19,19 +19,17 @@ const inverted = (s: WorldState) => REGIONS.filter((r) => s.healthChecks[r]?.inv
 
 describe('guardrails hold across processes and machines: operators racing never take out more than allowed', function () {
   this.timeout(300_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld;
   const roots: string[] = [];
 
   before(async () => {
-    moto = await startMoto();
     // Stop-condition alarms: DescribeAlarms was awaited between the decision and the intent, the widest race window.
     world = await createChaosWorld(moto);
   });
   after(async () => {
     world?.cleanup();
     for (const r of roots) rmSync(r, { recursive: true, force: true });
-    await moto?.stop();
   });
 
   const folder = () => {

@@ -1,23 +1,17 @@
 import { expect } from 'chai';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 describe('crosswind chaos resolves every fault before the first (against moto)', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
 
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(() => world?.cleanup());
-  after(async () => {
-    await moto?.stop();
-  });
 
   it('a run whose second fault names a template id that does not exist changes nothing: exit 2 naming --fault[1]', async () => {
     await moto.reset();

@@ -1,22 +1,18 @@
 import { expect } from 'chai';
 import { getJson, putJson, WriteConflict } from '../../../chaos/s3-object.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { motoClients } from '../../support/aws.ts';
 import { createChaosWorld, STATE_BUCKET } from '../../support/chaos-world.ts';
+import { useMoto } from '../../support/moto.ts';
 
 // The guardrail lease rests on S3's conditional writes. moto 5.2.5 (the pinned one) is checked here for exactly the
 // ones the lease uses, so a moto that stopped honouring them fails this test rather than the lease silently.
 describe('S3 conditional writes as moto 5.2.5 serves them (what the S3 lease relies on)', function () {
   this.timeout(60_000);
-  let moto: MotoServer;
+  const moto = useMoto();
 
   before(async () => {
-    moto = await startMoto();
     const w = await createChaosWorld(moto);
     w.cleanup();
-  });
-  after(async () => {
-    await moto?.stop();
   });
 
   const at = (key: string) => ({ bucket: STATE_BUCKET, key });

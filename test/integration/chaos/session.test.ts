@@ -6,22 +6,16 @@ import { StopConditionBreach, withFaultSession } from '../../../chaos/session.ts
 import { resolveConfig } from '../../../config/load.ts';
 import type { CrosswindConfig } from '../../../config/schema.ts';
 import { faultEvents } from '../../../core/ledger-entry.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
+import { useMoto } from '../../support/moto.ts';
 
 /** withFaultSession in-process, as the pipelines call it, against moto. */
 describe('chaos: fault sessions against moto', function () {
   this.timeout(60_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
 
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(() => world?.cleanup());
-  after(async () => {
-    await moto?.stop();
-  });
 
   async function setup(chaos: Record<string, unknown> = {}): Promise<{ w: ChaosWorld; config: CrosswindConfig }> {
     await moto.reset();

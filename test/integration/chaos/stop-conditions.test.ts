@@ -3,25 +3,21 @@ import { ListExperimentsCommand } from '@aws-sdk/client-fis';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { motoClients } from '../../support/aws.ts';
 import { ALARM, type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
+import { useMoto } from '../../support/moto.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 const POLL_MS = 2_000;
 
 describe('chaos stop conditions against moto', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
 
-  before(async () => {
-    moto = await startMoto();
-  });
   after(async () => {
     world?.cleanup();
-    await moto?.stop();
   });
 
   it('an alarm set to ALARM during an experiment stops it and undoes every fault within two poll intervals', async () => {

@@ -3,19 +3,12 @@ import { expect } from 'chai';
 import { probeSchema } from '../../../config/probe-schema.ts';
 import { createProbeAlarms, publishProbeCycle } from '../../../pipelines/cloudwatch-publisher.ts';
 import { cellDimensions } from '../../../pipelines/probe-metrics.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { motoClients } from '../../support/aws.ts';
+import { useMoto } from '../../support/moto.ts';
 
 describe('probe metrics published to CloudWatch (real moto)', function () {
   this.timeout(60_000);
-  let moto: MotoServer;
-
-  before(async () => {
-    moto = await startMoto();
-  });
-  after(async () => {
-    await moto?.stop();
-  });
+  const moto = useMoto();
 
   it('publishes per vantage and region and reads them back with GetMetricData', async () => {
     const { cloudwatch } = motoClients(moto);

@@ -6,13 +6,13 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { expect } from 'chai';
 import { resolveConfig } from '../../../config/load.ts';
 import { k6Archive } from '../../../pipelines/distributed/k6-archive.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { serveTime } from '../../../sandbox/time-server.ts';
 import { buildPlan, scenarioScript } from '../../../synthetics/k6.ts';
 import { chunkKey, MANIFEST, parseManifest, type RunnerManifest } from '../../../synthetics/runner/layout.ts';
 import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 import { startRecordingProxy } from '../../support/recording-proxy.ts';
 
 // `crosswind runner` as a remote vantage runs it (the installed package, real k6), writing to S3 served by moto: what
@@ -22,7 +22,7 @@ const SKEW_MS = 2500;
 
 describe('crosswind runner: k6 on an archive, streamed to S3 in chunks (real k6, moto)', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let s3: S3Client;
   let app: Server;
   let time: { stop(): Promise<void> };
@@ -77,7 +77,6 @@ describe('crosswind runner: k6 on an archive, streamed to S3 in chunks (real k6,
   };
 
   before(async () => {
-    moto = await startMoto();
     s3 = new S3Client({ region: 'us-east-1', endpoint: moto.url, credentials: MOTO_CREDENTIALS, forcePathStyle: true });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     app = createServer((_req, res) => res.writeHead(200, { 'x-served-by': 'eu-west-1' }).end('{"version":"1.0.0"}'));
@@ -104,7 +103,6 @@ describe('crosswind runner: k6 on an archive, streamed to S3 in chunks (real k6,
   });
   after(async () => {
     s3?.destroy();
-    await moto?.stop();
     app?.close();
     await time?.stop();
   });

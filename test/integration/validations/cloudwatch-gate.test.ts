@@ -1,11 +1,11 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { expect } from 'chai';
 import { type CloudWatchGate, gateSchema } from '../../../config/gates-schema.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { readCloudWatch } from '../../../validations/cloudwatch-reader.ts';
 import { evaluateCloudWatch } from '../../../validations/gates/cloudwatch.ts';
 import { judgeRun } from '../../../validations/judge.ts';
 import { motoClients } from '../../support/aws.ts';
+import { useMoto } from '../../support/moto.ts';
 
 function cwGate(input: Record<string, unknown>): CloudWatchGate {
   return gateSchema.parse({ kind: 'cloudwatch', ...input }) as CloudWatchGate;
@@ -13,14 +13,13 @@ function cwGate(input: Record<string, unknown>): CloudWatchGate {
 
 describe('CloudWatch gate through the SDK against moto', function () {
   this.timeout(60_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   const now = Date.now();
   const minute = 60_000;
   const start = Math.floor(now / minute) * minute - 10 * minute;
   const dims = { LoadBalancer: 'app/shop-use1/50dc6c495c0c9188' };
 
   before(async () => {
-    moto = await startMoto();
     const { cloudwatch } = motoClients(moto);
     // Five one-minute datapoints of ALB target 5XX counts: 0, 1, 3, 0, 2.
     await cloudwatch.send(
@@ -35,9 +34,6 @@ describe('CloudWatch gate through the SDK against moto', function () {
         })),
       }),
     );
-  });
-  after(async () => {
-    await moto?.stop();
   });
 
   const base = {
