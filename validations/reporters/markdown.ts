@@ -46,7 +46,7 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string; 
     );
   }
   for (const t of options.failover ?? []) {
-    const unaffected = t.vantages.filter((v) => !v.affected).map((v) => v.vantage);
+    const unaffected = unaffectedVantages(t);
     if (unaffected.length)
       lines.push(
         '',
@@ -54,4 +54,15 @@ export function renderMarkdown(judgement: Judgement, options: { title?: string; 
       );
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The vantages a fault never touched, each named once, with the client profiles it ran (`vantage-eu (fresh, k6-default)`). */
+function unaffectedVantages(t: FaultTimeline): string[] {
+  const profiles = new Map<string, string[]>();
+  for (const v of t.vantages.filter((x) => !x.affected)) {
+    const list = profiles.get(v.vantage) ?? [];
+    if (v.profile) list.push(v.profile);
+    profiles.set(v.vantage, list);
+  }
+  return [...profiles].map(([vantage, list]) => (list.length ? `${vantage} (${list.join(', ')})` : vantage));
 }

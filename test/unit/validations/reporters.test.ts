@@ -90,5 +90,13 @@ describe('reporters', () => {
     expect(renderMarkdown(judgement, { failover: [timeline] })).to.contain(
       'Not judged as failover: vantage-eu, never served by us-east-1 before fault f1 (unaffected).',
     );
+    const profiled = (name: string, profile: string) => ({ vantage: name, profile, affected: false }) as FaultTimeline['vantages'][number];
+    const profiles = {
+      fault,
+      vantages: [profiled('vantage-eu', 'fresh'), profiled('vantage-eu', 'k6-default'), profiled('vantage-ap', 'fresh')],
+    };
+    expect(renderMarkdown(judgement, { failover: [profiles as FaultTimeline] }), 'each vantage once, with its profiles').to.contain(
+      'Not judged as failover: vantage-eu (fresh, k6-default), vantage-ap (fresh), never served by us-east-1 before fault f1 (unaffected).',
+    );
   });
 });
