@@ -3,6 +3,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { FisClient } from '@aws-sdk/client-fis';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { awsClientOptions } from '../config/aws.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
@@ -18,6 +19,8 @@ export interface ChaosClients {
   readonly s3: S3Client;
   /** ECS, for the tasks of remote runners. */
   ecs(region: string): ECSClient;
+  /** EventBridge Scheduler in the control region: the server-side dead man's switch of Route 53 faults. */
+  readonly scheduler: SchedulerClient;
   /** How throttles that get past the SDK are retried. */
   retry: RetryPolicy;
 }
@@ -38,7 +41,12 @@ function perRegion<C>(make: (region: string) => C): (region: string) => C {
 /** Real SDK v3 clients from the config; one per service and region, created on first use. */
 export function chaosClients(aws: CrosswindConfig['aws']): ChaosClients {
   let s3: S3Client | undefined;
+  let scheduler: SchedulerClient | undefined;
   return {
+    get scheduler() {
+      scheduler ??= new SchedulerClient(awsClientOptions(aws, 'scheduler'));
+      return scheduler;
+    },
     get s3() {
       // A custom endpoint (moto, a local S3) takes bucket names in the path, not in a host name.
       s3 ??= new S3Client({ ...awsClientOptions(aws, 's3'), forcePathStyle: aws.endpoints.s3 !== undefined });

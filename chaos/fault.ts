@@ -4,6 +4,7 @@ import type { Checkpoint } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import type { EcsRunnerTask } from './ecs-runner-fault.ts';
 import type { OpenFault } from './ledger.ts';
+import { switchProblem } from './switch.ts';
 
 /** A fault to apply, as pipelines and commands ask for it. */
 export type FaultSpec =
@@ -46,6 +47,8 @@ export interface FaultContext {
    * canary is a share of the state before the first step, not of the previous step.
    */
   firstPrior?: unknown;
+  /** The open faults of the run applying this one (a canary's earlier weight steps); absent outside a session. */
+  runFaults?: () => OpenFault[];
 }
 
 /** A fault read and described, not yet applied. */
@@ -63,8 +66,11 @@ export interface PlannedFault {
   deadlineMs?: number;
   /** The write calls that undo it. */
   undo: string;
-  /** Makes the change; `id` is the ledger id (FIS uses it as client token and tag). Returns what the `applied` line records. */
-  apply(id: string, ctx: FaultContext): Promise<ApplyOutcome>;
+  /**
+   * Makes the change; `id` is the ledger id (FIS uses it as client token and tag), `deadline` (ms) when its dead man's
+   * switch fires. Returns what the `applied` line records.
+   */
+  apply(id: string, ctx: FaultContext, deadline: number): Promise<ApplyOutcome>;
 }
 
 /** What applying a fault did, for the ledger's `applied` line. Times are ms since the epoch. */
@@ -150,6 +156,8 @@ export function specProblems(spec: FaultSpec, config: CrosswindConfig, path: str
   if ('region' in spec && !regions.includes(spec.region)) {
     problems.push({ path, message: `"${spec.region}" is not a configured region (${regions.join(', ')})` });
   }
+  const noSwitch = switchProblem(config);
+  if ((spec.kind === 'invert-health-check' || spec.kind === 'shift-weight') && noSwitch) problems.push(noSwitch);
   if (spec.kind === 'invert-health-check') {
     const r = config.regions.find((x) => x.name === spec.region);
     if (r && !r.healthCheckId) problems.push({ path, message: `region ${spec.region} has no healthCheckId in the config` });

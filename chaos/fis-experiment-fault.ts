@@ -6,6 +6,7 @@ import {
   type ExperimentSummary,
   type FisClient,
   GetExperimentCommand,
+  GetExperimentTemplateCommand,
   ListExperimentsCommand,
   ListExperimentTemplatesCommand,
   StartExperimentCommand,
@@ -18,6 +19,8 @@ import { pollUntil } from '../core/poll.ts';
 import { awsCall, NotFoundError } from './aws-call.ts';
 import { type ApplyOutcome, type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
 import { actionStarts, assumedStarts, type ReportedAction } from './fis-action-starts.ts';
+import { unboundedActions } from './fis-bounds.ts';
+import { GuardrailRefusal } from './guardrails.ts';
 
 /** Tag on every template and experiment crosswind creates: the ledger id, so a crash-orphaned one is still found. */
 export const FAULT_TAG = 'crosswind:fault';
@@ -235,6 +238,16 @@ type Existing = Extract<Spec, { templateId: string }>;
 
 function planFromConfig(spec: FromConfig, ctx: FaultContext): PlannedFault {
   const t = templateConfig(ctx, spec.template);
+  const unbounded = unboundedActions(
+    Object.entries(t.actions).map(([name, a]) => ({
+      name,
+      actionId: a.actionId,
+      ...(a.duration ? { duration: isoDuration(a.duration) } : {}),
+    })),
+    ctx.config.chaos.faultDeadline,
+  );
+  if (unbounded.length > 0)
+    throw new ConfigError(unbounded.map((message) => ({ path: `chaos.experiments.${spec.template}.actions`, message })));
   const prior: FisPrior = { template: spec.template, region: t.region };
   const actions = Object.values(t.actions)
     .map((a) => `${a.actionId}${a.duration ? ` ${isoDuration(a.duration)}` : ''}`)
@@ -261,8 +274,23 @@ function planFromConfig(spec: FromConfig, ctx: FaultContext): PlannedFault {
   };
 }
 
-/** An existing template (one the sandbox or an IaC stack provisioned): started, watched and stopped, never deleted. */
-function planExisting(spec: Existing): PlannedFault {
+/**
+ * An existing template (one the sandbox or an IaC stack provisioned): started, watched and stopped, never deleted.
+ * It is read first: a template with an action that would not end on its own by the fault's deadline is refused.
+ */
+async function planExisting(spec: Existing, ctx: FaultContext): Promise<PlannedFault> {
+  const out = await awsCall(
+    `GetExperimentTemplate ${spec.templateId} in ${spec.region}`,
+    () => ctx.clients.fis(spec.region).send(new GetExperimentTemplateCommand({ id: spec.templateId })),
+    ctx.clients.retry,
+  );
+  const actions = Object.entries(out.experimentTemplate?.actions ?? {}).map(([name, a]) => ({
+    name,
+    actionId: a.actionId ?? '',
+    ...(a.parameters?.duration ? { duration: a.parameters.duration } : {}),
+  }));
+  const unbounded = unboundedActions(actions, ctx.config.chaos.faultDeadline);
+  if (unbounded.length > 0) throw new GuardrailRefusal(`fis-experiment ${spec.templateId} in ${spec.region}`, unbounded);
   const prior: FisPrior = { templateId: spec.templateId, region: spec.region };
   return {
     target: { kind: 'fis-experiment', region: spec.region, resources: { templateId: spec.templateId } },
@@ -284,7 +312,7 @@ export const fisExperimentFault: FaultDriver<Spec> = {
   kind: 'fis-experiment',
 
   async plan(spec, ctx) {
-    return 'templateId' in spec ? planExisting(spec) : planFromConfig(spec, ctx);
+    return 'templateId' in spec ? planExisting(spec, ctx) : planFromConfig(spec, ctx);
   },
 
   async undo(fault, ctx) {

@@ -2,6 +2,7 @@ import { GetHealthCheckCommand, type HealthCheck, UpdateHealthCheckCommand } fro
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
 import { type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
+import { armSwitch, disarmSwitch, switchRole } from './switch.ts';
 
 /** The fields the fault changes, as they were before it: restored exactly. */
 export interface HealthCheckPrior {
@@ -79,6 +80,35 @@ async function write(ctx: FaultContext, id: string, version: number | undefined,
   );
 }
 
+/** Puts the prior Inverted, Disabled and FailureThreshold back, on top of whatever changed meanwhile. */
+async function putBack(ctx: FaultContext, prior: HealthCheckPrior): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await readHealthCheck(ctx, prior.healthCheckId);
+    if (same(current, prior)) return `health check ${prior.healthCheckId} already as before (${describe(prior)})`;
+    try {
+      await write(ctx, prior.healthCheckId, current.healthCheckVersion, prior);
+      return `health check ${prior.healthCheckId} restored to ${describe(prior)}`;
+    } catch (err) {
+      // Someone changed it between our read and our write: read again and put the prior values back on top.
+      if (attempt >= 3 || (err as { cause?: { name?: string } }).cause?.name !== 'HealthCheckVersionMismatch') throw err;
+    }
+  }
+}
+
+/**
+ * Pure: the UpdateHealthCheck request that puts the prior fields back, as the switch sends it. No version: at the
+ * deadline the prior values go back whatever was changed since.
+ * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html
+ */
+export function updateInput(prior: HealthCheckPrior): Record<string, unknown> {
+  return {
+    HealthCheckId: prior.healthCheckId,
+    Inverted: prior.inverted,
+    Disabled: prior.disabled,
+    ...(prior.failureThreshold === undefined ? {} : { FailureThreshold: prior.failureThreshold }),
+  };
+}
+
 /**
  * Forces a region's Route 53 health check unhealthy: Inverted, and (by default) Disabled, because Inverted alone
  * would turn an already failing endpoint healthy. Undo puts back the prior Inverted, Disabled and FailureThreshold.
@@ -89,6 +119,7 @@ export const healthCheckFault: FaultDriver<Spec> = {
 
   async plan(spec, ctx): Promise<PlannedFault> {
     const id = healthCheckIdOf(ctx, spec.region);
+    switchRole(ctx);
     const prior = await readHealthCheck(ctx, id);
     const options = ctx.config.chaos.healthCheck;
     const faulted = {
@@ -102,7 +133,10 @@ export const healthCheckFault: FaultDriver<Spec> = {
       takesOut: [spec.region],
       change: `UpdateHealthCheck ${id} (${spec.region}): ${describe(prior)} → ${describe(faulted)}`,
       undo: `UpdateHealthCheck ${id} (${spec.region}): back to ${describe(prior)}`,
-      async apply(_id, actx) {
+      async apply(faultId, actx, deadline) {
+        actx.signal?.throwIfAborted();
+        // Its undo lives in AWS before the change is made: the switch fires at the deadline whatever happens to us.
+        await armSwitch(actx, faultId, deadline, { action: 'updateHealthCheck', input: updateInput(prior) });
         actx.signal?.throwIfAborted();
         const { calledAt, returnedAt } = await timedCall(actx, () => write(actx, id, prior.healthCheckVersion, faulted));
         return { calledAt, returnedAt, detail: { healthCheckId: id } };
@@ -112,16 +146,9 @@ export const healthCheckFault: FaultDriver<Spec> = {
 
   async undo(fault, ctx) {
     const prior = fault.intent.prior as HealthCheckPrior;
-    for (let attempt = 1; ; attempt++) {
-      const current = await readHealthCheck(ctx, prior.healthCheckId);
-      if (same(current, prior)) return `health check ${prior.healthCheckId} already as before (${describe(prior)})`;
-      try {
-        await write(ctx, prior.healthCheckId, current.healthCheckVersion, prior);
-        return `health check ${prior.healthCheckId} restored to ${describe(prior)}`;
-      } catch (err) {
-        // Someone changed it between our read and our write: read again and put the prior values back on top.
-        if (attempt >= 3 || (err as { cause?: { name?: string } }).cause?.name !== 'HealthCheckVersionMismatch') throw err;
-      }
-    }
+    const done = await putBack(ctx, prior);
+    // Only once the prior state is back: until then the switch is the undo of last resort.
+    await disarmSwitch(ctx, fault.intent.id);
+    return done;
   },
 };

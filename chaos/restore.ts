@@ -3,16 +3,16 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
-import type { LedgerEntry } from '../core/ledger-entry.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import type { ChaosClients } from './clients.ts';
 import { driverFor } from './drivers.ts';
 import type { FaultContext } from './fault.ts';
 import { allowedAccount } from './guardrails.ts';
 import { guardrailLease } from './lease.ts';
-import { type DamagedLine, FaultLedger, inspectLedger, type OpenFault, openFaults, overdueFaults } from './ledger.ts';
+import { type DamagedLine, type OpenFault, openFaults, overdueFaults } from './ledger.ts';
 import { listRunFolders, RUNS_DIR } from './run-folder.ts';
-import { runOwner } from './run-lock.ts';
+import { type RunView, readRuns, runRecorder } from './run-ledgers.ts';
+import { s3LedgerPlace } from './s3-ledger.ts';
 
 export interface RestoreOptions {
   config: CrosswindConfig;
@@ -60,23 +60,29 @@ export interface OpenFaultsFound {
  * Open faults of the given runs (runs owned by a live process reported apart), newest intent first. A damaged or
  * unreadable ledger never stops the others: its bad lines are reported and the rest of it is read.
  */
-export function collectOpenFaults(runDirs: string[]): OpenFaultsFound {
+export function collectOpenFaults(views: RunView[]): OpenFaultsFound {
   const found: OpenFaultsFound = { faults: [], skipped: [], damaged: [] };
-  for (const runDir of runDirs) {
-    const read = inspectLedger(runDir);
-    found.damaged.push(...read.damaged);
-    const open = openFaults(read.entries);
+  for (const view of views) {
+    found.damaged.push(...view.read.damaged);
+    const open = openFaults(view.read.entries);
     if (open.length === 0) continue;
-    const owner = runOwner(runDir);
-    if (owner !== undefined) {
-      found.skipped.push({ runDir, ...owner });
+    if (view.owner !== undefined) {
+      found.skipped.push({ runDir: view.where, ...view.owner });
       continue;
     }
-    found.faults.push(...open.map((f) => ({ ...f, runDir })));
+    found.faults.push(...open.map((f) => ({ ...f, runDir: view.where })));
   }
   // Newest first: stacked faults on one resource (a canary's steps) unwind in reverse.
   found.faults.sort((a, b) => Date.parse(b.intent.at) - Date.parse(a.intent.at));
   return found;
+}
+
+/** The runs a restore looks at: the given run folders (default every one), and with `all` the runs kept only in S3. */
+export async function runsToRestore(options: Pick<RestoreOptions, 'config' | 'clients' | 'root' | 'runDirs'>): Promise<RunView[]> {
+  const root = options.root ?? process.cwd();
+  const place = s3LedgerPlace(options.config.chaos.ledger, () => options.clients.s3, options.clients.retry);
+  const runDirs = options.runDirs ?? listRunFolders(root).map((r) => r.path);
+  return readRuns(runDirs, place, options.runDirs === undefined);
 }
 
 /**
@@ -87,9 +93,10 @@ export function collectOpenFaults(runDirs: string[]): OpenFaultsFound {
 export async function restore(options: RestoreOptions): Promise<RestoreSummary> {
   const log = options.log ?? (() => {});
   const root = options.root ?? process.cwd();
-  const runDirs = options.runDirs ?? listRunFolders(root).map((r) => r.path);
   const now = options.now ?? Date.now;
-  const { faults: all, skipped, damaged } = collectOpenFaults(runDirs);
+  const views = await runsToRestore(options);
+  const byWhere = new Map(views.map((v) => [v.where, v]));
+  const { faults: all, skipped, damaged } = collectOpenFaults(views);
   const faults = options.overdueOnly ? (overdueFaults(all, now()) as LocatedFault[]) : all;
   for (const d of damaged) log(`restore: ${describeDamage(d)}`);
   for (const s of skipped)
@@ -107,7 +114,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
   };
-  const records = recordKeeper(summary, log);
+  const place = s3LedgerPlace(options.config.chaos.ledger, () => options.clients.s3, options.clients.retry);
+  const records = runRecorder(place, (view, error) => {
+    summary.unrecorded.push({ runDir: view.where, error });
+    log(`restore: cannot write the ledger of ${view.where} (${error}); undoing its faults anyway, but it will still list them as open`);
+  });
   const lease = guardrailLease(options.config.chaos, root, () => options.clients.s3, options.clients.retry);
   try {
     for (const f of faults) {
@@ -117,7 +128,12 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
       try {
         const result = await driverFor(f.intent.fault.kind).undo(f, ctx);
         ctx.checkpoint('restore-undone');
-        records.append(f.runDir, { kind: 'undone', id: f.intent.id, at: at(), reason: `${options.reason ?? 'restore'}: ${result}` });
+        await records.append(byWhere.get(f.runDir) as RunView, {
+          kind: 'undone',
+          id: f.intent.id,
+          at: at(),
+          reason: `${options.reason ?? 'restore'}: ${result}`,
+        });
         await lease
           .forget(f.intent.id)
           .catch((err: unknown) => log(`restore: could not drop claim ${f.intent.id} from ${lease.where}: ${(err as Error).message}`));
@@ -125,7 +141,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
         log(`restore: ${what.kind} ${what.region} (${what.id}): ${result}`);
       } catch (err) {
         const error = (err as Error).message;
-        records.append(f.runDir, { kind: 'failed', id: f.intent.id, at: at(), error, phase: 'undo' });
+        await records.append(byWhere.get(f.runDir) as RunView, { kind: 'failed', id: f.intent.id, at: at(), error, phase: 'undo' });
         summary.failed.push({ ...what, error });
         log(`restore: FAILED to undo ${what.kind} ${what.region} (${what.id}): ${error}`);
       }
@@ -134,38 +150,6 @@ export async function restore(options: RestoreOptions): Promise<RestoreSummary> 
     records.close();
   }
   return summary;
-}
-
-/**
- * Appends restore's entries to each run's ledger. A ledger that cannot be written (read-only, immutable, a full disk)
- * is reported once and the undoing goes on: the world is put back even when the record of it cannot be.
- */
-function recordKeeper(summary: RestoreSummary, log: (line: string) => void) {
-  const ledgers = new Map<string, FaultLedger | Error>();
-  const fail = (runDir: string, err: unknown) => {
-    const error = (err as Error).message;
-    ledgers.set(runDir, err as Error);
-    summary.unrecorded.push({ runDir, error });
-    log(`restore: cannot write the ledger of ${runDir} (${error}); undoing its faults anyway, but it will still list them as open`);
-  };
-  return {
-    append(runDir: string, entry: LedgerEntry) {
-      let l = ledgers.get(runDir);
-      if (l instanceof Error) return;
-      try {
-        if (!l) {
-          l = FaultLedger.open(runDir);
-          ledgers.set(runDir, l);
-        }
-        l.append(entry);
-      } catch (err) {
-        fail(runDir, err);
-      }
-    },
-    close() {
-      for (const l of ledgers.values()) if (!(l instanceof Error)) l.close();
-    },
-  };
 }
 
 /** Pure: one line about a damaged ledger line, naming where it is. */

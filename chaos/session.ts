@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CrosswindConfig } from '../config/schema.ts';
 import { ConfigError, CrosswindError, ExitCode, InfrastructureError } from '../core/errors.ts';
-import { type FaultTarget, RUNNER_KINDS, type StopSource } from '../core/ledger-entry.ts';
+import { type FaultTarget, type LedgerEntry, RUNNER_KINDS, type StopSource } from '../core/ledger-entry.ts';
 import { type Checkpoint, noCheckpoints } from './checkpoints.ts';
 import { type ChaosClients, chaosClients } from './clients.ts';
 import type { Confirm } from './confirm.ts';
@@ -18,6 +18,7 @@ import { FaultLedger, inspectLedger, type OpenFault, openFaults } from './ledger
 import { describeDamage, restore } from './restore.ts';
 import { createRunFolder, listRunFolders } from './run-folder.ts';
 import { lockRun, runOwner } from './run-lock.ts';
+import { lockS3Run, type S3LedgerPlace, S3RunLedger, s3LedgerPlace } from './s3-ledger.ts';
 import { installSignalHandlers } from './signals.ts';
 import {
   type AlarmReader,
@@ -133,6 +134,9 @@ class Session implements FaultSession {
   readonly #readHealth: HealthReader;
   readonly #readAlarms: AlarmReader;
   readonly #lease: GuardrailLease;
+  readonly #place: S3LedgerPlace | undefined;
+  #remote: Promise<{ ledger: S3RunLedger; release: () => Promise<void> }> | undefined;
+  #remoteChain: Promise<void> = Promise.resolve();
   #ledger: FaultLedger | undefined;
   #release: (() => void) | undefined;
   #inflight: Promise<unknown> | undefined;
@@ -160,11 +164,12 @@ class Session implements FaultSession {
       now: options.now ?? Date.now,
       sleep: options.sleep ?? ((ms: number) => sleep(ms)),
     };
-    this.#ctx = { ...base, signal: this.#controller.signal };
+    this.#ctx = { ...base, signal: this.#controller.signal, runFaults: () => this.openFaults() };
     // Undo runs after an abort: it must not see the aborted signal.
     this.#undoCtx = base;
     this.#readHealth = options.readHealth ?? route53HealthReader(options.config, clients);
     this.#readAlarms = options.readAlarms ?? cloudWatchAlarmReader(options.config, clients);
+    this.#place = s3LedgerPlace(options.config.chaos.ledger, () => clients.s3, clients.retry);
     this.#lease = options.lease ?? guardrailLease(options.config.chaos, this.#root, () => clients.s3, clients.retry);
   }
 
@@ -198,8 +203,10 @@ class Session implements FaultSession {
     this.#ledger = FaultLedger.open(runDir);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.#monitor?.stop();
+    await this.#remoteChain;
+    await (await this.#remote?.catch(() => undefined))?.release();
     for (const t of this.#timers.values()) clearTimeout(t);
     this.#timers.clear();
     this.#ledger?.close();
@@ -217,8 +224,24 @@ class Session implements FaultSession {
     }
   }
 
-  #append(entry: Parameters<FaultLedger['append']>[0]) {
+  /**
+   * Appends to the run's ledger: the local file (fsynced before this returns), and the S3 copy when chaos.ledger
+   * names one (the promise settles once S3 has it; awaited before a change is made).
+   */
+  #append(entry: LedgerEntry): Promise<void> {
     this.#ledger?.append(entry);
+    const place = this.#place;
+    const runDir = this.runDir;
+    if (!place || !runDir) return Promise.resolve();
+    this.#remote ??= (async () => {
+      const run = basename(runDir);
+      const [ledger, release] = await Promise.all([S3RunLedger.open(place, run), lockS3Run(place, run)]);
+      return { ledger, release };
+    })();
+    const remote = this.#remote;
+    const next = this.#remoteChain.then(async () => (await remote).ledger.append(entry));
+    this.#remoteChain = next.catch(() => {});
+    return next;
   }
 
   #iso() {
@@ -294,16 +317,16 @@ class Session implements FaultSession {
     if (!runner) this.#startMonitor();
     let outcome: ApplyOutcome;
     try {
-      outcome = await planned.apply(id, ctx);
+      outcome = await planned.apply(id, ctx, deadline);
     } catch (err) {
-      this.#append({ kind: 'failed', id, at: this.#iso(), error: (err as Error).message, phase: 'apply' });
+      await this.#append({ kind: 'failed', id, at: this.#iso(), error: (err as Error).message, phase: 'apply' }).catch(() => {});
       ctx.checkpoint('apply-failed');
       throw err;
     }
     ctx.checkpoint('applied');
     const { calledAt, returnedAt, actsAt, detail } = outcome;
     const iso = (ms: number) => new Date(ms).toISOString();
-    this.#append({
+    await this.#append({
       kind: 'applied',
       id,
       at: this.#iso(),
@@ -333,7 +356,7 @@ class Session implements FaultSession {
     const deadline = at + (planned.deadlineMs ?? ctx.config.chaos.faultDeadline);
     try {
       await this.#guard(planned, label, { withHealth: true, claims: lease.claims });
-      this.#append({
+      await this.#append({
         kind: 'intent',
         id,
         at: new Date(at).toISOString(),
@@ -356,7 +379,7 @@ class Session implements FaultSession {
     try {
       await lease.release(claim);
     } catch (err) {
-      this.#append({ kind: 'undone', id, at: this.#iso(), reason: `not applied: ${(err as Error).message}` });
+      await this.#append({ kind: 'undone', id, at: this.#iso(), reason: `not applied: ${(err as Error).message}` });
       throw err;
     }
     return { id, at, deadline };
@@ -444,14 +467,14 @@ class Session implements FaultSession {
     try {
       const result = await driverFor(fault.intent.fault.kind).undo(fault, ctx);
       ctx.checkpoint('undone');
-      this.#append({ kind: 'undone', id, at: this.#iso(), reason: `${reason}: ${result}` });
+      await this.#append({ kind: 'undone', id, at: this.#iso(), reason: `${reason}: ${result}` });
       await this.#forget(id);
       clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
       ctx.log(`undone ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${result}`);
     } catch (err) {
       const error = (err as Error).message;
-      this.#append({ kind: 'failed', id, at: this.#iso(), error, phase: 'undo' });
+      await this.#append({ kind: 'failed', id, at: this.#iso(), error, phase: 'undo' }).catch(() => {});
       this.#undoFailures.push(`${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${error}`);
       ctx.log(`FAILED to undo ${fault.intent.fault.kind} ${fault.intent.fault.region} (${id}): ${error}`);
       throw err;
@@ -462,7 +485,7 @@ class Session implements FaultSession {
     return this.#serial(async () => {
       const fault = this.openFaults().find((f) => f.intent.id === id);
       if (!fault) return;
-      this.#append({ kind: 'kept', id, at: this.#iso(), reason });
+      await this.#append({ kind: 'kept', id, at: this.#iso(), reason });
       await this.#forget(id);
       clearTimeout(this.#timers.get(id));
       this.#timers.delete(id);
@@ -498,7 +521,10 @@ class Session implements FaultSession {
       source === 'alarm' || source === 'error-rate' || source === 'deadline'
         ? new StopConditionBreach(source, reason)
         : new InterruptedError(`${reason}; every fault of the run was undone`);
-    if (this.#ledger) this.#append({ kind: 'stop', id: `s-${randomUUID().slice(0, 8)}`, at: this.#iso(), source, reason });
+    if (this.#ledger)
+      this.#append({ kind: 'stop', id: `s-${randomUUID().slice(0, 8)}`, at: this.#iso(), source, reason }).catch((err: unknown) =>
+        this.#warnOnce(`could not write the stop to the S3 ledger: ${(err as Error).message}`),
+      );
     this.#monitor?.stop();
     this.#controller.abort(this.#stopError);
     this.#stopping = (async () => {
@@ -582,7 +608,7 @@ export async function withFaultSession<T>(options: FaultSessionOptions, body: (s
   } catch (err) {
     error ??= err;
   } finally {
-    session.close();
+    await session.close();
     dispose();
   }
   if (session.undoFailures.length) {

@@ -7,6 +7,7 @@ import {
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import { awsCall } from './aws-call.ts';
 import { type FaultContext, type FaultDriver, type FaultSpec, type PlannedFault, timedCall } from './fault.ts';
+import { armSwitch, disarmSwitch, switchRole } from './switch.ts';
 import { canaryWeights, drained } from './weights.ts';
 
 /** The weighted record set and the weights before the shift, by SetIdentifier: restored exactly. */
@@ -94,6 +95,32 @@ async function upsertWeights(
 }
 
 const pick = (w: Record<string, number>, id: string) => ({ [id]: w[id] as number });
+/**
+ * Pure: the ChangeResourceRecordSets request that puts `weights` back on the whole record set, as the switch sends
+ * it: every record as it is now, with its weight from `weights`.
+ * @see https://docs.aws.amazon.com/Route53/latest/APIReference/API_ChangeResourceRecordSets.html
+ */
+export function upsertInput(
+  where: WeightPrior,
+  records: Map<string, ResourceRecordSet>,
+  weights: Record<string, number>,
+): Record<string, unknown> {
+  const changes = Object.entries(weights).flatMap(([id, weight]) => {
+    const record = records.get(id);
+    return record ? [{ Action: 'UPSERT', ResourceRecordSet: { ...record, Weight: weight } }] : [];
+  });
+  return { HostedZoneId: zoneId(where.hostedZoneId), ChangeBatch: { Comment: "crosswind dead man's switch", Changes: changes } };
+}
+
+/** The weights from before the first open weight step of this run on the same record set, if there is one. */
+function baseWeights(ctx: FaultContext, prior: WeightPrior): Record<string, number> | undefined {
+  const first = ctx.runFaults?.().find((f) => {
+    if (f.intent.fault.kind !== 'shift-weight') return false;
+    const p = f.intent.prior as WeightPrior;
+    return zoneId(p.hostedZoneId) === zoneId(prior.hostedZoneId) && fqdn(p.name) === fqdn(prior.name) && p.type === prior.type;
+  });
+  return (first?.intent.prior as WeightPrior | undefined)?.weights;
+}
 
 const show = (w: Record<string, number>) =>
   Object.entries(w)
@@ -121,6 +148,7 @@ export const weightShiftFault: FaultDriver<Spec> = {
         ]);
       return { name: r.name, setIdentifier: r.setIdentifier };
     });
+    switchRole(ctx);
     const target = regions.find((r) => r.name === spec.region);
     if (!target) throw new ConfigError([{ path: '--region', message: `"${spec.region}" is not a configured region` }]);
     const current = await readWeightedRecords(ctx, where);
@@ -145,7 +173,12 @@ export const weightShiftFault: FaultDriver<Spec> = {
       takesOut,
       change: `ChangeResourceRecordSets ${where.name} ${where.type}: weights ${show(prior.weights)} → ${show(next)}`,
       undo: `ChangeResourceRecordSets ${where.name} ${where.type}: weights back to ${show(prior.weights)}`,
-      async apply(_id, actx) {
+      async apply(faultId, actx, deadline) {
+        actx.signal?.throwIfAborted();
+        // Its undo lives in AWS before the change is made. A canary's later steps put back the weights from before its
+        // first step, so the switches of one run agree whichever fires first.
+        const base = baseWeights(actx, prior) ?? prior.weights;
+        await armSwitch(actx, faultId, deadline, { action: 'changeResourceRecordSets', input: upsertInput(prior, current, base) });
         actx.signal?.throwIfAborted();
         const { calledAt, returnedAt } = await timedCall(actx, () => upsertWeights(actx, prior, current, next));
         return { calledAt, returnedAt, detail: { weights: show(next) } };
@@ -158,6 +191,8 @@ export const weightShiftFault: FaultDriver<Spec> = {
     const current = await readWeightedRecords(ctx, prior);
     const present = Object.fromEntries(Object.entries(prior.weights).filter(([id]) => current.has(id)));
     const changed = await upsertWeights(ctx, prior, current, present);
+    // Only once the prior weights are back: until then the switch is the undo of last resort.
+    await disarmSwitch(ctx, fault.intent.id);
     return changed === 0
       ? `weights of ${prior.name} already as before (${show(prior.weights)})`
       : `weights of ${prior.name} restored to ${show(prior.weights)}`;

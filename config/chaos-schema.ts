@@ -91,8 +91,32 @@ export const chaosSchema = z.strictObject({
     .string()
     .regex(/^(local|s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+)$/, { message: 'expected "local" or s3://<bucket>/<key>' })
     .optional(),
+  /**
+   * Where the fault ledger is kept besides the run folder: `s3://<bucket>/<prefix>` writes every entry to S3 too
+   * (durable there before the change it announces), so a restore on another machine sees a run whose machine is gone.
+   */
+  ledger: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/.+$/, { message: 'expected s3://<bucket>/<prefix>' })
+    .optional(),
   /** How long a fault waits for another operator's lease before it is refused. */
   leaseWait: durationMs.default(60_000),
+  /**
+   * The dead man's switch that lives in AWS: every Route 53 fault is paired, before it is made, with an EventBridge
+   * Scheduler one-time schedule that puts the prior state back at the fault's deadline, even if crosswind never runs
+   * again.
+   */
+  switch: z
+    .strictObject({
+      /** The role the schedules run as, allowed route53:UpdateHealthCheck and ChangeResourceRecordSets (the IAM stack's SwitchRole). */
+      roleArn: arn.optional(),
+      /** The schedule group the schedules go in. */
+      group: z
+        .string()
+        .regex(/^[0-9a-zA-Z-_.]{1,64}$/, { message: 'expected a schedule group name' })
+        .default('default'),
+    })
+    .prefault({}),
   /** How a health check is forced unhealthy. */
   healthCheck: z
     .strictObject({

@@ -46,6 +46,8 @@ export type GroundTruthEntry =
     }
   /** An ECS task the sandbox ran as a process: where (its vantage), and why it started or stopped. */
   | { time: number; kind: 'ecs-task'; phase: 'start' | 'stop'; task: string; region: string; vantage: string; reason: string }
+  /** A due EventBridge Scheduler schedule the sandbox fired (schedule-executor.ts). */
+  | { time: number; kind: 'schedule'; name: string; group: string; target: string; result: 'ok' | 'failed'; detail: string }
   | { time: number; kind: 'sandbox'; phase: 'ready' | 'stopping'; detail?: string };
 
 /** Appends ground-truth entries to a JSONL file, synchronously so lines keep their order across writers in one process. */

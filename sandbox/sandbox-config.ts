@@ -24,7 +24,11 @@ export function configFromSandboxState(state: SandboxState): Raw {
     })),
     vantages: state.vantages.map((v) => ({ name: v.name, endpoint: v.endpoint, ...(v.netns ? { netns: v.netns } : {}) })),
     // The weighted record set `crosswind chaos shift-weight` (a DNS canary) acts on.
-    chaos: { weightedRecords: { hostedZoneId: state.route53.hostedZoneId, name: state.route53.weightedRecordName, type: 'CNAME' } },
+    chaos: {
+      weightedRecords: { hostedZoneId: state.route53.hostedZoneId, name: state.route53.weightedRecordName, type: 'CNAME' },
+      // The role the dead man's switch schedules run as; the sandbox fires them itself (schedule-executor.ts).
+      switch: { roleArn: `arn:aws:iam::${state.aws.accountId}:role/crosswind-sandbox-switch` },
+    },
     ...runnerLayer(state),
   };
   if (globalVantage) out.globalEndpoint = globalVantage.endpoint;

@@ -19,6 +19,7 @@ import { type Route53Api, startRoute53Api } from './route53-api.ts';
 import { Route53Engine } from './route53-engine.ts';
 import { type RunnerEndpoints, startRunnerEndpoints } from './runner-endpoints.ts';
 import { provisionRunners, type RunnerProvision } from './runner-provision.ts';
+import { ScheduleExecutor } from './schedule-executor.ts';
 import {
   DEFAULT_STATE_FILE,
   readSandboxState,
@@ -313,6 +314,10 @@ async function startControlPlane(
   });
   cleanups.push(() => api.stop());
   fis.start();
+  // Due schedules (the dead man's switch crosswind leaves in AWS) fire as AWS would fire them.
+  const schedules = new ScheduleExecutor({ schedulerUrl: moto.url, route53Url: api.url, groundTruth, log });
+  cleanups.push(() => schedules.stop());
+  schedules.start();
   const metricsIntervalMs = options.metricsIntervalMs ?? 2000;
   if (metricsIntervalMs > 0) {
     const metrics = new MetricsPublisher({
@@ -490,7 +495,7 @@ function sandboxState({
       accountId: SANDBOX_ACCOUNT_ID,
       controlRegion: 'us-east-1',
       credentials: { ...SANDBOX_CREDENTIALS },
-      endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url, ecs: moto.url, s3: moto.url },
+      endpoints: { route53: api.url, fis: api.url, cloudwatch: moto.url, sts: moto.url, ecs: moto.url, s3: moto.url, scheduler: moto.url },
     },
     route53: {
       hostedZoneId: provisioned.hostedZoneId,

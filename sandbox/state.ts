@@ -93,7 +93,7 @@ export interface SandboxState {
     accountId: string;
     controlRegion: string;
     credentials: { accessKeyId: string; secretAccessKey: string };
-    endpoints: { route53: string; fis: string; cloudwatch: string; sts: string; ecs: string; s3: string };
+    endpoints: { route53: string; fis: string; cloudwatch: string; sts: string; ecs: string; s3: string; scheduler: string };
   };
   route53: {
     hostedZoneId: string;

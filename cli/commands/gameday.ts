@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { consentProblem } from '../../chaos/confirm.ts';
+import { switchProblem } from '../../chaos/switch.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { TRAFFIC_SLACK_MS } from '../../pipelines/gameday-drill.ts';
@@ -42,6 +43,9 @@ export function register(command: Command, io: CliIo): void {
       // Traffic runs from the first timed phase to the end, with slack for the control-plane calls in between.
       const traffic = trafficPlan(config, { trafficMs: plan.timedMs + TRAFFIC_SLACK_MS, ratePerVantage: config.gameday.ratePerVantage });
       problems.push(...unstartedRunnerProblems(config, 'gameday'), ...trafficProblems(config, traffic, 'gameday.ratePerVantage'));
+      const noSwitch = switchProblem(config);
+      const forcesHealth = config.gameday.phases.some((p) => p.kind === 'inject' && p.faults.some((f) => f.kind === 'invert-health-check'));
+      if (forcesHealth && noSwitch) problems.push(noSwitch);
       const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
       if (consent) problems.push(consent);
       refuse(problems, file);

@@ -1,8 +1,15 @@
 import type { Command } from 'commander';
 import { checkpointsFromEnv } from '../../chaos/checkpoints.ts';
 import { chaosClients } from '../../chaos/clients.ts';
-import { assertRestored, collectOpenFaults, describeOpenFaults, openAfterRestore, resolveRunDir, restore } from '../../chaos/restore.ts';
-import { listRunFolders } from '../../chaos/run-folder.ts';
+import {
+  assertRestored,
+  collectOpenFaults,
+  describeOpenFaults,
+  openAfterRestore,
+  resolveRunDir,
+  restore,
+  runsToRestore,
+} from '../../chaos/restore.ts';
 import { loadConfig } from '../../config/load.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
@@ -19,7 +26,9 @@ export function register(command: Command, io: CliIo): void {
       const { config } = await loadConfig({ path: options.config });
       const runDirs = options.run ? [resolveRunDir(options.run)] : undefined;
       if (options.dryRun) {
-        const found = collectOpenFaults(runDirs ?? listRunFolders(process.cwd()).map((r) => r.path));
+        const found = collectOpenFaults(
+          await runsToRestore({ config, clients: chaosClients(config.aws), ...(runDirs ? { runDirs } : {}) }),
+        );
         for (const line of describeOpenFaults(found)) io.err(line);
         io.out(JSON.stringify({ open: found.faults.length, skipped: found.skipped.length, damaged: found.damaged.length }));
         return;

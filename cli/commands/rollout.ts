@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { Command } from 'commander';
 import { consentProblem } from '../../chaos/confirm.ts';
+import { switchProblem } from '../../chaos/switch.ts';
 import { awsClientOptions } from '../../config/aws.ts';
 import type { CrosswindConfig } from '../../config/schema.ts';
 import type { ConfigProblem } from '../../core/errors.ts';
@@ -55,6 +56,8 @@ function configProblems(config: CrosswindConfig, flags: RolloutFlags): ConfigPro
   if (config.rollout.weightSteps.length > 0) {
     problems.push(...unstartedRunnerProblems(config, 'rollout', config.synthetics.globalTraffic.vantages));
   }
+  const noSwitch = switchProblem(config);
+  if (config.rollout.weightSteps.length > 0 && noSwitch) problems.push(noSwitch);
   if (config.rollout.weightSteps.length > 0 && !config.chaos.weightedRecords) {
     problems.push({
       path: 'chaos.weightedRecords',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
+import { endpointsAt } from '../support/aws.ts';
 import { ALARM, type ChaosWorld, createChaosWorld } from '../support/chaos-world.ts';
 import { crosswind } from '../support/cli.ts';
 import { type RecordedCall, startRecordingProxy, writeCalls } from '../support/recording-proxy.ts';
@@ -321,7 +322,7 @@ describe('bad configs and flags never reach AWS, never write, never run a hook (
     await mkdir(project);
     const proxy = await startRecordingProxy(moto.url);
     try {
-      const endpoints = { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url };
+      const endpoints = endpointsAt(proxy.url);
       const marker = join(project, 'hook-ran');
       const base = {
         ...(world.config as Config),
@@ -367,7 +368,7 @@ describe('bad configs and flags never reach AWS, never write, never run a hook (
         ...(world.config as Config),
         aws: {
           ...(world.config.aws as Record<string, unknown>),
-          endpoints: { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url },
+          endpoints: endpointsAt(proxy.url),
         },
       } as Config;
       await writeFile(join(project, 'crosswind.config.json'), JSON.stringify(right));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
+import { endpointsAt } from '../support/aws.ts';
 import { type CliResult, crosswind } from '../support/cli.ts';
 
 // Fake credentials shaped like AWS's: one set in the environment, another in the config. Every output of a failing
@@ -66,7 +67,7 @@ describe('no secret in any output of a failing run (fake credentials in the envi
     aws: {
       accountIds: ['123456789012'],
       credentials: CONFIG_CREDENTIALS,
-      endpoints: { route53: endpoint, fis: endpoint, cloudwatch: endpoint, sts: endpoint },
+      endpoints: endpointsAt(endpoint),
     },
     regions: [
       { name: 'us-east-1', endpoint: 'http://127.0.0.1:9', healthCheckId: 'hc-use1' },

@@ -2,6 +2,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { FisClient } from '@aws-sdk/client-fis';
 import { ChangeResourceRecordSetsCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { MotoServer } from '../../sandbox/moto.ts';
 import type { SandboxState } from '../../sandbox/state.ts';
 
@@ -16,6 +17,7 @@ export function motoClients(moto: Pick<MotoServer, 'url'>, region = 'us-east-1')
     cloudwatch: new CloudWatchClient(common),
     fis: new FisClient(common),
     s3: new S3Client({ ...common, forcePathStyle: true }),
+    scheduler: new SchedulerClient(common),
   };
 }
 
@@ -39,4 +41,9 @@ export function pointGlobalName(route53: Route53Client, state: Pick<SandboxState
       },
     }),
   );
+}
+
+/** Every AWS endpoint crosswind's config names, all at `url` (moto, or a proxy in front of it): nothing reaches AWS. */
+export function endpointsAt(url: string) {
+  return { route53: url, fis: url, cloudwatch: url, sts: url, s3: url, scheduler: url };
 }

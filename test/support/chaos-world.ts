@@ -11,9 +11,10 @@ import {
   ListResourceRecordSetsCommand,
 } from '@aws-sdk/client-route-53';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { ListSchedulesCommand } from '@aws-sdk/client-scheduler';
 import type { CrosswindConfigInput } from '../../config/schema.ts';
 import type { MotoServer } from '../../sandbox/moto.ts';
-import { motoClients } from './aws.ts';
+import { endpointsAt, motoClients } from './aws.ts';
 
 export const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1'] as const;
 export const RECORD = 'api.shop.example.com';
@@ -39,13 +40,15 @@ export interface WorldState {
   /** Experiments not in a terminal state, and templates that exist. */
   activeExperiments: string[];
   templates: string[];
+  /** Dead man's switch schedules still armed (crosswind-*). */
+  switches: string[];
 }
 
 export async function createChaosWorld(
   moto: Pick<MotoServer, 'url'>,
   options: { endpoint?: string; chaos?: Record<string, unknown> } = {},
 ): Promise<ChaosWorld> {
-  const { route53, cloudwatch, s3 } = motoClients(moto);
+  const { route53, cloudwatch, s3, scheduler } = motoClients(moto);
   // A bucket for what may live in S3: the guardrail lease (chaos.lease) and the ledger (chaos.ledger).
   await s3.send(new CreateBucketCommand({ Bucket: STATE_BUCKET })).catch((err: Error) => {
     if (err.name !== 'BucketAlreadyOwnedByYou') throw err;
@@ -107,7 +110,7 @@ export async function createChaosWorld(
     aws: {
       accountIds: ['123456789012'],
       credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-      endpoints: { route53: endpoint, fis: endpoint, cloudwatch: endpoint, sts: endpoint, s3: endpoint, scheduler: endpoint },
+      endpoints: endpointsAt(endpoint),
     },
     regions: REGIONS.map((name) => ({ name, endpoint: 'http://127.0.0.1:9', healthCheckId: healthCheckIds[name], setIdentifier: name })),
     globalEndpoint: 'http://127.0.0.1:9',
@@ -136,6 +139,7 @@ export async function createChaosWorld(
           },
         },
       },
+      switch: { roleArn: 'arn:aws:iam::123456789012:role/crosswind-switch' },
       stopConditions: { alarms: [ALARM], pollInterval: '300ms' },
       poll: { experimentInterval: '50ms', experimentDeadline: '10s', stopDeadline: '10s' },
       ...options.chaos,
@@ -161,7 +165,9 @@ export async function createChaosWorld(
     const fis = motoClients(moto, 'eu-west-1').fis;
     const experiments = await fis.send(new ListExperimentsCommand({}));
     const templates = await fis.send(new ListExperimentTemplatesCommand({}));
+    const schedules = await scheduler.send(new ListSchedulesCommand({ NamePrefix: 'crosswind-' }));
     return {
+      switches: (schedules.Schedules ?? []).map((x) => x.Name as string).sort(),
       healthChecks,
       weights,
       activeExperiments: (experiments.experiments ?? [])

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
@@ -165,7 +166,7 @@ describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', 
     const { world: w, before } = await fresh();
     const proxy = await startRecordingProxy(moto.url);
     try {
-      const endpoints = { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url };
+      const endpoints = endpointsAt(proxy.url);
       writeFileSync(w.configFile, JSON.stringify({ ...w.config, aws: { ...w.config.aws, endpoints } }));
       const child = spawnCli(['chaos', 'run', '--fault', 'invert-health-check:us-east-1', '--hold', '30s', '--yes'], {
         cwd: w.dir,

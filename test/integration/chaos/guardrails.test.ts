@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { crosswind } from '../../support/cli.ts';
 import { type RecordingProxy, startRecordingProxy, writeCalls } from '../../support/recording-proxy.ts';
@@ -50,7 +51,7 @@ describe('chaos guardrails against moto', function () {
       w.configFile,
       JSON.stringify({
         ...w.config,
-        aws: { ...w.config.aws, endpoints: { route53: endpoint, fis: endpoint, cloudwatch: endpoint, sts: endpoint } },
+        aws: { ...w.config.aws, endpoints: endpointsAt(endpoint) },
       }),
     );
     return proxy;
@@ -99,9 +100,14 @@ describe('chaos guardrails against moto', function () {
       env: QUIET,
     });
     expect(shifted.code, shifted.stderr).to.equal(0);
-    expect(writeCalls(p.calls).map((c) => `${c.method} ${c.path.replace(/[^/]+\/rrset$/, 'ZONE/rrset')}`)).to.deep.equal([
+    // The switch in AWS is armed before the shift and disarmed after its undo.
+    const normalised = (c: { method: string; path: string }) =>
+      `${c.method} ${c.path.replace(/[^/]+\/rrset$/, 'ZONE/rrset').replace(/crosswind-f-[0-9a-f]+(\?.*)?$/, 'crosswind-<fault>')}`;
+    expect(writeCalls(p.calls).map(normalised)).to.deep.equal([
+      'POST /schedules/crosswind-<fault>',
       'POST /2013-04-01/hostedzone/ZONE/rrset',
       'POST /2013-04-01/hostedzone/ZONE/rrset',
+      'DELETE /schedules/crosswind-<fault>',
     ]);
     expect(await world.snapshot()).to.deep.equal(before);
   });
@@ -113,7 +119,7 @@ describe('chaos guardrails against moto', function () {
     // No experiment templates: their ARNs name account 123456789012, which the config itself would refuse.
     const cfg = {
       ...world.config,
-      aws: { ...world.config.aws, accountIds: ['111111111111'], endpoints: { route53: p.url, fis: p.url, cloudwatch: p.url, sts: p.url } },
+      aws: { ...world.config.aws, accountIds: ['111111111111'], endpoints: endpointsAt(p.url) },
       chaos: { ...world.config.chaos, experiments: {} },
     };
     writeFileSync(world.configFile, JSON.stringify(cfg));

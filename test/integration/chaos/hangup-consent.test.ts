@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
+import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
@@ -33,7 +34,7 @@ describe('chaos: hang-ups, consent without a terminal, and who owns a run', func
     await moto.reset();
     world = await createChaosWorld(moto);
     proxy = await startRecordingProxy(moto.url);
-    const endpoints = { route53: proxy.url, fis: proxy.url, cloudwatch: proxy.url, sts: proxy.url };
+    const endpoints = endpointsAt(proxy.url);
     writeFileSync(world.configFile, JSON.stringify({ ...world.config, aws: { ...world.config.aws, endpoints }, ...config }));
     return world;
   }

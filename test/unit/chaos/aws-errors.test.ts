@@ -13,6 +13,7 @@ import {
   UpdateHealthCheckCommand,
 } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { CreateScheduleCommand, DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { expect } from 'chai';
@@ -27,7 +28,10 @@ import { TWO_REGIONS } from '../../support/two-regions.ts';
 
 const config = resolveConfig({
   ...TWO_REGIONS,
-  chaos: { weightedRecords: { hostedZoneId: 'Z1', name: 'api.shop.example.com' } },
+  chaos: {
+    weightedRecords: { hostedZoneId: 'Z1', name: 'api.shop.example.com' },
+    switch: { roleArn: 'arn:aws:iam::123456789012:role/crosswind-switch' },
+  },
 });
 
 function awsError(name: string, status: number, message: string) {
@@ -71,6 +75,9 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
   const sts = new STSClient({ region: 'us-east-1' });
   const r53 = mockClient(route53);
   const stsMock = mockClient(sts);
+  // The dead man's switch schedules: created and deleted as asked.
+  const scheduler = new SchedulerClient({ region: 'us-east-1' });
+  const schedulerMock = mockClient(scheduler);
   let root: string;
   let sleeps: number[];
   let clients: ChaosClients;
@@ -78,6 +85,9 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
   beforeEach(() => {
     r53.reset();
     stsMock.reset();
+    schedulerMock.reset();
+    schedulerMock.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:aws:scheduler:us-east-1:123456789012:schedule/default/x' });
+    schedulerMock.on(DeleteScheduleCommand).resolves({});
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: '123456789012' });
     root = mkdtempSync(join(tmpdir(), 'crosswind-unit-'));
     sleeps = [];
@@ -88,6 +98,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
       cloudwatch: () => new CloudWatchClient({ region: 'us-east-1' }),
       s3: new S3Client({ region: 'us-east-1' }),
       ecs: () => new ECSClient({ region: 'eu-west-1' }),
+      scheduler,
       retry: {
         attempts: 4,
         baseMs: 100,

@@ -42,12 +42,18 @@ describe('fault specs and FIS templates', () => {
   });
 
   it('names every problem of a fault for this config before any AWS call', () => {
+    const noSwitch = {
+      path: 'chaos.switch.roleArn',
+      message:
+        "expected the IAM role EventBridge Scheduler assumes to undo a Route 53 fault at its deadline, the dead man's switch that lives in AWS (pipelines/iam/crosswind-iam.yml creates it)",
+    };
     expect(specProblems({ kind: 'invert-health-check', region: 'eu-west-1' }, config, '--region')).to.deep.equal([
+      noSwitch,
       { path: '--region', message: 'region eu-west-1 has no healthCheckId in the config' },
     ]);
     expect(
       specProblems({ kind: 'shift-weight', region: 'us-east-1', percent: 120 }, config, '--percent').map((p) => p.message),
-    ).to.deep.equal(['expected a whole percentage 0-100, got 120', 'expected the weighted record set to shift']);
+    ).to.deep.equal([noSwitch.message, 'expected a whole percentage 0-100, got 120', 'expected the weighted record set to shift']);
     expect(specProblems({ kind: 'fis-experiment', template: 'nope' }, config, '--template')[0]?.message).to.equal(
       'no experiment template "nope" in chaos.experiments (known: latency)',
     );

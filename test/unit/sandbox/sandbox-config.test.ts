@@ -42,6 +42,7 @@ const STATE: SandboxState = {
       sts: 'http://127.0.0.1:5000',
       ecs: 'http://127.0.0.1:5000',
       s3: 'http://127.0.0.1:5000',
+      scheduler: 'http://127.0.0.1:5000',
     },
   },
   route53: {
