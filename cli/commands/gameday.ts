@@ -45,7 +45,7 @@ export function register(command: Command, io: CliIo): void {
       problems.push(...unstartedRunnerProblems(config, 'gameday'), ...trafficProblems(config, traffic, 'gameday.ratePerVantage'));
       const noSwitch = switchProblem(config);
       const forcesHealth = config.gameday.phases.some((p) => p.kind === 'inject' && p.faults.some((f) => f.kind === 'invert-health-check'));
-      if (forcesHealth && noSwitch) problems.push(noSwitch);
+      if (forcesHealth && noSwitch && !flags.dryRun) problems.push(noSwitch);
       const consent = consentProblem({ yes: flags.yes, dryRun: flags.dryRun });
       if (consent) problems.push(consent);
       refuse(problems, file);

@@ -57,7 +57,7 @@ function configProblems(config: CrosswindConfig, flags: RolloutFlags): ConfigPro
     problems.push(...unstartedRunnerProblems(config, 'rollout', config.synthetics.globalTraffic.vantages));
   }
   const noSwitch = switchProblem(config);
-  if (config.rollout.weightSteps.length > 0 && noSwitch) problems.push(noSwitch);
+  if (config.rollout.weightSteps.length > 0 && noSwitch && !flags.dryRun) problems.push(noSwitch);
   if (config.rollout.weightSteps.length > 0 && !config.chaos.weightedRecords) {
     problems.push({
       path: 'chaos.weightedRecords',

@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { endpointsAt } from '../support/aws.ts';
 import { crosswind } from '../support/cli.ts';
 
 // Bad flags and bad pipeline config are refused up front: exit 2, one message per problem naming the flag or field,
@@ -29,13 +30,14 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
         aws: {
           accountIds: ['123456789012'],
           credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-          endpoints: { route53: aws, fis: aws, cloudwatch: aws, sts: aws },
+          endpoints: endpointsAt(aws),
         },
         regions: [
           { name: 'us-east-1', endpoint: aws, healthCheckId: 'hc-1' },
           { name: 'eu-west-1', endpoint: aws, healthCheckId: 'hc-2' },
         ],
         globalEndpoint: aws,
+        chaos: { switch: { roleArn: 'arn:aws:iam::123456789012:role/crosswind-switch' } },
         rollout: { order: 'lowest-traffic-first', traffic: { 'us-east-1': 10, 'ap-south-1': 2 } },
         gameday: { targetRegion: 'us-west-2' },
       }),

@@ -74,6 +74,7 @@ describe('no secret in any output of a failing run (fake credentials in the envi
       { name: 'eu-west-1', endpoint: 'http://127.0.0.1:9', healthCheckId: 'hc-euw1' },
     ],
     globalEndpoint: 'http://127.0.0.1:9',
+    chaos: { switch: { roleArn: 'arn:aws:iam::123456789012:role/crosswind-switch' } },
     ...extra,
   });
 
