@@ -75,7 +75,7 @@ describe("the dead man's switch lives where the fault lives (EventBridge Schedul
     const before = { flags: await flags('us-east-1'), weights: await weights() };
     expect(await healthy('us-east-1'), 'us-east-1 healthy at first').to.equal(true);
     const child = spawnCli(
-      ['chaos', 'run', '--fault', 'invert-health-check:us-east-1', '--fault', 'shift-weight:eu-west-1:100', '--hold', '60s', '--yes'],
+      ['chaos', 'run', '--fault', 'invert-health-check:us-east-1', '--fault', 'shift-weight:us-west-2:50', '--hold', '60s', '--yes'],
       { cwd: dir, env: { ...QUIET, CROSSWIND_CHECKPOINTS: '1' } },
     );
     await child.waitFor(/^checkpoint \d+ holding$/);
