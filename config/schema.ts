@@ -80,6 +80,14 @@ export const awsSchema = z.strictObject({
   allowedRegions: z.array(awsRegion).optional(),
   /** Region for global APIs: Route 53 and its CloudWatch metrics live in us-east-1. */
   controlRegion: awsRegion.default('us-east-1'),
+  /**
+   * Route 53 API requests a second crosswind may make while it watches health (a game day's GetHealthCheckStatus
+   * polling), all regions together. Route 53 allows an account 5 a second, shared by every tool in it: the default
+   * leaves 2 for crosswind's own changes and the operators' other tooling. Each region is then read every
+   * `regions / route53RequestsPerSecond` seconds, the resolution of the run's detection times.
+   * @see https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DNSLimitations.html#limits-api-requests
+   */
+  route53RequestsPerSecond: z.number().positive().max(100).default(3),
   /** Shared-config profile to take credentials from. */
   profile: z.string().min(1).optional(),
   /** Static credentials, meant for local emulators; never printed. */

@@ -24,7 +24,7 @@ import { type DrillRecord, type GamedayWorld, runDrill } from './gameday-drill.t
 import { deepHealthWatched, dependencyGates, functionalGates, gamedayGates } from './gameday-gates.ts';
 import type { GamedayPlan } from './gameday-plan.ts';
 import { deepHealthGates } from './health-gates.ts';
-import { watchHealth } from './health-watch.ts';
+import { describePolling, type HealthPolling, watchHealth } from './health-watch.ts';
 import { gamedayNeeds, preflight } from './preflight.ts';
 import { progressPrinter, REQUEST_FAILED } from './progress.ts';
 import { trafficPlan } from './remote/traffic-plan.ts';
@@ -66,6 +66,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   let functional: { ndjson: string; survivors: string[] } | undefined;
   let steadyResults: GateResult[] = [];
   let record: DrillRecord | undefined;
+  let polling: HealthPolling | undefined;
   const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
   let stopped: unknown;
   try {
@@ -90,7 +91,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           route53,
           regions: watched,
           file: join(runDir, 'health.jsonl'),
-          intervalMs: 250,
+          requestsPerSecond: config.aws.route53RequestsPerSecond,
           log: (l) => progress.note(l),
         });
         const world: GamedayWorld = {
@@ -155,7 +156,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           for (const line of [`run folder: ${runDir}`]) progress.note(line);
           return await runDrill(plan, world, session.signal);
         } finally {
-          await health.stop();
+          polling = await health.stop();
           deepHealth?.stop();
           await deepHealth?.done.catch(() => {});
         }
@@ -190,6 +191,8 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     strict: c.strict,
   });
   const { verdict, results } = judged;
+  // The resolution of the detection times: how often Route 53's view of each region was read.
+  if (polling) io.out(describePolling(polling));
   const report = await finishRun({
     io,
     config,
@@ -211,6 +214,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
       targetRegion: plan.targetRegion,
       survivors: plan.survivors,
       phases: record?.phases ?? [],
+      ...(polling ? { healthPolling: polling } : {}),
       faults,
       ...(traffic?.remote() ? { runners: traffic.remote()?.runners } : {}),
       ...(stopped ? { stopped: (stopped as Error).message } : {}),

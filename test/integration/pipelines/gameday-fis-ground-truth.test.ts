@@ -37,6 +37,9 @@ describe('game day with FIS stop-task after a wait, against the sandbox ground t
     sandbox = await startSandbox({ stateFile: state, version: '1.0.0', timing: TIMING });
     const regions = sandbox.state.regions.map((r) => r.name);
     await writeSandboxProject(dir, state, regions, {
+      // Detection is held to 0.5 s here: each region's health is read every 250 ms. The sandbox's Route 53 is no
+      // account's (whose 5 requests a second the default of 3 respects, reading three regions every second).
+      aws: { allowedRegions: regions, route53RequestsPerSecond: 12 },
       chaos: {
         poll: { experimentInterval: '200ms' },
         experiments: {
