@@ -9,6 +9,7 @@ import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
 import { wireFailover } from '../../validations/ground-truth-check.ts';
 import type { VerdictDocument } from '../../validations/reporters/verdict-document.ts';
 import { crosswind } from '../support/cli.ts';
+import { checkHtmlReport } from '../support/report-checks.ts';
 
 // A game day in the namespace world with three kinds of client side by side, from two vantages: k6 resolves the
 // global name itself through the sandbox's name server and keeps (or not) its connections. us-east-1 is taken out
@@ -27,6 +28,7 @@ describe('a game day with three client profiles in the namespace world', functio
   let dir: string;
   let timeline: NonNullable<VerdictDocument['failover']>[number];
   let verdict: VerdictDocument;
+  let runFolder: string;
   let appliedAt = 0;
   let wire: ReturnType<typeof wireFailover>;
   let output = '';
@@ -76,7 +78,8 @@ describe('a game day with three client profiles in the namespace world', functio
           .at(-1)
       : undefined;
     expect(folder, `no game-day run folder\n${output}`).to.be.a('string');
-    verdict = JSON.parse(await readFile(join(root, folder as string, 'verdict.json'), 'utf8')) as VerdictDocument;
+    runFolder = join(root, folder as string);
+    verdict = JSON.parse(await readFile(join(runFolder, 'verdict.json'), 'utf8')) as VerdictDocument;
     expect(verdict.failover, `a failover timeline\n${output}`).to.have.length(1);
     timeline = verdict.failover?.[0] as typeof timeline;
     appliedAt = Date.parse(timeline.fault.appliedAt);
@@ -146,6 +149,37 @@ describe('a game day with three client profiles in the namespace world', functio
       'and not among the reasons of the verdict',
     ).to.deep.equal([]);
     expect(output, 'printed as a warning').to.match(/warning: informational, not gated: client-seen failover time .*profile=keep-alive/);
+  });
+
+  it('shows each vantage and client profile on a timeline of its own, with its own failover, in Chromium', async () => {
+    let rows: string[][] = [];
+    const report = await checkHtmlReport(runFolder, {
+      name: 'gameday-profiles',
+      more: async (page) => {
+        rows = await page.$$eval('table.failover tbody tr', (trs) =>
+          trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+      },
+    });
+    expect(
+      report.data.vantages.map((v) => `${v.vantage}/${v.profile}`),
+      'a series per vantage and profile',
+    ).to.have.members(['vantage-us-east', 'vantage-eu'].flatMap((v) => PROFILES.map((p) => `${v}/${p.name}`)));
+    // checkHtmlReport holds each chart to the failover markers of its own vantage and profile; here, that there are some.
+    const marked = report.charts.filter((c) => c.kind === 'share' && c.markers.some((m) => m.kind === 'failover'));
+    expect(
+      marked.map((c) => `${c.vantage}/${c.profile}`),
+      'failover marked where it happened: fresh and record-ttl at vantage-us-east',
+    ).to.have.members(['vantage-us-east/fresh', 'vantage-us-east/record-ttl']);
+    expect(
+      rows.map((r) => [r[0], r[1], r[4]]),
+      'the table: the affected vantage per profile, and whether it decides',
+    ).to.have.deep.members([
+      ['vantage-us-east', 'fresh', 'gated'],
+      ['vantage-us-east', 'record-ttl', 'gated'],
+      ['vantage-us-east', 'keep-alive', 'informational'],
+    ]);
+    expect(rows.find((r) => r[1] === 'keep-alive')?.[2], 'kept-alive connections never failed over').to.equal('none seen');
   });
 
   it('agrees with the wire within 0.5 s for every vantage and profile', () => {

@@ -12,6 +12,8 @@ import { crosswind, REPO } from './cli.ts';
 export interface ChartInspection {
   kind: 'share' | 'errors' | 'latency' | 'health';
   vantage: string;
+  /** The client profile of the chart's series, when the traffic ran several side by side. */
+  profile?: string;
   /** Pixels of the plot area per color name (series colors of ReportData's palette), within a small tolerance. */
   pixels: Record<string, number>;
   legend: string[];
@@ -65,7 +67,7 @@ const INSPECT_CHARTS = `(() => {
     if (c.stroke !== c.fill) named.push([key + ':stroke', rgb(c.stroke)]);
     else named[named.length - 1][0] = key + ':stroke';
   }
-  const charts = window.crosswindCharts.map(({ kind, vantage, plot }) => {
+  const charts = window.crosswindCharts.map(({ kind, vantage, profile, plot }) => {
     const { left, top, width, height } = plot.bbox;
     const img = plot.ctx.getImageData(left, top, width, height).data;
     const pixels = {};
@@ -91,7 +93,7 @@ const INSPECT_CHARTS = `(() => {
       };
     });
     const legend = [...plot.root.querySelectorAll('.u-legend .u-series .u-label')].map((e) => e.textContent || '');
-    return { kind, vantage, pixels, legend, markers, plot: { width: overWidth, height: plot.over.clientHeight, min, max } };
+    return { kind, vantage, profile, pixels, legend, markers, plot: { width: overWidth, height: plot.over.clientHeight, min, max } };
   });
   return { charts, colors: embedded.colors };
 })()`;
@@ -151,13 +153,26 @@ export async function checkHtmlReport(
 
     const kinds = data.health.length ? ['share', 'errors', 'latency', 'health'] : ['share', 'errors', 'latency'];
     for (const v of data.vantages) {
-      const mine = charts.filter((c) => c.vantage === v.vantage);
+      const name = v.profile ? `${v.vantage} (${v.profile})` : v.vantage;
+      const mine = charts.filter((c) => c.vantage === v.vantage && c.profile === v.profile);
       expect(
         mine.map((c) => c.kind),
-        `charts of ${v.vantage}`,
+        `charts of ${name}`,
       ).to.have.members(kinds);
+      // Where this vantage (and client profile) failed over, as the failover gate measured it, on its own timeline.
+      const failedOver = data.failover.flatMap((f) =>
+        f.vantages.filter((m) => m.vantage === v.vantage && m.profile === v.profile && m.failoverAt !== undefined),
+      );
       for (const chart of mine) {
-        const label = `${chart.kind} chart of ${v.vantage}`;
+        const label = `${chart.kind} chart of ${name}`;
+        for (const m of failedOver) {
+          const marker = chart.markers.find((k) => k.kind === 'failover' && k.at === m.failoverAt);
+          expect(marker, `${label}: failover marker at ${new Date(m.failoverAt as number).toISOString()}`).to.not.equal(undefined);
+          expect(marker?.left, `${label}: failover marker position`).to.be.closeTo(marker?.expectedLeft ?? Number.NaN, 1.5);
+        }
+        expect(chart.markers.filter((k) => k.kind === 'failover').length, `${label}: no failover marker but its own`).to.equal(
+          failedOver.length,
+        );
         expect(chart.plot.width, label).to.be.greaterThan(300);
         const area = chart.plot.width * chart.plot.height;
         if (chart.kind === 'share') {
@@ -216,7 +231,7 @@ export async function checkHtmlReport(
         expect(head).to.include.members(['measured', 'interval', 'bound', 'samples', 'verdict', 'judged']);
         const column = (name: string) => head.indexOf(name);
         for (const [i, g] of data.gates.entries()) {
-          expect(gateRows[i]?.[column('verdict')]).to.equal(g.verdict);
+          expect(gateRows[i]?.[column('verdict')], g.gate).to.equal(g.informational ? `${g.verdict} (informational)` : g.verdict);
           // The interval beside the measured value, and what was judged, in plain HTML.
           expect(gateRows[i]?.[column('interval')], g.gate).to.equal(g.interval || '–');
           expect(gateRows[i]?.[column('judged')], g.gate).to.equal(g.judged);

@@ -42,6 +42,7 @@ ${verdictBanner(data)}
 <section id="faults">
   <h2>Faults</h2>
   ${faultTable(data)}
+  ${failoverTable(data)}
 </section>
 ${data.vantages.map((v) => vantageSection(v, data)).join('\n')}
 <section id="health">
@@ -197,14 +198,38 @@ function faultTable(data: ReportData): string {
   return `${table('faults', ['fault', 'region', 'applied', 'restored', 'lasted', 'ledger id'], rows)}${unaffected ? `\n${unaffected}` : ''}`;
 }
 
+/** Client-seen failover per affected vantage and client profile, as the failover gate measured it. */
+function failoverTable(data: ReportData): string {
+  const rows = data.failover.flatMap((f) =>
+    f.vantages.map(
+      (v) =>
+        `<tr data-fault="${esc(f.faultId)}" data-vantage="${esc(v.vantage)}"${v.profile ? ` data-profile="${esc(v.profile)}"` : ''}><td>${esc(
+          v.vantage,
+        )}</td><td>${v.profile ? esc(v.profile) : '–'}</td><td class="num">${
+          v.failoverSeconds === undefined ? '–' : v.failoverSeconds === null ? 'none seen' : `${num(v.failoverSeconds)} s`
+        }</td><td class="num">${v.transition ? `${v.transition.failed} of ${v.transition.requests}` : '–'}</td><td>${
+          v.informational ? 'informational' : 'gated'
+        }</td></tr>`,
+    ),
+  );
+  if (!rows.length) return '';
+  return `<h3>Client-seen failover per vantage and client profile</h3>
+${table('failover', ['vantage', 'client profile', 'failed over after', 'transition errors', 'decides'], rows.join('\n  '))}`;
+}
+
+/** `vantage-eu`, or `vantage-eu · client profile fresh`. */
+function seriesName(v: { vantage: string; profile?: string }): string {
+  return v.profile ? `${v.vantage} · client profile ${v.profile}` : v.vantage;
+}
+
 function vantageSection(v: VantageSeries, data: ReportData): string {
   const served = [...data.regions, NO_REGION]
     .filter((r) => v.totals.servedBy[r])
     .map((r) => `<td class="num">${r}: ${v.totals.servedBy[r]}</td>`)
     .join('');
   const errorPct = v.totals.requests ? (100 * v.totals.failed) / v.totals.requests : null;
-  return `<section class="vantage" data-vantage="${esc(v.vantage)}">
-  <h2>Vantage ${esc(v.vantage)}</h2>
+  return `<section class="vantage" data-vantage="${esc(v.vantage)}"${v.profile ? ` data-profile="${esc(v.profile)}"` : ''}>
+  <h2>Vantage ${esc(seriesName(v))}</h2>
   <table class="totals">
     <thead><tr><th>requests</th><th>failed</th><th>error rate</th><th>p95</th><th colspan="${Math.max(1, data.regions.length + 1)}">served by</th></tr></thead>
     <tbody><tr><td class="num">${v.totals.requests}</td><td class="num">${v.totals.failed}</td><td class="num">${num(errorPct, '%')}</td><td class="num">${num(

@@ -42,6 +42,7 @@ interface VerdictJsonV1 {
   gates: {
     gate: string;
     measure: string;
+    group?: Record<string, string>;
     groupLabel: string;
     status: GateRow['verdict'];
     measured: number | null;
@@ -61,9 +62,11 @@ interface VerdictJsonV1 {
     detectionSeconds: number | null;
     vantages: {
       vantage: string;
+      profile?: string;
       affected?: boolean;
       failoverAt: string | null;
       failoverSeconds: number | null;
+      transition?: { requests: number; failed: number };
       rebalancedAt: string | null;
       rebalanceSeconds: number | null;
     }[];
@@ -112,6 +115,11 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
       detail: g.samples < g.minSamples ? `${g.reason} (minimum ${g.minSamples} samples)` : g.reason,
     };
   });
+  // A vantage's (and profile's) failover results are informational when the failover gate marked them so.
+  const informational = (fault: string, vantage: string, profile: string | undefined) =>
+    (doc.gates ?? []).some(
+      (g) => g.informational && g.group?.fault === fault && g.group?.vantage === vantage && g.group?.profile === profile,
+    );
   const failover = (doc.failover ?? []).map(
     (f): FailoverMarks => ({
       faultId: f.fault.id,
@@ -120,8 +128,16 @@ export function verdictFromJson(raw: unknown): { verdict: ReportVerdict; gates: 
       // A verdict.json from before affected vantages were told apart counts every vantage as affected.
       vantages: f.vantages
         .filter((v) => v.affected !== false)
-        .map((v) => ({ vantage: v.vantage, failoverAt: time(v.failoverAt), rebalancedAt: time(v.rebalancedAt) })),
-      unaffected: f.vantages.filter((v) => v.affected === false).map((v) => v.vantage),
+        .map((v) => ({
+          vantage: v.vantage,
+          ...(v.profile ? { profile: v.profile } : {}),
+          failoverAt: time(v.failoverAt),
+          rebalancedAt: time(v.rebalancedAt),
+          ...(v.failoverSeconds === undefined ? {} : { failoverSeconds: v.failoverSeconds }),
+          ...(v.transition ? { transition: { requests: v.transition.requests, failed: v.transition.failed } } : {}),
+          ...(informational(f.fault.id, v.vantage, v.profile) ? { informational: true } : {}),
+        })),
+      unaffected: [...new Set(f.vantages.filter((v) => v.affected === false).map((v) => v.vantage))],
     }),
   );
   const reasons = (doc.reasons ?? []).map((r) => r.message);

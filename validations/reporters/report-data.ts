@@ -68,8 +68,19 @@ export interface FailoverMarks {
   /** The faulted region. */
   region?: string;
   detectedAt?: number;
-  /** Affected vantages only: the ones the faulted region served before the fault. */
-  vantages: { vantage: string; failoverAt?: number; rebalancedAt?: number }[];
+  /** Affected vantages only (per client profile, when there were several): the ones the faulted region served before the fault. */
+  vantages: {
+    vantage: string;
+    profile?: string;
+    failoverAt?: number;
+    rebalancedAt?: number;
+    /** Client-seen failover time, s (null: no failover was seen). */
+    failoverSeconds?: number | null;
+    /** Requests and failures from the fault to the failover (or to the end of the fault when there was none). */
+    transition?: { requests: number; failed: number };
+    /** Its results decided nothing (a client profile the game day does not gate). */
+    informational?: boolean;
+  }[];
   /** Vantages the fault never touched (not judged as failover). */
   unaffected: string[];
 }
@@ -84,9 +95,14 @@ export interface HealthBand {
   healthy: boolean;
 }
 
-/** Per-second series of one vantage; every array is aligned with `seconds`. Null where a second had no sample. */
+/**
+ * Per-second series of one vantage (and client profile, when the traffic ran several side by side); every array is
+ * aligned with `seconds`. Null where a second had no sample.
+ */
 export interface VantageSeries {
   vantage: string;
+  /** The client profile (`profile` tag) of these requests, when there was one. */
+  profile?: string;
   /** Epoch seconds, one per second of the window. */
   seconds: number[];
   /** Requests per second, all regions together. */
@@ -120,6 +136,13 @@ export type ChartColors = Record<string, SeriesColor> & Record<FixedSeries, Seri
 export interface ChartPayload extends ReportData {
   colors: ChartColors;
   noRegion: string;
+}
+
+const KEY_SEPARATOR = '\u0000';
+
+/** The key of one series: the vantage, and the client profile when there is one. */
+function seriesKey(vantage: string, profile: string | undefined): string {
+  return profile ? `${vantage}${KEY_SEPARATOR}${profile}` : vantage;
 }
 
 /** `served_by` values that mean the response named no region. */
@@ -165,7 +188,8 @@ export class ReportSeriesBuilder {
   /** A K6PointSink: pass `builder.add` to the validations reader (`readInto`). */
   readonly add = (metric: string, tags: Readonly<Record<string, string>>, time: number, value: number): void => {
     const second = Math.floor(time / 1000);
-    const vantageName = tags.vantage ?? 'all';
+    // One series per vantage and client profile (a game day runs several profiles side by side from each vantage).
+    const vantageName = seriesKey(tags.vantage ?? 'all', tags.profile);
     if (metric === 'http_req_duration') {
       const v = this.vantage(vantageName);
       getOrAdd(v.durations, second, () => [] as number[]).push(value);
@@ -233,6 +257,7 @@ export class ReportSeriesBuilder {
     const vantages: VantageSeries[] = [];
     for (const name of [...names].sort()) {
       const acc = this.vantage(name);
+      const [vantage, profile] = name.split(KEY_SEPARATOR) as [string, string | undefined];
       const bySecond = served?.get(name) ?? new Map<number, Map<string, number>>();
       const keys = [...new Set([...regions, ...[...regionsSeen].sort()])];
       const share: Record<string, (number | null)[]> = {};
@@ -264,7 +289,7 @@ export class ReportSeriesBuilder {
         if (durations) all.push(...durations);
       }
       totals.p95 = percentile(Float64Array.from(all).sort(), 95);
-      vantages.push({ vantage: name, seconds, requests, share, errorRate, latency, totals });
+      vantages.push({ vantage, ...(profile ? { profile } : {}), seconds, requests, share, errorRate, latency, totals });
     }
     return { vantages, window: { start: start * 1000, end: end * 1000 }, servedMetric, regionsSeen: [...regionsSeen].sort() };
   }

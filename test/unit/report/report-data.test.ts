@@ -142,7 +142,7 @@ describe('report data', () => {
         {
           faultId: 'f1',
           detectedAt: Date.parse('2026-11-23T05:00:10Z'),
-          vantages: [{ vantage: 'eu', failoverAt: Date.parse('2026-11-23T05:00:14Z'), rebalancedAt: undefined }],
+          vantages: [{ vantage: 'eu', failoverAt: Date.parse('2026-11-23T05:00:14Z'), rebalancedAt: undefined, failoverSeconds: 14 }],
           unaffected: ['ap'],
         },
       ]);

@@ -1,7 +1,8 @@
 // The report's only script of its own, run in the browser after uPlot's IIFE build (the global `uPlot`): draws each
 // vantage's charts from the embedded ChartPayload (`<script type="application/json" id="cw-data">`). Browser code:
 // checked by this folder's tsconfig.json (the DOM, no Node), imports types only, compiled to JavaScript by the build
-// (see ../browser-script.ts). Every chart it draws is listed in `window.crosswindCharts` ({ kind, vantage, plot }) and
+// (see ../browser-script.ts). Every chart it draws is listed in `window.crosswindCharts` ({ kind, vantage, profile,
+// plot }, one set per vantage and client profile) and
 // `document.body.dataset.charts` turns to `ready`, so a browser test can inspect what was drawn.
 import type { ChartPayload, FixedSeries, SeriesColor, VantageSeries } from '../report-data.ts';
 
@@ -9,8 +10,16 @@ import type { ChartPayload, FixedSeries, SeriesColor, VantageSeries } from '../r
 interface DrawnChart {
   kind: ChartKind;
   vantage: string;
+  /** The client profile of the series, when the traffic ran several side by side. */
+  profile?: string;
   plot: uPlot;
 }
+
+/** Which series a chart draws: a vantage, and its client profile when there is one. */
+type SeriesId = Pick<VantageSeries, 'vantage' | 'profile'>;
+
+/** `vantage-eu`, or `vantage-eu · fresh`. */
+const nameOf = (v: SeriesId) => (v.profile ? `${v.vantage} \u00B7 ${v.profile}` : v.vantage);
 
 type ChartKind = 'share' | 'errors' | 'latency' | 'health';
 
@@ -55,13 +64,14 @@ const faultMarkers: Marker[] = data.faults.flatMap((f) => [
   ...(f.undoneAt != null ? [{ kind: 'restore' as const, at: f.undoneAt, label: `restored ${f.region}` }] : []),
 ]);
 
-// What the failover gate measured (verdict.json): detection for every vantage, failover and rebalance per vantage.
-function markersOf(vantage: string): Marker[] {
+// What the failover gate measured (verdict.json): detection for every vantage, failover and rebalance per vantage
+// and client profile.
+function markersOf(series: SeriesId): Marker[] {
   const out = faultMarkers.slice();
   for (const f of data.failover) {
     if (f.detectedAt != null) out.push({ kind: 'detected', at: f.detectedAt, label: 'detected' });
     for (const v of f.vantages) {
-      if (v.vantage !== vantage) continue;
+      if (v.vantage !== series.vantage || v.profile !== series.profile) continue;
       if (v.failoverAt != null) out.push({ kind: 'failover', at: v.failoverAt, label: 'failed over' });
       if (v.rebalancedAt != null) out.push({ kind: 'rebalanced', at: v.rebalancedAt, label: 'rebalanced' });
     }
@@ -73,8 +83,8 @@ const MARKER_ICONS: Partial<Record<MarkerKind, string>> = { fault: '\u26A1 ', re
 
 // Fault and restore markers are DOM lines over the plot, placed on every redraw (zoom, resize), so they stay
 // readable, hoverable and testable apart from the canvas.
-function markerPlugin(withLabels: boolean, vantage: string): uPlot.Plugin {
-  const markers = markersOf(vantage);
+function markerPlugin(withLabels: boolean, series: SeriesId): uPlot.Plugin {
+  const markers = markersOf(series);
   return {
     hooks: {
       // Created at init, so they exist for the first draw (uPlot draws before it calls 'ready').
@@ -131,23 +141,23 @@ function line(label: string, color: SeriesColor, extra: Partial<uPlot.Series> = 
   return { label, stroke: color.stroke, width: 2, paths: stepped, points: { show: false }, ...extra };
 }
 
-function make(kind: ChartKind, vantage: string, el: HTMLElement, height: number, opts: ChartOptions, plotData: uPlot.AlignedData) {
+function make(kind: ChartKind, series: SeriesId, el: HTMLElement, height: number, opts: ChartOptions, plotData: uPlot.AlignedData) {
   const plot = new uPlot(
     {
       title: opts.title,
       tzDate: utc,
-      cursor: { sync: { key: `cw-${vantage}` } },
+      cursor: { sync: { key: `cw-${nameOf(series)}` } },
       scales: { x: { time: true, range: [data.window.start / 1000, data.window.end / 1000 + 1] }, ...opts.scales },
       axes: opts.axes,
       series: opts.series,
-      plugins: [...(opts.plugins ?? []), markerPlugin(kind === 'share', vantage)],
+      plugins: [...(opts.plugins ?? []), markerPlugin(kind === 'share', series)],
       legend: opts.legend ?? { show: true },
       ...size(el, height),
     },
     plotData,
     el,
   );
-  charts.push({ kind, vantage, plot });
+  charts.push({ kind, vantage: series.vantage, ...(series.profile ? { profile: series.profile } : {}), plot });
   return plot;
 }
 
@@ -180,11 +190,11 @@ function shareChart(v: VantageSeries, el: HTMLElement) {
   ];
   return make(
     'share',
-    v.vantage,
+    v,
     el,
     220,
     {
-      title: `Traffic served by region (share of requests, %) \u2014 ${v.vantage}`,
+      title: `Traffic served by region (share of requests, %) \u2014 ${nameOf(v)}`,
       scales: { y: { range: [0, 100] } },
       axes: [{}, { label: '%', size: LEFT }, rightSpacer()],
       series,
@@ -206,11 +216,11 @@ function errorChart(v: VantageSeries, el: HTMLElement) {
   const rps = fixedColor('__rps');
   return make(
     'errors',
-    v.vantage,
+    v,
     el,
     170,
     {
-      title: `Error rate and request rate \u2014 ${v.vantage}`,
+      title: `Error rate and request rate \u2014 ${nameOf(v)}`,
       scales: { y: { range: fromZero(1) }, rps: { range: fromZero(1) } },
       axes: [
         {},
@@ -231,11 +241,11 @@ function latencyChart(v: VantageSeries, el: HTMLElement) {
   const ms = (_u: uPlot, val: number | null) => `${fmt(val, 1)} ms`;
   return make(
     'latency',
-    v.vantage,
+    v,
     el,
     190,
     {
-      title: `Latency percentiles per second (http_req_duration, ms) \u2014 ${v.vantage}`,
+      title: `Latency percentiles per second (http_req_duration, ms) \u2014 ${nameOf(v)}`,
       scales: { y: { range: fromZero(1.1) } },
       axes: [{}, { label: 'ms', size: LEFT }, rightSpacer()],
       series: [
@@ -283,7 +293,7 @@ function healthChart(v: VantageSeries, el: HTMLElement) {
   const rows = data.regions.filter((r) => data.health.some((b) => b.region === r));
   return make(
     'health',
-    v.vantage,
+    v,
     el,
     34 * rows.length + 60,
     {
@@ -309,7 +319,8 @@ function healthChart(v: VantageSeries, el: HTMLElement) {
 }
 
 for (const v of data.vantages) {
-  const section = document.querySelector(`section.vantage[data-vantage="${CSS.escape(v.vantage)}"]`);
+  const profile = v.profile ? `[data-profile="${CSS.escape(v.profile)}"]` : ':not([data-profile])';
+  const section = document.querySelector(`section.vantage[data-vantage="${CSS.escape(v.vantage)}"]${profile}`);
   if (!section) continue;
   const slot = (kind: ChartKind) => section.querySelector<HTMLElement>(`.chart[data-chart="${kind}"]`);
   const share = slot('share');
