@@ -93,6 +93,31 @@ export const rolloutSchema = z.strictObject({
       minShiftMs: z.number().min(0).default(0),
       /** Largest accepted ratio of the deployed version's interquartile range to the baseline's. */
       maxSpreadRatio: z.number().gt(0).default(1.5),
+      /**
+       * Also compare the deployed region with every other region on server-side latency read from CloudWatch in each
+       * region over the same phase (by default the load balancer's `TargetResponseTime`), so the runner's distance to
+       * each region cancels: each datapoint is a sample, judged like the probe's comparison (shift, spread).
+       */
+      serverSide: z
+        .strictObject({
+          namespace: z.string().min(1).default('AWS/ApplicationELB'),
+          metricName: z.string().min(1).default('TargetResponseTime'),
+          /** CloudWatch statistic of each datapoint, e.g. Average or p50. */
+          stat: z
+            .string()
+            .regex(/^(Average|Maximum|Minimum|p\d{1,2}(\.\d+)?)$/, { message: 'expected Average, Maximum, Minimum or pNN' })
+            .default('Average'),
+          /** Period of each datapoint, seconds (60, or 1/5/10/30 for high-resolution metrics). */
+          periodSeconds: z.number().int().positive().default(60),
+          /**
+           * The metric's dimensions in each region, by region name: every region is needed.
+           * @example { "us-east-1": { "LoadBalancer": "app/shop-use1/50dc6c495c0c9188" } }
+           */
+          dimensions: z.record(z.string(), z.record(z.string().min(1), z.string().min(1))),
+          /** Fewer datapoints than this on either side is inconclusive. */
+          minDatapoints: z.number().int().min(1).default(5),
+        })
+        .optional(),
     })
     .prefault({}),
   /** Fewer requests than this in the deployed region (or either side of the comparison) is inconclusive, never a pass. */

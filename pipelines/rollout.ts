@@ -1,13 +1,17 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { HookFailedError, type HookResult } from '../chaos/hooks.ts';
 import { awsResolver } from '../chaos/resolve.ts';
 import { type FaultSession, withFaultSession } from '../chaos/session.ts';
+import { awsClientOptions } from '../config/aws.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
+import type { CloudWatchSender } from '../validations/cloudwatch-reader.ts';
 import type { GateResult } from '../validations/gates/gate-result.ts';
 import { judgeRun } from '../validations/judge.ts';
 import type { RecordedJudgement } from '../validations/run-gates.ts';
@@ -18,6 +22,7 @@ import { type RolloutWorld, rolloutEffects, type WavePhase } from './rollout-eff
 import { canaryGates, PHASE_TAG, rolloutGates } from './rollout-gates.ts';
 import { type RolloutResult, runRollout } from './rollout-machine.ts';
 import type { RolloutPlan } from './rollout-plan.ts';
+import { recordServerSide, serverSideGates } from './rollout-server-side.ts';
 import { finishRun, type RunReport } from './run-report.ts';
 import { readVersion } from './version.ts';
 
@@ -43,6 +48,8 @@ interface PhaseContext {
   baselines: Map<string, string[]>;
   startedAt: number;
   runs: number;
+  /** A CloudWatch client in a region (`rollout.comparison.serverSide` reads each region's metric there). */
+  cloudwatch: (region: string) => CloudWatchSender;
 }
 
 /**
@@ -54,6 +61,7 @@ async function judgePhase(p: PhaseContext, phase: WavePhase, region: string, dur
   const r = p.config.rollout;
   const evidence = p.config.gates.evidence;
   const canary = phase.startsWith('weight-');
+  const phaseStart = Date.now();
   const tags = { [PHASE_TAG]: phase };
   const start = (scenario: 'regional-probe' | 'global-traffic', name: string) =>
     startK6Run({
@@ -99,8 +107,31 @@ async function judgePhase(p: PhaseContext, phase: WavePhase, region: string, dur
   }
   await done;
   if (phase === 'baseline') p.baselines.set(region, own);
+  const serverSide = await serverSideJudgement(p, phase, region, name, phaseStart);
+  sources.push(...serverSide.sources);
+  gates.push(...serverSide.gates);
   const outcome = await judgeRun({ sources: sources.filter((f) => existsSync(f)), gates });
   return { results: outcome.results, sources, gates };
+}
+
+/**
+ * After the deploy, with `rollout.comparison.serverSide`: every region's server-side latency over the phase, read
+ * from CloudWatch in its region and kept in the run folder, and the gate comparing the region with the others on it.
+ */
+async function serverSideJudgement(p: PhaseContext, phase: WavePhase, region: string, name: string, start: number) {
+  const r = p.config.rollout;
+  const others = p.config.regions.map((x) => x.name).filter((x) => x !== region);
+  const gates = serverSideGates(r, region, others, phase);
+  if (!r.comparison.serverSide || gates.length === 0) return { sources: [], gates: [] };
+  const file = join(p.runDir, `${name}-server-side.ndjson`);
+  const window = { start, end: Date.now() };
+  const counts = await recordServerSide(r.comparison.serverSide, [region, ...others], p.cloudwatch, window, phase, file);
+  p.io.err(
+    `  ${phase}: server-side ${r.comparison.serverSide.metricName} datapoints: ${Object.entries(counts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
+  );
+  return { sources: [file], gates };
 }
 
 /** Pure: the rollout's result as a verdict. */
@@ -206,6 +237,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
   const allResults: GateResult[] = [];
   const judged: RecordedJudgement[] = [];
   for (const line of [`Rollout ${plan.version}: ${plan.waves.map((w) => w.region).join(' -> ')}`]) io.out(line);
+  const cloudwatch = regionalCloudWatch(config);
   const outcome = await withFaultSession(
     {
       config,
@@ -227,7 +259,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
         readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
         judge: (phase, region, durationMs, everyMs) =>
           judgePhase(
-            { config, runDir, session, io, k6: c.k6, baselines, startedAt, runs: ++runs },
+            { config, runDir, session, io, k6: c.k6, baselines, startedAt, runs: ++runs, cloudwatch: cloudwatch.get },
             phase,
             region,
             durationMs,
@@ -244,7 +276,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       const result = await runRollout(plan, effects);
       return { result, runDir, previous: Object.fromEntries(effects.previous) };
     },
-  );
+  ).finally(() => cloudwatch.destroy());
   io.out(rolloutSummary(plan.version, outcome.result));
   return finishRun({
     io,
@@ -261,4 +293,22 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       waves: outcome.result.waves.map((w) => ({ index: w.wave.index, region: w.wave.region, status: w.status, reasons: w.reasons })),
     },
   });
+}
+
+/** CloudWatch clients, one a region, made when first asked for; `destroy` closes them all. */
+function regionalCloudWatch(config: CrosswindConfig): { get: (region: string) => CloudWatchClient; destroy: () => void } {
+  const clients = new Map<string, CloudWatchClient>();
+  return {
+    get(region) {
+      let client = clients.get(region);
+      if (!client) {
+        client = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region));
+        clients.set(region, client);
+      }
+      return client;
+    },
+    destroy: () => {
+      for (const client of clients.values()) client.destroy();
+    },
+  };
 }

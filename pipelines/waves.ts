@@ -31,9 +31,16 @@ export function orderWaves(regions: readonly string[], rollout: Pick<RolloutConf
 /** Problems with the rollout's ordering inputs, as `{path, message}` for a ConfigError; empty when usable. */
 export function waveProblems(
   regions: readonly string[],
-  rollout: Pick<RolloutConfig, 'order' | 'traffic' | 'trafficMetric'>,
+  rollout: Pick<RolloutConfig, 'order' | 'traffic' | 'trafficMetric'> & Partial<Pick<RolloutConfig, 'comparison'>>,
 ): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
+  const serverSide = rollout.comparison?.serverSide;
+  const unmapped = serverSide ? regions.filter((r) => serverSide.dimensions[r] === undefined) : [];
+  if (unmapped.length > 0)
+    problems.push({
+      path: 'rollout.comparison.serverSide.dimensions',
+      message: `expected the metric's dimensions for every region; missing: ${unmapped.join(', ')}`,
+    });
   for (const name of Object.keys(rollout.traffic ?? {})) {
     if (!regions.includes(name)) problems.push({ path: `rollout.traffic.${name}`, message: `"${name}" is not a configured region` });
   }
