@@ -81,8 +81,9 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
       distributed: { runners: { chunkInterval: '1s', startTimeout: '60s', stopTimeout: '30s', silenceTimeout: '15s', maxRunners: 3 } },
       gameday: {
         targetRegion: 'us-east-1',
-        // Evidence-sized: about 360 baseline requests show the steady state's error bound.
-        ratePerVantage: 20,
+        // Evidence-sized for the shortest transition: the fault is felt within about 0.2 s of t_fault, and a
+        // transition's error bound of 25 % needs 11 clean requests (95 %), so each vantage sends 60 a second.
+        ratePerVantage: 60,
         phases: [
           { kind: 'baseline', duration: '6s' },
           { kind: 'inject' },
@@ -112,7 +113,7 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
       for (const vantage of VANTAGES) {
         const region = sandbox?.state.vantages.find((v) => v.name === vantage)?.nearestRegion as string;
         expect(dry.stdout, `${vantage} in the dry run`).to.match(
-          new RegExp(`  ${vantage}: ecs in ${region}, cluster crosswind-runners, 1 task\\(s\\), 20 req/s, deadline \\d+ s after start`),
+          new RegExp(`  ${vantage}: ecs in ${region}, cluster crosswind-runners, 1 task\\(s\\), 60 req/s, deadline \\d+ s after start`),
         );
       }
       expect(dry.stdout).to.contain('starts: ecs:RunTask x1 of crosswind-runner (Fargate) in eu-west-1');
