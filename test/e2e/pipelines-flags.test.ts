@@ -129,7 +129,7 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
           aws: {
             accountIds: ['123456789012'],
             credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-            endpoints: { route53: aws, fis: aws, cloudwatch: aws, sts: aws, ecs: aws, s3: aws },
+            endpoints: { ...endpointsAt(aws), ecs: aws },
           },
           regions: [
             { name: 'us-east-1', endpoint: aws, healthCheckId: 'hc-1' },
@@ -145,7 +145,10 @@ describe('gameday, rollout and probe refuse bad input before any AWS call', func
             { name: 'vantage-ap', endpoint: aws, runner: { kind: 'k6-operator', context: 'apac', namespace: 'load' } },
           ],
           distributed: { runners: { results: { bucket: 'shop-runs' } } },
-          chaos: { weightedRecords: { hostedZoneId: 'Z123', name: 'api.shop.example.com' } },
+          chaos: {
+            weightedRecords: { hostedZoneId: 'Z123', name: 'api.shop.example.com' },
+            switch: { roleArn: 'arn:aws:iam::123456789012:role/crosswind-switch' },
+          },
           rollout: { hooks: { deploy: 'true', rollback: 'true' }, ...rollout },
           probe: { cloudwatch: { enabled: false } },
         });
