@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '../core/child-process.ts';
 
 // Who owns a run: `ledger.lock` in the run folder names the process that is still acting on the run's faults, so
 // `restore` and the dead man's switch leave them to it. A bare PID is not an identity: PIDs are reused (in a
@@ -54,15 +55,6 @@ export function processIdentity(pid: number = process.pid): ProcessIdentity {
   const boot = readProc('/proc/sys/kernel/random/boot_id')?.trim();
   if (boot) id.bootId = boot;
   return id;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** When a process started, in ms since the epoch, from its start ticks and the boot time (Linux's 100 ticks a second). */
@@ -147,7 +139,7 @@ export function runOwner(runDir: string): RunOwner | undefined {
   const owns = ownsLock(lock, {
     self: processIdentity(),
     current: (pid) => {
-      if (!alive(pid)) return undefined;
+      if (!processAlive(pid)) return undefined;
       // A bare-PID lock: a process that started after the lock was written cannot have written it.
       if (bare && (startedAtMs(pid) ?? 0) > mtimeMs) return undefined;
       return processIdentity(pid);

@@ -277,3 +277,14 @@ export function describeOutcome(name: string, o: ChildOutcome): string {
   if (o.signal) return `${name} killed by ${o.signal}`;
   return `${name} exited with ${o.code}`;
 }
+
+/** True when a process with this id exists (signal 0 checks without signalling; EPERM: it exists, owned by another user). */
+export function processAlive(pid: number): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

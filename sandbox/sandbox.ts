@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { processAlive } from '../core/child-process.ts';
 import { ConfigError } from '../core/errors.ts';
 import { bindDnsSockets, DnsServer, type DnsSockets } from './dns-server.ts';
 import { EcsExecutor } from './ecs-executor.ts';
@@ -86,17 +87,6 @@ export interface SandboxHandle {
   ecs: EcsExecutor;
   /** Stops everything this sandbox started and removes its state file; safe to call twice. */
   stop(): Promise<void>;
-}
-
-/** True when a process with this id exists (signal 0 checks without signalling). */
-export function processAlive(pid: number): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function timingProblems(t: SandboxTiming): string[] {

@@ -4,19 +4,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { processAlive } from '../../../core/child-process.ts';
 import { isListening } from '../../../sandbox/ports.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
 import { BIN, crosswind, userEnv } from '../../support/cli.ts';
 import { until } from '../../support/until.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('crosswind sandbox up / deploy / down (loopback world)', function () {
   this.timeout(90_000);
@@ -30,7 +22,8 @@ describe('crosswind sandbox up / deploy / down (loopback world)', function () {
   after(async () => {
     // If an assertion failed before `down`, end what this test started, by id.
     if (up && up.exitCode === null) up.kill('SIGTERM');
-    for (const pid of state ? [state.moto.pid, ...state.regions.map((r) => r.pid)] : []) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of state ? [state.moto.pid, ...state.regions.map((r) => r.pid)] : [])
+      if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -100,12 +93,12 @@ describe('crosswind sandbox up / deploy / down (loopback world)', function () {
     expect(noFault.stderr).to.include('--dependency-down');
 
     const pids = [state.supervisorPid, state.moto.pid, ...state.regions.map((r) => r.pid)];
-    for (const pid of pids) expect(alive(pid), `pid ${pid} before down`).to.equal(true);
+    for (const pid of pids) expect(processAlive(pid), `pid ${pid} before down`).to.equal(true);
     for (const port of state.ports) expect(await isListening(port), `port ${port} before down`).to.equal(true);
 
     const down = await crosswind(['sandbox', 'down', '--state', stateFile]);
     expect(down.code, down.stderr).to.equal(0);
-    for (const pid of pids) expect(alive(pid), `pid ${pid} after down`).to.equal(false);
+    for (const pid of pids) expect(processAlive(pid), `pid ${pid} after down`).to.equal(false);
     for (const port of state.ports) expect(await isListening(port), `port ${port} after down`).to.equal(false);
     expect(existsSync(stateFile)).to.equal(false);
   });

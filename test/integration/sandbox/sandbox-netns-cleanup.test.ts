@@ -4,20 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { processAlive } from '../../../core/child-process.ts';
 import { NETNS_ETC } from '../../../sandbox/netns.ts';
 import { readSandboxState, type SandboxState } from '../../../sandbox/state.ts';
 import { BIN, crosswind, userEnv } from '../../support/cli.ts';
 import { namespaces } from '../../support/netns.ts';
 import { until } from '../../support/until.ts';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** `crosswind sandbox up` in the foreground; resolves once it printed that it is ready. */
 async function up(stateFile: string): Promise<{ child: ChildProcess; output: () => string }> {
@@ -54,7 +46,8 @@ describe('crosswind sandbox (namespace world): nothing left behind, even by a ki
   after(async () => {
     // End what this test started, by id, if an assertion stopped it early (moto does not watch its parent).
     for (const c of started) if (c.exitCode === null) c.kill('SIGKILL');
-    for (const s of states) for (const pid of [s.moto.pid, ...s.regions.map((r) => r.pid)]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const s of states)
+      for (const pid of [s.moto.pid, ...s.regions.map((r) => r.pid)]) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -13,6 +13,14 @@ function naivePercentile(values: number[], p: number): number {
   return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (i - lo);
 }
 
+/** Up to `maxLength` points at whole milliseconds in [0, maxT], with values few enough to tie often. */
+const points = (maxT: number, maxLength: number) =>
+  fc.array(fc.record({ t: fc.integer({ min: 0, max: maxT }), v: fc.integer({ min: 0, max: 50 }) }), { minLength: 1, maxLength });
+
+function groupOf(pts: { t: number; v: number }[]) {
+  return { times: Float64Array.from(pts.map((x) => x.t)), values: Float64Array.from(pts.map((x) => x.v)) };
+}
+
 describe('series', () => {
   it('computes percentiles by linear interpolation between closest ranks', () => {
     expect(percentile([1, 2, 3, 4], 50)).to.equal(2.5);
@@ -83,15 +91,12 @@ describe('series', () => {
   it('computes sliding-window percentiles exactly, equal to recomputing each window', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ t: fc.integer({ min: 0, max: 30_000 }), v: fc.integer({ min: 0, max: 50 }) }), {
-          minLength: 1,
-          maxLength: 300,
-        }),
+        points(30_000, 300),
         fc.integer({ min: 1, max: 10 }),
         fc.integer({ min: 1, max: 4 }),
         fc.constantFrom(50, 90, 99),
         (pts, w, step, p) => {
-          const group = { times: Float64Array.from(pts.map((x) => x.t)), values: Float64Array.from(pts.map((x) => x.v)) };
+          const group = groupOf(pts);
           for (const win of slidingPercentile(group, p, w, step)) {
             const inside = pts.filter((x) => x.t >= win.start && x.t < win.end).map((x) => x.v);
             expect(win.samples).to.equal(inside.length);
@@ -109,36 +114,28 @@ describe('series', () => {
 
   it("reports each window's order statistics exactly: the values at the asked ranks and the count at or below a bound", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.record({ t: fc.integer({ min: 0, max: 20_000 }), v: fc.integer({ min: 0, max: 50 }) }), {
-          minLength: 1,
-          maxLength: 200,
-        }),
-        fc.integer({ min: 1, max: 8 }),
-        fc.integer({ min: 0, max: 50 }),
-        (pts, w, at) => {
-          const group = { times: Float64Array.from(pts.map((x) => x.t)), values: Float64Array.from(pts.map((x) => x.v)) };
-          // Ranks that depend on the window's size, one of them absent, as the evidence rule's can be.
-          const ranks = (n: number) => ({ lower: n > 2 ? 2 : null, upper: n });
-          const windows = slidingPercentile(group, 95, w, 1, undefined, { ranks, at });
-          expect(windows, 'a window for a series with points').to.not.be.empty;
-          for (const win of windows) {
-            const inside = pts
-              .filter((x) => x.t >= win.start && x.t < win.end)
-              .map((x) => x.v)
-              .sort((a, b) => a - b);
-            if (inside.length === 0) {
-              expect(win.ranked, 'no order statistics for an empty window').to.equal(undefined);
-              continue;
-            }
-            expect(win.ranked, `window ${win.start}-${win.end}`).to.deep.equal({
-              lower: inside.length > 2 ? inside[1] : null,
-              upper: inside[inside.length - 1],
-              within: inside.filter((v) => v <= at).length,
-            });
+      fc.property(points(20_000, 200), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 50 }), (pts, w, at) => {
+        const group = groupOf(pts);
+        // Ranks that depend on the window's size, one of them absent, as the evidence rule's can be.
+        const ranks = (n: number) => ({ lower: n > 2 ? 2 : null, upper: n });
+        const windows = slidingPercentile(group, 95, w, 1, undefined, { ranks, at });
+        expect(windows, 'a window for a series with points').to.not.be.empty;
+        for (const win of windows) {
+          const inside = pts
+            .filter((x) => x.t >= win.start && x.t < win.end)
+            .map((x) => x.v)
+            .sort((a, b) => a - b);
+          if (inside.length === 0) {
+            expect(win.ranked, 'no order statistics for an empty window').to.equal(undefined);
+            continue;
           }
-        },
-      ),
+          expect(win.ranked, `window ${win.start}-${win.end}`).to.deep.equal({
+            lower: inside.length > 2 ? inside[1] : null,
+            upper: inside[inside.length - 1],
+            within: inside.filter((v) => v <= at).length,
+          });
+        }
+      }),
     );
   });
 });
