@@ -26,7 +26,7 @@ import type { GamedayPlan } from './gameday-plan.ts';
 import { deepHealthGates } from './health-gates.ts';
 import { describePolling, type HealthPolling, watchHealth } from './health-watch.ts';
 import { gamedayNeeds, preflight } from './preflight.ts';
-import { progressPrinter, REQUEST_FAILED } from './progress.ts';
+import { type ProgressPrinter, progressPrinter, REQUEST_FAILED } from './progress.ts';
 import { trafficPlan } from './remote/traffic-plan.ts';
 import { evidenceGaps, startVantageTraffic, type VantageTraffic } from './remote/vantage-traffic.ts';
 import { finishRun, type RunReport } from './run-report.ts';
@@ -46,31 +46,102 @@ export interface GamedayCommand {
 }
 
 /**
- * `crosswind gameday`: the drill through a fault session (ledger, guardrails, stop conditions, signals → restore),
- * global traffic from every vantage through the synthetics launcher, Route 53 health watched into `health.jsonl`,
- * then the failover, capacity and functional gates judged by validations and reported into the run folder.
+ * What a game day's drill leaves for its report, filled in as the drill goes: the run folder once the session has
+ * one, the traffic and the deep-health probe once started, the functional checks and the steady state once judged,
+ * and the drill's record when it ran to its end (otherwise `stopped`, what ended it).
  */
-export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
-  const { config, plan, io } = c;
-  const regions = config.regions.map((r) => r.name);
-  const startedAt = Date.now();
-  const progress = progressPrinter({
-    regions,
-    write: (s) => process.stderr.write(redactSecrets(s)),
-    tty: process.stderr.isTTY === true,
-    quiet: !c.progress,
-  });
-  let runDir = '';
-  let traffic: VantageTraffic | undefined;
-  let deepHealth: K6Run | undefined;
-  let functional: { ndjson: string; survivors: string[] } | undefined;
-  let steadyResults: GateResult[] = [];
-  let record: DrillRecord | undefined;
-  let polling: HealthPolling | undefined;
+interface DrillState {
+  runDir: string;
+  traffic?: VantageTraffic;
+  deepHealth?: K6Run;
+  functional?: { ndjson: string; survivors: string[] };
+  steadyResults: GateResult[];
+  record?: DrillRecord;
+  /** How often Route 53's view of each region was read: the resolution of the detection times. */
+  polling?: HealthPolling;
+  stopped?: unknown;
+}
+
+/**
+ * The drill's world inside a fault session: traffic from every vantage and the deep-health probe, faults through
+ * the session's ledger, the drill's faults restored (the runners keep sending), functional checks on the survivors,
+ * and the steady state judged on the baseline. What it starts and judges is kept in `state` for the report.
+ */
+function gamedayWorld(c: GamedayCommand, session: FaultSession, progress: ProgressPrinter, state: DrillState): GamedayWorld {
+  const { config } = c;
+  const runDir = state.runDir;
+  return {
+    async startTraffic(durationMs) {
+      const traffic = await gamedayTraffic(c, session, runDir, durationMs, (line) => progress.note(line));
+      state.traffic = traffic;
+      state.deepHealth = await watchDeepHealth(c, runDir, durationMs);
+      return traffic;
+    },
+    async applyFault(f) {
+      if (f.kind === 'invert-health-check') await session.apply({ kind: 'invert-health-check', region: f.region });
+      // A name from chaos.experiments is created from config; anything else is an existing template's id.
+      else if (config.chaos.experiments[f.template]) await session.apply({ kind: 'fis-experiment', template: f.template });
+      else await session.apply({ kind: 'fis-experiment', templateId: f.template, region: f.region });
+    },
+    // The drill's faults only: the runners keep sending until the traffic is stopped.
+    restore: (reason) => session.undoAll(reason, (f) => !RUNNER_KINDS.has(f.intent.fault.kind)),
+    async functionalChecks(survivors, durationMs) {
+      const run = await startK6Run({
+        // Each survivor is checked at the drill's per-vantage rate: enough checks to show the functional bound.
+        plan: buildPlan(config, {
+          scenario: 'regional-probe',
+          regions: survivors,
+          durationMs,
+          ratePerSecond: config.gameday.ratePerVantage,
+          thresholds: {},
+        }),
+        runDir,
+        k6Path: c.k6,
+        name: 'functional-checks',
+        signal: session.signal,
+        signals: null,
+      });
+      await run.done;
+      state.functional = { ndjson: run.files.ndjson, survivors };
+      const judged = await judgeRun({ sources: [run.files.ndjson], gates: functionalGates(survivors, config) });
+      return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
+    },
+    async steadyState(since) {
+      const end = Date.now();
+      // Remote runners upload every few seconds: the baseline is judged once their data has caught up with it.
+      await state.traffic?.settle(end);
+      // The baseline so far, as written: nothing injected yet, so this is the system as users find it.
+      const judged = await judgeRun({
+        sources: recorded(state.traffic?.sources()),
+        gates: steadyStateGates(config),
+        timeRange: { start: since, end },
+      });
+      state.steadyResults = judged.results.map((r) => ({ ...r, gate: `steady state: ${r.gate}` }));
+      return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
+    },
+    sleep: (ms) => session.hold(ms),
+    now: Date.now,
+    phase: (name) => progress.phase(name),
+    note: (text) => progress.note(text),
+    point: (p) => progress.point(p),
+  };
+}
+
+/** The files of `paths` that were written (a run stopped early may not have written them all). */
+function recorded(paths: readonly string[] | undefined): string[] {
+  return (paths ?? []).filter((f) => existsSync(f));
+}
+
+/**
+ * The drill in a fault session (ledger, guardrails, stop conditions, signals → restore), with Route 53 health watched
+ * into `health.jsonl`. A stopped drill (a stop condition, a signal, an error) has every fault undone by the session;
+ * when it recorded traffic, what ended it is kept in `state.stopped` for the report, otherwise it is thrown.
+ */
+async function runGameday(c: GamedayCommand, progress: ProgressPrinter, state: DrillState): Promise<void> {
+  const { config, plan } = c;
   const route53 = new Route53Client(awsClientOptions(config.aws, 'route53'));
-  let stopped: unknown;
   try {
-    record = await withFaultSession(
+    state.record = await withFaultSession(
       {
         config,
         mode: 'gameday',
@@ -85,114 +156,61 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
           preflight(config, gamedayNeeds(config, plan), awsResolver(clients), { cwd: process.cwd(), env: process.env }),
       },
       async (session) => {
-        runDir = session.runDir as string;
+        state.runDir = session.runDir as string;
         const watched = config.regions.flatMap((r) => (r.healthCheckId ? [{ name: r.name, healthCheckId: r.healthCheckId }] : []));
         const health = watchHealth({
           route53,
           regions: watched,
-          file: join(runDir, 'health.jsonl'),
+          file: join(state.runDir, 'health.jsonl'),
           requestsPerSecond: config.aws.route53RequestsPerSecond,
           log: (l) => progress.note(l),
         });
-        const world: GamedayWorld = {
-          async startTraffic(durationMs) {
-            traffic = await gamedayTraffic(c, session, runDir, durationMs, (line) => progress.note(line));
-            deepHealth = await watchDeepHealth(c, runDir, durationMs);
-            return traffic;
-          },
-          async applyFault(f) {
-            if (f.kind === 'invert-health-check') await session.apply({ kind: 'invert-health-check', region: f.region });
-            // A name from chaos.experiments is created from config; anything else is an existing template's id.
-            else if (config.chaos.experiments[f.template]) await session.apply({ kind: 'fis-experiment', template: f.template });
-            else await session.apply({ kind: 'fis-experiment', templateId: f.template, region: f.region });
-          },
-          // The drill's faults only: the runners keep sending until the traffic is stopped.
-          restore: (reason) => session.undoAll(reason, (f) => !RUNNER_KINDS.has(f.intent.fault.kind)),
-          async functionalChecks(survivors, durationMs) {
-            const run = await startK6Run({
-              // Each survivor is checked at the drill's per-vantage rate: enough checks to show the functional bound.
-              plan: buildPlan(config, {
-                scenario: 'regional-probe',
-                regions: survivors,
-                durationMs,
-                ratePerSecond: config.gameday.ratePerVantage,
-                thresholds: {},
-              }),
-              runDir,
-              k6Path: c.k6,
-              name: 'functional-checks',
-              signal: session.signal,
-              signals: null,
-            });
-            await run.done;
-            functional = { ndjson: run.files.ndjson, survivors };
-            const judged = await judgeRun({
-              sources: [run.files.ndjson],
-              gates: functionalGates(survivors, config),
-            });
-            return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
-          },
-          async steadyState(since) {
-            const gates = steadyStateGates(config);
-            const end = Date.now();
-            // Remote runners upload every few seconds: the baseline is judged once their data has caught up with it.
-            await traffic?.settle(end);
-            // The baseline so far, as written: nothing injected yet, so this is the system as users find it.
-            const judged = await judgeRun({
-              sources: (traffic?.sources() ?? []).filter((f) => existsSync(f)),
-              gates,
-              timeRange: { start: since, end },
-            });
-            steadyResults = judged.results.map((r) => ({ ...r, gate: `steady state: ${r.gate}` }));
-            return { gates: judged.results.map((r) => ({ status: r.status, line: r.reason })) };
-          },
-          sleep: (ms) => session.hold(ms),
-          now: Date.now,
-          phase: (name) => progress.phase(name),
-          note: (text) => progress.note(text),
-          point: (p) => progress.point(p),
-        };
         try {
-          for (const line of [`run folder: ${runDir}`]) progress.note(line);
-          return await runDrill(plan, world, session.signal);
+          progress.note(`run folder: ${state.runDir}`);
+          return await runDrill(plan, gamedayWorld(c, session, progress, state), session.signal);
         } finally {
-          polling = await health.stop();
-          deepHealth?.stop();
-          await deepHealth?.done.catch(() => {});
+          state.polling = await health.stop();
+          state.deepHealth?.stop();
+          await state.deepHealth?.done.catch(() => {});
         }
       },
     );
   } catch (err) {
-    // Stopped (a stop condition, a signal, an error): every fault is undone by now. Whatever traffic was recorded is
-    // still judged and reported, then the stop decides the exit.
-    stopped = err;
-    if (!runDir || !traffic || traffic.sources().filter((f) => existsSync(f)).length === 0) throw err;
-    io.err(`game day stopped: ${(err as Error).message}; judging what was recorded`);
+    // Whatever traffic was recorded is still judged and reported, then the stop decides the exit.
+    if (!state.runDir || recorded(state.traffic?.sources()).length === 0) throw err;
+    state.stopped = err;
+    c.io.err(`game day stopped: ${(err as Error).message}; judging what was recorded`);
   } finally {
     progress.stop();
     route53.destroy();
   }
+}
 
+/** Judges what the drill recorded and writes the run's reports; a stopped drill's stop is thrown after them. */
+async function reportGameday(c: GamedayCommand, state: DrillState, startedAt: number): Promise<RunReport> {
+  const { config, plan, io } = c;
+  const { runDir, traffic, functional, record, stopped } = state;
   const faultsFile = join(runDir, 'ledger.jsonl');
   const healthFile = join(runDir, 'health.jsonl');
   const faults = await readFaults(faultsFile);
-  const sources = (traffic?.sources() ?? []).filter((f) => existsSync(f));
+  const sources = recorded(traffic?.sources());
+  const deepHealthFiles = recorded(state.deepHealth?.sources);
   const judged = await judgeDrill({
     config,
     plan,
     trafficFiles: sources,
-    deepHealthFiles: (deepHealth?.sources ?? []).filter((f) => existsSync(f)),
+    deepHealthFiles,
     gaps: evidenceGaps(traffic?.remote()),
     healthFile,
     faults,
     functional,
     record,
-    steadyResults,
+    steadyResults: state.steadyResults,
     strict: c.strict,
   });
   const { verdict, results } = judged;
   // The resolution of the detection times: how often Route 53's view of each region was read.
-  if (polling) io.out(describePolling(polling));
+  if (state.polling) io.out(describePolling(state.polling));
   const report = await finishRun({
     io,
     config,
@@ -203,7 +221,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
     judgement: { verdict, results },
     judged: judged.recorded,
     document: {
-      sources: [...sources, ...(functional ? [functional.ndjson] : []), ...(deepHealth?.sources ?? []).filter((f) => existsSync(f))],
+      sources: [...sources, ...(functional ? [functional.ndjson] : []), ...deepHealthFiles],
       stats: judged.stats,
       ...(judged.span ? { span: judged.span } : {}),
       faultsFile,
@@ -214,7 +232,7 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
       targetRegion: plan.targetRegion,
       survivors: plan.survivors,
       phases: record?.phases ?? [],
-      ...(polling ? { healthPolling: polling } : {}),
+      ...(state.polling ? { healthPolling: state.polling } : {}),
       faults,
       ...(traffic?.remote() ? { runners: traffic.remote()?.runners } : {}),
       ...(stopped ? { stopped: (stopped as Error).message } : {}),
@@ -223,6 +241,24 @@ export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
   });
   if (stopped) throw stopped;
   return report;
+}
+
+/**
+ * `crosswind gameday`: the drill through a fault session (ledger, guardrails, stop conditions, signals → restore),
+ * global traffic from every vantage through the synthetics launcher, Route 53 health watched into `health.jsonl`,
+ * then the failover, capacity and functional gates judged by validations and reported into the run folder.
+ */
+export async function gamedayCommand(c: GamedayCommand): Promise<RunReport> {
+  const startedAt = Date.now();
+  const progress = progressPrinter({
+    regions: c.config.regions.map((r) => r.name),
+    write: (s) => process.stderr.write(redactSecrets(s)),
+    tty: process.stderr.isTTY === true,
+    quiet: !c.progress,
+  });
+  const state: DrillState = { runDir: '', steadyResults: [] };
+  await runGameday(c, progress, state);
+  return reportGameday(c, state, startedAt);
 }
 
 interface DrillOutput {
