@@ -246,7 +246,7 @@ describe('crosswind gate (the CLI as a user runs it)', function () {
     const args = ['gate', '--results', join(dir, 'regions.ndjson'), '--config', join(dir, 'none.json')];
     const slow = await crosswind([...args, '--candidate', 'us-east-1', '--baseline', 'us-west-2', 'eu-west-1'], { cwd: dir });
     expect(slow.code, slow.stderr).to.equal(1);
-    expect(slow.stdout).to.contain('significantly slower');
+    expect(slow.stdout).to.contain('slower beyond the allowed shift');
     const fine = await crosswind([...args, '--candidate', 'us-west-2', '--baseline', 'eu-west-1'], { cwd: dir });
     expect(fine.code, fine.stdout).to.equal(0);
     const bad = await crosswind([...args, '--baseline', 'eu-west-1'], { cwd: dir });
