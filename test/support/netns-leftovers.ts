@@ -1,10 +1,11 @@
 // Loaded before every test run (.mocharc.json): the run's sandboxes name their namespaces, veth links and
 // /etc/netns entries `cw<tag>-...` with a tag of its own (CROSSWIND_NETNS_TAG, inherited by every CLI child), and after the last
 // test anything still carrying it fails the run, named, after being removed so the machine is left clean. Other runs
-// on the same machine (another checkout's suite) have other tags and are never counted or touched.
+// on the same machine (another checkout's suite) claim other tags and are never counted or touched.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -53,18 +54,62 @@ async function remove(left: NetnsLeftovers): Promise<void> {
   for (const e of left.etc) await rm(join(NETNS_ETC, e), { recursive: true, force: true });
 }
 
-/** This run's tag: the one it was given (a test that runs mocha itself names one), else a fresh one no name uses. */
-async function chooseTag(): Promise<string> {
-  const given = process.env.CROSSWIND_NETNS_TAG;
-  if (given) return given;
-  for (;;) {
-    const tag = randomBytes(1).toString('hex');
-    const left = await leftovers(`cw${tag}-`);
-    if (!left.namespaces.length && !left.links.length && !left.etc.length) return tag;
+/** Where runs on this machine claim their tags: one file a tag, holding the claiming process's id. */
+export const CLAIMS = join(tmpdir(), 'crosswind-netns-tags');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
+/**
+ * Claims a tag for this run (exclusive create), taking over a claim whose process is gone. Two suites running at once
+ * on this machine never share a tag, so neither counts, nor removes, what the other made.
+ */
+export async function claimTag(tag: string): Promise<boolean> {
+  const file = join(CLAIMS, tag);
+  await mkdir(CLAIMS, { recursive: true });
+  try {
+    await writeFile(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    const owner = Number(await readFile(file, 'utf8').catch(() => ''));
+    if (Number.isInteger(owner) && owner > 0 && alive(owner)) return false;
+    await rm(file, { force: true });
+    return claimTag(tag);
+  }
+}
+
+/** A tag no other run on this machine holds and nothing carries yet, claimed until `releaseTag`. */
+export async function claimFreshTag(): Promise<string> {
+  for (;;) {
+    const tag = randomBytes(1).toString('hex');
+    if (!(await claimTag(tag))) continue;
+    const left = await leftovers(`cw${tag}-`);
+    if (!left.namespaces.length && !left.links.length && !left.etc.length) return tag;
+    await releaseTag(tag);
+  }
+}
+
+/** Gives a claimed tag back. */
+export async function releaseTag(tag: string): Promise<void> {
+  await rm(join(CLAIMS, tag), { force: true });
+}
+
+/** This run's tag: the one it was given (a test that runs mocha itself claims one for it), else a fresh one. */
+async function chooseTag(): Promise<string> {
+  const given = process.env.CROSSWIND_NETNS_TAG;
+  if (given) return given;
+  claimed = await claimFreshTag();
+  return claimed;
+}
+
 let prefix: string | undefined;
+let claimed: string | undefined;
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
@@ -77,8 +122,8 @@ export const mochaHooks = {
     if (prefix === undefined) return;
     const left = await leftovers(prefix);
     const problem = describeLeftovers(prefix, left);
-    if (problem === undefined) return;
-    await remove(left);
-    throw new Error(problem);
+    if (problem !== undefined) await remove(left);
+    if (claimed !== undefined) await releaseTag(claimed);
+    if (problem !== undefined) throw new Error(problem);
   },
 };

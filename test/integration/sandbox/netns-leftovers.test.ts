@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { leftovers } from '../../support/netns-leftovers.ts';
+import { CLAIMS, claimFreshTag, claimTag, leftovers, releaseTag } from '../../support/netns-leftovers.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -28,11 +29,13 @@ async function mocha(env: NodeJS.ProcessEnv): Promise<{ code: number; output: st
 // entry of its own fails, naming them, and removes them.
 describe('leftover namespaces fail the test run', function () {
   this.timeout(180_000);
-  // A tag of its own, so the run below is told apart from this one (whose tag the root hook set).
+  // A tag of its own, claimed like every run's, so the run below is told apart from this one and from any other.
   let tag: string;
-  before(() => {
-    do tag = randomBytes(1).toString('hex');
-    while (tag === process.env.CROSSWIND_NETNS_TAG);
+  before(async () => {
+    tag = await claimFreshTag();
+  });
+  after(async () => {
+    await releaseTag(tag);
   });
 
   it('a run that removes what it made passes', async () => {
@@ -47,5 +50,18 @@ describe('leftover namespaces fail the test run', function () {
     expect(r.output, 'the leftovers named').to.include(`the tests left namespaces cw${tag}-leak; /etc/netns entries cw${tag}-leak`);
     const left = await leftovers(`cw${tag}-`);
     expect(left, 'nothing left on the machine').to.deep.equal({ namespaces: [], links: [], etc: [] });
+  });
+
+  it('two runs at once never hold the same tag; a claim whose process is gone is taken over', async () => {
+    expect(await claimTag(tag), 'held by this process already').to.equal(false);
+    const other = await claimFreshTag();
+    try {
+      expect(other, 'a second claim gets another tag').to.not.equal(tag);
+      // A run killed before its last hook leaves its claim behind, naming a process that no longer exists.
+      await writeFile(join(CLAIMS, other), '2147483646');
+      expect(await claimTag(other), 'taken over from a process that is gone').to.equal(true);
+    } finally {
+      await releaseTag(other);
+    }
   });
 });
