@@ -38,11 +38,11 @@ describe('moto through the AWS SDK v3 clients', function () {
       }),
     );
     const id = created.HealthCheck?.Id as string;
-    expect(created.HealthCheck?.HealthCheckConfig?.Inverted).to.not.equal(true);
+    expect(created.HealthCheck?.HealthCheckConfig?.Inverted, 'a new health check is not inverted').to.not.equal(true);
 
     await route53.send(new UpdateHealthCheckCommand({ HealthCheckId: id, Inverted: true }));
     const read = await route53.send(new GetHealthCheckCommand({ HealthCheckId: id }));
-    expect(read.HealthCheck?.HealthCheckConfig?.Inverted).to.equal(true);
+    expect(read.HealthCheck?.HealthCheckConfig?.Inverted, 'inverted as read back').to.equal(true);
     expect(read.HealthCheck?.HealthCheckConfig?.FailureThreshold).to.equal(3);
     expect(read.HealthCheck?.HealthCheckConfig?.ResourcePath).to.equal('/health');
   });
@@ -78,8 +78,8 @@ describe('moto through the AWS SDK v3 clients', function () {
 
   it('stops the server and frees its port', async () => {
     const other = await startMoto();
-    expect(await isListening(other.port)).to.equal(true);
+    expect(await isListening(other.port), `moto listening on ${other.port}`).to.equal(true);
     await other.stop();
-    expect(await isListening(other.port)).to.equal(false);
+    expect(await isListening(other.port), `port ${other.port} free after stop`).to.equal(false);
   });
 });

@@ -166,7 +166,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
     const logs: string[] = [];
     await withFaultSession({ config, root, clients, readHealth: healthy, log: (l) => logs.push(l) }, async (s) => {
       await s.apply({ kind: 'invert-health-check', region: 'us-east-1' });
-      expect(inverted).to.equal(true);
+      expect(inverted, 'the health check inverted before the denied call').to.equal(true);
       await s.apply({ kind: 'shift-weight', region: 'eu-west-1', percent: 10 });
     }).catch((err) => {
       caught = err;
@@ -177,7 +177,7 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
     );
     expect((caught as Error).message).to.include('not authorized to perform: route53:ChangeResourceRecordSets');
     // Then restore: the health check is back, the denied weight shift (never applied) needed no write.
-    expect(inverted).to.equal(false);
+    expect(inverted, 'the health check restored').to.equal(false);
     const last = r53.commandCalls(UpdateHealthCheckCommand).at(-1)?.args[0].input;
     expect(last).to.deep.include({
       HealthCheckId: 'hc-use1',
@@ -187,7 +187,10 @@ describe('chaos adapters: AWS errors (aws-sdk-client-mock)', () => {
       HealthCheckVersion: 7,
     });
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).to.have.length(1);
-    expect(logs.some((l) => l.startsWith('error: AWS denied ChangeResourceRecordSets'))).to.equal(true);
+    expect(
+      logs.filter((l) => l.startsWith('error: AWS denied ChangeResourceRecordSets')),
+      logs.join('\n'),
+    ).to.not.be.empty;
     const [run] = (await import('../../../chaos/run-folder.ts')).listRunFolders(root);
     const entries = readLedger(run?.path as string);
     expect(entries.map((e) => e.kind)).to.deep.equal(['intent', 'applied', 'intent', 'failed', 'stop', 'undone', 'undone']);

@@ -58,8 +58,11 @@ describe('no secret in any output', () => {
   it('knows secret fields by name, and collects their values from a config', () => {
     expect(isSecretPath(['aws', 'credentials', 'accessKeyId'])).to.equal(true);
     expect(isSecretPath(['aws', 'profile'])).to.equal(false);
-    expect(looksSecret(KEY_ID) && looksSecret(SECRET) && looksSecret(TOKEN)).to.equal(true);
-    expect(looksSecret('us-east-1')).to.equal(false);
+    expect(
+      [KEY_ID, SECRET, TOKEN].filter((s) => !looksSecret(s)),
+      'credentials not taken for secrets',
+    ).to.deep.equal([]);
+    expect(looksSecret('us-east-1'), 'a region name is no secret').to.equal(false);
     expect(
       secretValues({ aws: { credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, profile: 'p' }, x: [{ apiToken: 'c' }] }),
     ).to.deep.equal(['a', 'b', 'c']);

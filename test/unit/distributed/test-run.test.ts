@@ -64,7 +64,7 @@ describe('distributed runs', () => {
     expect(JSON.parse(cm.data['plan.json'])).to.deep.equal({ scenario: 'global-traffic' });
     expect(tr).to.deep.include({ apiVersion: 'k6.io/v1alpha1', kind: 'TestRun' });
     expect(tr.spec.parallelism).to.equal(8);
-    expect(tr.spec.separate).to.equal(true);
+    expect(tr.spec.separate, 'the runners on separate nodes').to.equal(true);
     expect(tr.spec).to.not.have.property('cleanup');
     expect(tr.spec.arguments).to.equal('--out json=/results/$(CROSSWIND_RUNNER).ndjson --log-output=stdout');
     expect(tr.spec.script).to.deep.equal({ configMap: { name: 'shop-load', file: 'archive.tar' } });

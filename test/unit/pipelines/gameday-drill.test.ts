@@ -107,7 +107,7 @@ describe('game day drill', () => {
       const { w, calls } = world({ steady });
       const record = await runDrill(plan, w, new AbortController().signal);
       expect(calls).to.deep.equal([...UP_TO_THE_FAULT, 'traffic stop']);
-      expect(record.steadyState?.held).to.equal(false);
+      expect(record.steadyState?.held, 'the steady state did not hold').to.equal(false);
       expect(record.injectedAt).to.equal(undefined);
     });
 

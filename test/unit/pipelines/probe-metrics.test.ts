@@ -59,6 +59,6 @@ describe('probe metrics for CloudWatch', () => {
   });
 
   it('refuses an AWS/ namespace', () => {
-    expect(probeSchema.safeParse({ cloudwatch: { namespace: 'AWS/EC2' } }).success).to.equal(false);
+    expect(probeSchema.safeParse({ cloudwatch: { namespace: 'AWS/EC2' } }).success, 'an AWS/ namespace is refused').to.equal(false);
   });
 });

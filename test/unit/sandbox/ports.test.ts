@@ -23,11 +23,17 @@ describe('free loopback ports', () => {
     expect(
       isAddressInUse(Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4000'), { code: 'EADDRINUSE' })),
     ).to.equal(true);
-    expect(isAddressInUse(new Error('region app us-east-1 exited with 1 before it was ready:\nError: listen EADDRINUSE'))).to.equal(true);
+    expect(
+      isAddressInUse(new Error('region app us-east-1 exited with 1 before it was ready:\nError: listen EADDRINUSE')),
+      'EADDRINUSE in the output of a child that exited',
+    ).to.equal(true);
     expect(isAddressInUse(new Error('moto_server exited with 1 before answering:\nOSError: [Errno 98] Address already in use'))).to.equal(
       true,
     );
-    expect(isAddressInUse(new Error('moto_server exited with 1 before answering:\nImportError'))).to.equal(false);
-    expect(isAddressInUse(undefined)).to.equal(false);
+    expect(
+      isAddressInUse(new Error('moto_server exited with 1 before answering:\nImportError')),
+      'another exit is no port conflict',
+    ).to.equal(false);
+    expect(isAddressInUse(undefined), 'no error, no conflict').to.equal(false);
   });
 });

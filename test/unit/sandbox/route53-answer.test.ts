@@ -52,18 +52,18 @@ describe('route53-answer: health status', () => {
     let c = INITIAL_COUNTER;
     c = nextCounter(c, false, 3);
     c = nextCounter(c, false, 3);
-    expect(c.measuredHealthy).to.equal(true);
+    expect(c.measuredHealthy, 'still healthy after 2 of 3 failures').to.equal(true);
     c = nextCounter(c, true, 3); // a success resets the run
     c = nextCounter(c, false, 3);
     c = nextCounter(c, false, 3);
-    expect(c.measuredHealthy).to.equal(true);
+    expect(c.measuredHealthy, 'a success reset the run: 2 failures since').to.equal(true);
     c = nextCounter(c, false, 3);
     expect(c).to.deep.equal({ measuredHealthy: false, contrary: 0 });
     c = nextCounter(c, true, 3);
     c = nextCounter(c, true, 3);
-    expect(c.measuredHealthy).to.equal(false);
+    expect(c.measuredHealthy, 'still unhealthy after 2 of 3 successes').to.equal(false);
     c = nextCounter(c, true, 3);
-    expect(c.measuredHealthy).to.equal(true);
+    expect(c.measuredHealthy, 'healthy again after the 3rd success').to.equal(true);
   });
 
   it('treats a threshold below 1 as 1', () => {
@@ -100,7 +100,7 @@ describe('route53-answer: choosing records', () => {
   it('latency: answers as if all were healthy when none is', () => {
     const chosen = chooseRecord(latency, ctx(['hc-e', 'hc-w', 'hc-eu'], fromEu));
     expect(chosen?.record.setIdentifier).to.equal('eu-west-1');
-    expect(chosen?.allUnhealthy).to.equal(true);
+    expect(chosen?.allUnhealthy, 'the answer says every record was unhealthy').to.equal(true);
   });
 
   it('weighted: picks in proportion to weight among healthy records; zero weight only as a last resort', () => {
@@ -114,7 +114,7 @@ describe('route53-answer: choosing records', () => {
     expect(chooseRecord(weighted, ctx(['hc-a'], {}, 0.1))?.record.value).to.equal('b');
     expect(chooseRecord(weighted, ctx(['hc-a', 'hc-b'], {}, 0.1))?.record.value).to.equal('c');
     const all = chooseRecord(weighted, ctx(['hc-a', 'hc-b', 'hc-c'], {}, 0.95));
-    expect(all?.allUnhealthy).to.equal(true);
+    expect(all?.allUnhealthy, 'the answer says every record was unhealthy').to.equal(true);
     expect(all?.record.value).to.equal('b');
   });
 
@@ -136,7 +136,7 @@ describe('route53-answer: choosing records', () => {
     expect(chooseRecord(failover, ctx(['hc-p']))?.record.value).to.equal('s');
     const both = chooseRecord(failover, ctx(['hc-p', 'hc-s']));
     expect(both?.record.value).to.equal('p');
-    expect(both?.allUnhealthy).to.equal(true);
+    expect(both?.allUnhealthy, 'the answer says primary and secondary were unhealthy').to.equal(true);
   });
 
   it('a record without a health check counts as healthy', () => {

@@ -56,7 +56,7 @@ describe('synthetics config and run plan', () => {
     expect(plan.rate).to.deep.equal({ perSecond: 4, preAllocatedVUs: 4, maxVUs: 50 });
     expect(plan.vantages.map((v) => v.name)).to.deep.equal(['vantage-us', 'vantage-eu']);
     expect(plan.servedBy).to.deep.equal([{ header: 'x-served-by' }, { jsonField: 'meta.region' }]);
-    expect(plan.http.noConnectionReuse).to.equal(true);
+    expect(plan.http.noConnectionReuse, 'by default a new connection a request, so each sees the current routing').to.equal(true);
     expect(plan.thresholds).to.deep.include({
       http_req_failed: ['rate<0.01'],
       'http_req_failed{vantage:vantage-eu}': ['rate<0.01'],

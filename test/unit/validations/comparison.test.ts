@@ -40,7 +40,7 @@ describe('comparison statistics (known answers)', () => {
   it('spread: a noisier sample with the same median is wider, and significantly so', () => {
     const s = spread(sample(300, 100, 60), sample(300, 100, 10));
     expect(s.ratio).to.be.closeTo(6, 0.1);
-    expect(s.wider).to.equal(true);
+    expect(s.wider, 'six times the spread is wider').to.equal(true);
     expect(s.p).to.be.below(1e-6);
   });
 });

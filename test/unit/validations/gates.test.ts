@@ -137,7 +137,7 @@ describe('gate names', () => {
         { kind: 'latency', percentile: 90, bound: 300 },
       ],
     });
-    expect(parsed.success).to.equal(false);
+    expect(parsed.success, 'two gates of one name are refused').to.equal(false);
     const issues = parsed.error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues).to.deep.equal([
       'checks.1.name: expected a name no other gate has; checks[0] is also "error-rate" (the default for its kind)',

@@ -48,7 +48,7 @@ describe('ground-truth check', () => {
     ]);
     const check = checkAgainstGroundTruth(t, { routes, health }, 500);
     expect(check.problems).to.deep.equal([]);
-    expect(check.ok).to.equal(true);
+    expect(check.ok, 'the client-seen failover matches the ground truth').to.equal(true);
     expect(
       check.vantages.map((v) => v.vantage),
       'only the affected vantage is compared',
@@ -59,7 +59,7 @@ describe('ground-truth check', () => {
   it('fails when it compares nothing: no vantage was on the faulted region when the fault hit', () => {
     const t = timeline([{ vantage: 'vantage-eu', home: 'eu-west-1', movedAt: 0 }]);
     const check = checkAgainstGroundTruth(t, { routes: routes.filter((r) => r.vantage === 'vantage-eu'), health }, 500);
-    expect(check.ok).to.equal(false);
+    expect(check.ok, 'a check that compared nothing does not hold').to.equal(false);
     expect(check.problems).to.deep.equal(['no vantage was routed to us-east-1 when the fault hit: nothing was compared']);
   });
 
