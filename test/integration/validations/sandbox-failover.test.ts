@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { failoverGateSchema } from '../../../config/gates-schema.ts';
+import { mergeConfigLayer } from '../../../config/layer.ts';
 import { resolveConfig } from '../../../config/load.ts';
 import type { FaultEvent } from '../../../core/ledger-entry.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
@@ -42,7 +43,7 @@ describe('client-seen failover against the sandbox ground truth (real k6, sandbo
 
   it('measures every rerouted vantage’s failover within 1 s of the ground truth', async () => {
     const state = sandbox.state;
-    const config = resolveConfig({ project: 'shop', ...configFromSandboxState(state) });
+    const config = resolveConfig(mergeConfigLayer({ project: 'shop' }, configFromSandboxState(state)));
     const plan = buildPlan(config, { scenario: 'global-traffic', durationMs: 14_000, ratePerSecond: 20, path: '/version', thresholds: {} });
     const runDir = join(dir, 'run');
     const run = await startK6Run({ plan, runDir, signals: null });
