@@ -6,6 +6,8 @@ import { expect } from 'chai';
 import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
 import { endpointsAt } from '../support/aws.ts';
 import { type CliResult, crosswind } from '../support/cli.ts';
+import { type FakeWorld, startFakeWorld } from '../support/fake-world.ts';
+import { SHORT_ROLLOUT } from '../support/short-rollout.ts';
 
 // Fake credentials shaped like AWS's: one set in the environment, another in the config. Every output of a failing
 // run (stdout, stderr, every file of its run folder) is searched for each of them, and for any 12 characters of them.
@@ -53,11 +55,15 @@ describe('no secret in any output of a failing run (fake credentials in the envi
   this.timeout(120_000);
   let moto: MotoServer;
   let dir: string;
+  // The rollout judges each region's steady state before its deploy hook runs: two small regions answer it.
+  let world: FakeWorld;
   before(async () => {
     moto = await startMoto();
+    world = await startFakeWorld({ regions: ['us-east-1', 'eu-west-1'], preferences: { 'vantage-us': ['us-east-1', 'eu-west-1'] } });
     dir = await mkdtemp(join(tmpdir(), 'crosswind-secrets-'));
   });
   after(async () => {
+    await world?.stop();
     await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
@@ -86,7 +92,14 @@ describe('no secret in any output of a failing run (fake credentials in the envi
     const echo = 'echo "key $AWS_ACCESS_KEY_ID secret $AWS_SECRET_ACCESS_KEY token $AWS_SESSION_TOKEN deploy $DEPLOY_API_TOKEN"; env';
     await writeFile(
       join(project, 'crosswind.config.json'),
-      JSON.stringify(config(moto.url, { rollout: { hooks: { deploy: `${echo}; exit 1`, rollback: echo } } })),
+      JSON.stringify(
+        config(moto.url, {
+          regions: world.regions.map((r) => ({ name: r.name, endpoint: r.endpoint })),
+          globalEndpoint: undefined,
+          vantages: world.vantages,
+          rollout: { ...SHORT_ROLLOUT, hooks: { deploy: `${echo}; exit 1`, rollback: echo } },
+        }),
+      ),
     );
     const r = await crosswind(['rollout', '--version', '2.0.0', '--previous-version', '1.0.0', '--yes'], { cwd: project, env: ENV });
     expect(r.code, r.stderr).to.equal(1);
