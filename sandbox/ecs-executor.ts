@@ -4,6 +4,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, typ
 import { type Child, spawnChild } from '../core/child-process.ts';
 import type { GroundTruthLog } from './ground-truth.ts';
 import { inNetns } from './netns.ts';
+import type { TaskMetadata } from './runner-endpoints.ts';
 import { SANDBOX_CREDENTIALS } from './state.ts';
 
 // ECS tasks as AWS runs them, for what moto only records: moto stores RunTask and never starts a container. The
@@ -31,6 +32,8 @@ export interface EcsExecutorOptions {
   entry: { command: string; args: string[] };
   /** What the platform gives every task (S3 endpoint, time server, k6). */
   env: Record<string, string>;
+  /** The task metadata endpoint: each task started is added to `tasks` and told its URI, as ECS's agent does. */
+  metadata?: { url: string; tasks: Map<string, TaskMetadata> };
   /** Where each task's output goes (`<dir>/<task id>.log`), as CloudWatch Logs would keep it. */
   logDir: string;
   groundTruth?: GroundTruthLog;
@@ -52,6 +55,19 @@ interface RunningTask {
 function subnetOf(task: Task): string | undefined {
   const attached = task.attachments?.flatMap((a) => a.details ?? []).find((d) => d.name === 'subnetId')?.value;
   return attached ?? undefined;
+}
+
+/** Pure: what the task metadata endpoint says of a task moto recorded. */
+export function taskMetadata(task: Task): TaskMetadata {
+  const [family, revision] = (task.taskDefinitionArn?.split('/').pop() ?? '').split(':');
+  return {
+    Cluster: task.clusterArn ?? '',
+    TaskARN: task.taskArn ?? '',
+    Family: family ?? '',
+    Revision: revision ?? '',
+    LaunchType: task.launchType ?? 'FARGATE',
+    ...(task.availabilityZone ? { AvailabilityZone: task.availabilityZone } : {}),
+  };
 }
 
 export class EcsExecutor {
@@ -134,6 +150,8 @@ export class EcsExecutor {
     const args = [...this.#o.entry.args, ...command];
     const cmd = place.netns ? inNetns(place.netns, this.#o.entry.command, args) : { command: this.#o.entry.command, args };
     const id = arn.split('/').pop() as string;
+    const metadata = this.#o.metadata;
+    metadata?.tasks.set(id, taskMetadata(task));
     const logFile = createWriteStream(join(this.#o.logDir, `${id}.log`));
     const child = spawnChild(cmd.command, cmd.args, {
       env: {
@@ -142,6 +160,7 @@ export class EcsExecutor {
         PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
         ...env,
         ...this.#o.env,
+        ...(metadata ? { ECS_CONTAINER_METADATA_URI_V4: `${metadata.url}/v4/${id}` } : {}),
         AWS_REGION: region,
         AWS_ACCESS_KEY_ID: SANDBOX_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: SANDBOX_CREDENTIALS.secretAccessKey,
@@ -168,6 +187,7 @@ export class EcsExecutor {
     void child.done.then(async (o) => {
       logFile.end();
       this.#running.delete(arn);
+      metadata?.tasks.delete(id);
       const why = running.stopping ? 'stopped' : `Essential container in task exited (${o.code ?? o.signal})`;
       this.#o.groundTruth?.write({
         time: Date.now(),

@@ -363,6 +363,7 @@ async function startRunners(
     })),
     entry: crosswindEntry(options.crosswind),
     env: { AWS_ENDPOINT_URL_S3: endpoints.s3, ...(k6 ? { CROSSWIND_K6: k6 } : {}) },
+    metadata: { url: endpoints.metadata, tasks: endpoints.tasks },
     logDir: join(dirname(launch.groundTruthPath), 'tasks'),
     groundTruth,
     log,

@@ -152,9 +152,19 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
     expect(await runningTasks(), 'no task left running').to.deep.equal([]);
     // Every runner's chunks are in the run folder, on the orchestrator's clock.
     const record = JSON.parse(await readFile(join(folder, 'k6', 'global-traffic.runners.json'), 'utf8')) as {
-      runners: { id: string; chunks: number; lines: number; clockOffsetMs: number | null; end: string }[];
+      runners: {
+        id: string;
+        vantage: string;
+        chunks: number;
+        lines: number;
+        clockOffsetMs: number | null;
+        end: string;
+        task: string | null;
+      }[];
     };
     for (const r of record.runners) {
+      // Its identity as ECS gives it to the container (the task metadata endpoint): the task the ledger started.
+      expect(r.task, `${r.id}: the task it ran as`).to.equal(tasks.find((t) => t.vantage === r.vantage)?.task);
       expect(r.chunks, `${r.id}: chunks merged`).to.be.greaterThan(5);
       expect(r.clockOffsetMs, `${r.id}: clock offset measured`).to.be.a('number');
       expect(r.end, `${r.id}: stopped by crosswind`).to.match(/^stopped/);
