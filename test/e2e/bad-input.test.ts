@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
 import { endpointsAt } from '../support/aws.ts';
 import { ALARM, type ChaosWorld, createChaosWorld } from '../support/chaos-world.ts';
 import { crosswind } from '../support/cli.ts';
+import { useMoto } from '../support/moto.ts';
 import { type RecordedCall, startRecordingProxy, writeCalls } from '../support/recording-proxy.ts';
 
 // Bad configs and flags, tried as a new user would, in every mode, against an AWS whose every connection is recorded
@@ -302,18 +302,16 @@ function allowed(reach: Case['reach'], calls: RecordedCall[]): RecordedCall[] {
 
 describe('bad configs and flags never reach AWS, never write, never run a hook (a recorded AWS)', function () {
   this.timeout(600_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld;
   let dir: string;
 
   before(async () => {
-    moto = await startMoto();
     world = await createChaosWorld(moto);
     dir = await mkdtemp(join(tmpdir(), 'crosswind-bad-input-'));
   });
   after(async () => {
     world?.cleanup();
-    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -3,10 +3,10 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { type MotoServer, startMoto } from '../../sandbox/moto.ts';
 import { endpointsAt } from '../support/aws.ts';
 import { type CliResult, crosswind } from '../support/cli.ts';
 import { type FakeWorld, startFakeWorld } from '../support/fake-world.ts';
+import { useMoto } from '../support/moto.ts';
 import { SHORT_ROLLOUT } from '../support/short-rollout.ts';
 
 // Fake credentials shaped like AWS's: one set in the environment, another in the config. Every output of a failing
@@ -53,18 +53,16 @@ async function allLeaks(r: CliResult, project: string): Promise<{ leaks: string[
 
 describe('no secret in any output of a failing run (fake credentials in the environment and the config)', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let dir: string;
   // The rollout judges each region's steady state before its deploy hook runs: two small regions answer it.
   let world: FakeWorld;
   before(async () => {
-    moto = await startMoto();
     world = await startFakeWorld({ regions: ['us-east-1', 'eu-west-1'], preferences: { 'vantage-us': ['us-east-1', 'eu-west-1'] } });
     dir = await mkdtemp(join(tmpdir(), 'crosswind-secrets-'));
   });
   after(async () => {
     await world?.stop();
-    await moto?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

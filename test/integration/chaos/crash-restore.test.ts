@@ -2,11 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 import { startRecordingProxy } from '../../support/recording-proxy.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -47,16 +47,9 @@ const KILL_POINTS: { n: number; name: string; what: string }[] = [
 
 describe('chaos: SIGKILL anywhere in a fault sequence, then crosswind restore', function () {
   this.timeout(300_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
-
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(() => world?.cleanup());
-  after(async () => {
-    await moto?.stop();
-  });
 
   async function fresh(): Promise<{ world: ChaosWorld; before: WorldState }> {
     await moto.reset();

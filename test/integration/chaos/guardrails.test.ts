@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 import { type RecordingProxy, startRecordingProxy, writeCalls } from '../../support/recording-proxy.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -23,20 +23,13 @@ function failingStatus(): string {
 
 describe('chaos guardrails against moto', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
   let proxy: RecordingProxy | undefined;
-
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(async () => {
     world?.cleanup();
     await proxy?.stop();
     proxy = undefined;
-  });
-  after(async () => {
-    await moto?.stop();
   });
 
   /** Points the project's config at a recording proxy in front of moto. */

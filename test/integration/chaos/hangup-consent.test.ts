@@ -3,31 +3,24 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { endpointsAt } from '../../support/aws.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 import { type RecordingProxy, startRecordingProxy } from '../../support/recording-proxy.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 describe('chaos: hang-ups, consent without a terminal, and who owns a run', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
   let proxy: RecordingProxy | undefined;
-
-  before(async () => {
-    moto = await startMoto();
-  });
   afterEach(async () => {
     world?.cleanup();
     await proxy?.stop();
     proxy = undefined;
-  });
-  after(async () => {
-    await moto?.stop();
   });
 
   async function fresh(config: Record<string, unknown> = {}): Promise<ChaosWorld> {

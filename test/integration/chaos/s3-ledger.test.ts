@@ -3,26 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { type ChaosWorld, createChaosWorld, STATE_BUCKET, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
+import { useMoto } from '../../support/moto.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 describe('the ledger kept in S3 (chaos.ledger): a restore from another machine sees it', function () {
   this.timeout(120_000);
-  let moto: MotoServer;
+  const moto = useMoto();
   let world: ChaosWorld | undefined;
   const dirs: string[] = [];
-
-  before(async () => {
-    moto = await startMoto();
-  });
   after(async () => {
     world?.cleanup();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
-    await moto?.stop();
   });
 
   /** A project folder on a "machine" of its own, with the world's config and the ledger in S3. */

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { stringify } from 'yaml';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
+import { useMoto } from '../../support/moto.ts';
 import { processesWithToken, processToken, survivorsAfter, TOKEN_VAR } from '../../support/processes.ts';
 import { SHORT_ROLLOUT } from '../../support/short-rollout.ts';
 
@@ -17,10 +17,9 @@ describe('children die with crosswind, however it ends', function () {
   let world: FakeWorld;
   let dir: string;
   // A rollout checks the account before its first hook: STS answers from moto.
-  let moto: MotoServer;
+  const moto = useMoto();
 
   before(async () => {
-    moto = await startMoto();
     world = await startFakeWorld({
       regions: ['us-east-1', 'eu-west-1'],
       preferences: { 'vantage-us': ['us-east-1'], 'vantage-eu': ['eu-west-1'] },
@@ -39,7 +38,6 @@ describe('children die with crosswind, however it ends', function () {
   });
   after(async () => {
     await world?.stop();
-    await moto?.stop();
   });
 
   it('SIGKILL mid-traffic: no k6 one second later, and the traffic stops', async () => {

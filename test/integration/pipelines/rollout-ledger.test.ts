@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
-import { type MotoServer, startMoto } from '../../../sandbox/moto.ts';
 import { MOTO_CREDENTIALS } from '../../support/aws.ts';
 import { spawnCli } from '../../support/child.ts';
 import { crosswind } from '../../support/cli.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';
+import { useMoto } from '../../support/moto.ts';
 import { SHORT_ROLLOUT } from '../../support/short-rollout.ts';
 
 const QUIET = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
@@ -17,16 +17,14 @@ describe('rollout: a deploy is in the fault ledger before it happens', function 
   this.timeout(60_000);
   let dir: string;
   // The account is checked before any hook runs: STS answers from moto.
-  let moto: MotoServer;
+  const moto = useMoto();
   // Each wave's steady state is judged on real traffic before its deploy: two small regions answer it.
   let world: FakeWorld;
   before(async () => {
-    moto = await startMoto();
     world = await startFakeWorld({ regions: ['us-east-1', 'us-west-2'], preferences: { 'vantage-us': ['us-east-1', 'us-west-2'] } });
   });
   after(async () => {
     await world?.stop();
-    await moto?.stop();
   });
 
   beforeEach(() => {
