@@ -113,7 +113,8 @@ describe('guardrails', () => {
     expect(healthyFromObservations([])).to.equal(undefined);
     expect(
       healthyFromObservations(['Success: HTTP 200', 'Failure: timeout', 'Failure: timeout', 'Failure: timeout', 'Failure: x']),
+      '1 of 5 (20 %) is over 18 %',
     ).to.equal(true);
-    expect(healthyFromObservations(['Success: HTTP 200', ...Array(5).fill('Failure: 503')])).to.equal(false);
+    expect(healthyFromObservations(['Success: HTTP 200', ...Array(5).fill('Failure: 503')]), '1 of 6 (17 %) is not').to.equal(false);
   });
 });

@@ -56,8 +56,8 @@ describe('no secret in any output', () => {
   });
 
   it('knows secret fields by name, and collects their values from a config', () => {
-    expect(isSecretPath(['aws', 'credentials', 'accessKeyId'])).to.equal(true);
-    expect(isSecretPath(['aws', 'profile'])).to.equal(false);
+    expect(isSecretPath(['aws', 'credentials', 'accessKeyId']), 'a credential field').to.equal(true);
+    expect(isSecretPath(['aws', 'profile']), 'a profile name is no secret').to.equal(false);
     expect(
       [KEY_ID, SECRET, TOKEN].filter((s) => !looksSecret(s)),
       'credentials not taken for secrets',

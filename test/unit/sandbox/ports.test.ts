@@ -22,14 +22,16 @@ describe('free loopback ports', () => {
   it('tells a taken port from other failures, by code or by the message a child process printed', () => {
     expect(
       isAddressInUse(Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:4000'), { code: 'EADDRINUSE' })),
+      'the EADDRINUSE code',
     ).to.equal(true);
     expect(
       isAddressInUse(new Error('region app us-east-1 exited with 1 before it was ready:\nError: listen EADDRINUSE')),
       'EADDRINUSE in the output of a child that exited',
     ).to.equal(true);
-    expect(isAddressInUse(new Error('moto_server exited with 1 before answering:\nOSError: [Errno 98] Address already in use'))).to.equal(
-      true,
-    );
+    expect(
+      isAddressInUse(new Error('moto_server exited with 1 before answering:\nOSError: [Errno 98] Address already in use')),
+      "Python's errno 98 in moto's output",
+    ).to.equal(true);
     expect(
       isAddressInUse(new Error('moto_server exited with 1 before answering:\nImportError')),
       'another exit is no port conflict',

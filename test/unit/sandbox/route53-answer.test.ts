@@ -67,7 +67,7 @@ describe('route53-answer: health status', () => {
   });
 
   it('treats a threshold below 1 as 1', () => {
-    expect(nextCounter(INITIAL_COUNTER, false, 0).measuredHealthy).to.equal(false);
+    expect(nextCounter(INITIAL_COUNTER, false, 0).measuredHealthy, 'one failure flips it').to.equal(false);
   });
 
   it('applies Inverted and Disabled as Route 53 does', () => {
@@ -141,7 +141,7 @@ describe('route53-answer: choosing records', () => {
 
   it('a record without a health check counts as healthy', () => {
     const r: RecordView[] = [{ name: 'x.', type: 'CNAME', value: 'v', values: ['v'], ttl: 60, region: 'us-east-1', setIdentifier: 'e' }];
-    expect(chooseRecord(r, ctx(['anything']))?.allUnhealthy).to.equal(false);
+    expect(chooseRecord(r, ctx(['anything']))?.allUnhealthy, 'not all unhealthy').to.equal(false);
   });
 
   it('resolves in-zone CNAME chains case-insensitively, and returns nothing for an unknown name', () => {

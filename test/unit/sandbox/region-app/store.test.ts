@@ -5,11 +5,11 @@ import { newerThan, type Peer, ReplicatedStore, type StoredRecord, type Table } 
 describe('region-app store', () => {
   it('orders writes last-writer-wins, ties broken by region so every replica converges', () => {
     const rec = (updatedAt: number, origin: string): StoredRecord => ({ id: 'x', value: origin, version: 1, updatedAt, origin });
-    expect(newerThan(rec(2, 'a'), rec(1, 'b'))).to.equal(true);
-    expect(newerThan(rec(1, 'b'), rec(2, 'a'))).to.equal(false);
-    expect(newerThan(rec(1, 'b'), rec(1, 'a'))).to.equal(true);
-    expect(newerThan(rec(1, 'a'), rec(1, 'b'))).to.equal(false);
-    expect(newerThan(rec(1, 'a'), undefined)).to.equal(true);
+    expect(newerThan(rec(2, 'a'), rec(1, 'b')), 'the later write wins').to.equal(true);
+    expect(newerThan(rec(1, 'b'), rec(2, 'a')), 'the earlier write loses').to.equal(false);
+    expect(newerThan(rec(1, 'b'), rec(1, 'a')), 'a tie: the greater region wins').to.equal(true);
+    expect(newerThan(rec(1, 'a'), rec(1, 'b')), 'a tie: the lesser region loses').to.equal(false);
+    expect(newerThan(rec(1, 'a'), undefined), 'anything beats nothing').to.equal(true);
   });
 
   it('replicates a write to every peer after the lag, holds it while paused, and applies what arrived on resume', async () => {
