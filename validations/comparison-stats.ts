@@ -87,18 +87,21 @@ export function iqr(values: ArrayLike<number>): number {
 }
 
 /**
- * Whether the candidate is more spread out than the baseline: the ratio of their interquartile ranges, and a
- * Mann-Whitney test on each sample's distances from its own median (a rank test for scale, robust to the shift).
+ * Whether the candidate is more spread out than `maxRatio` times the baseline: the ratio of their interquartile
+ * ranges, and a Mann-Whitney test of each sample's distances from its own median, the baseline's scaled by
+ * `maxRatio` (a rank test for scale, robust to the shift). With `maxRatio` 1 it asks "wider at all"; with the gate's
+ * bound it asks "wider than allowed", so a spread a little over the bound by chance is no significant failure.
  */
 export function spread(
   candidate: ArrayLike<number>,
   baseline: ArrayLike<number>,
+  maxRatio = 1,
 ): { ratio: number; p: number; wider: boolean; candidateIqr: number; baselineIqr: number } {
-  const deviations = (v: ArrayLike<number>) => {
+  const deviations = (v: ArrayLike<number>, scale: number) => {
     const mid = median(v);
-    return Float64Array.from({ length: v.length }, (_, i) => Math.abs((v[i] as number) - mid));
+    return Float64Array.from({ length: v.length }, (_, i) => Math.abs((v[i] as number) - mid) * scale);
   };
-  const test = mannWhitney(deviations(candidate), deviations(baseline));
+  const test = mannWhitney(deviations(candidate, 1), deviations(baseline, maxRatio));
   const base = iqr(baseline);
   const mine = iqr(candidate);
   const ratio = base > 0 ? mine / base : mine > 0 ? Number.POSITIVE_INFINITY : 1;

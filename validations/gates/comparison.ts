@@ -53,7 +53,7 @@ function shiftResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: F
  * widening within `minShift` is the runner's jitter, whatever the ratio (a baseline spread of 0.1 ms is no yardstick).
  */
 function spreadResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: Float64Array): GateResult {
-  const s = spread(x, y);
+  const s = spread(x, y, gate.maxSpreadRatio);
   const significant = s.wider && s.p < gate.alpha;
   const within = s.ratio <= gate.maxSpreadRatio || s.candidateIqr - s.baselineIqr <= gate.minShift;
   const status = within ? 'pass' : significant ? 'fail' : 'inconclusive';
@@ -65,7 +65,7 @@ function spreadResult(gate: ComparisonGate, fields: Fields, x: Float64Array, y: 
     unit: 'value',
     measured: Number.isFinite(s.ratio) ? s.ratio : null,
     status,
-    reason: `spread [${fields.groupLabel}]: IQR ${fmt(s.candidateIqr)} vs ${fmt(s.baselineIqr)}, ratio ${fmt(s.ratio)} (bound ${gate.maxSpreadRatio}${gate.minShift ? `, widenings under ${gate.minShift} allowed` : ''}), wider deviations ${s.wider ? 'yes' : 'no'}, p=${s.p.toPrecision(3)}`,
+    reason: `spread [${fields.groupLabel}]: IQR ${fmt(s.candidateIqr)} vs ${fmt(s.baselineIqr)}, ratio ${fmt(s.ratio)} (bound ${gate.maxSpreadRatio}${gate.minShift ? `, widenings under ${gate.minShift} allowed` : ''}), deviations wider than ${gate.maxSpreadRatio} times the baseline's ${s.wider ? 'yes' : 'no'}, p=${s.p.toPrecision(3)}`,
   };
 }
 

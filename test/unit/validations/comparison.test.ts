@@ -43,6 +43,16 @@ describe('comparison statistics (known answers)', () => {
     expect(s.wider, 'six times the spread is wider').to.equal(true);
     expect(s.p).to.be.below(1e-6);
   });
+
+  it('spread against a bound: a sample 1.6 times as spread is significantly wider than its baseline, not than 1.5 times it', () => {
+    const candidate = sample(120, 100, 16);
+    const baseline = sample(120, 100, 10);
+    expect(spread(candidate, baseline).p, 'wider than the baseline').to.be.below(0.05);
+    const against = spread(candidate, baseline, 1.5);
+    expect(against.ratio, 'the ratio is unchanged by the bound').to.be.closeTo(1.6, 0.05);
+    expect(against.p, 'not shown wider than 1.5 times the baseline').to.be.above(0.05);
+    expect(spread(sample(300, 100, 60), sample(300, 100, 10), 1.5).p, 'six times is wider than 1.5 times').to.be.below(1e-6);
+  });
 });
 
 describe('like against like: each deployed region against its own pre-deploy baseline', () => {
