@@ -275,9 +275,11 @@ describe('crosswind gate with a CloudWatch gate (moto)', function () {
   const moto = useMoto();
   let dir: string;
   const minute = 60_000;
-  const start = Math.floor(Date.now() / minute) * minute - 5 * minute;
+  // Five minutes before the block runs, not before the suite loads it: the gate's look-back is counted from now.
+  let start: number;
 
   before(async () => {
+    start = Math.floor(Date.now() / minute) * minute - 5 * minute;
     dir = await mkdtemp(join(tmpdir(), 'crosswind-gate-cw-'));
     await motoClients(moto).cloudwatch.send(
       new PutMetricDataCommand({
