@@ -42,11 +42,6 @@ export interface FaultContext {
   signal?: AbortSignal;
   now: () => number;
   sleep: (ms: number) => Promise<unknown>;
-  /**
-   * The prior recorded by this run's first open fault of the same kind on the same region, if any: a later step of a
-   * canary is a share of the state before the first step, not of the previous step.
-   */
-  firstPrior?: unknown;
   /** The open faults of the run applying this one (a canary's earlier weight steps); absent outside a session. */
   runFaults?: () => OpenFault[];
 }

@@ -295,9 +295,7 @@ class Session implements FaultSession {
   async #apply(spec: FaultSpec): Promise<AppliedFault | undefined> {
     const ctx = this.#ctx;
     const label = describeSpec(spec);
-    const region = 'region' in spec ? spec.region : undefined;
-    const first = this.openFaults().find((f) => f.intent.fault.kind === spec.kind && f.intent.fault.region === region);
-    const planned = await driverFor(spec.kind).plan(spec, first ? { ...ctx, firstPrior: first.intent.prior } : ctx);
+    const planned = await driverFor(spec.kind).plan(spec, ctx);
     // The person at the prompt agreed to the whole run, its runners included; no stop condition watches them.
     const runner = RUNNER_KINDS.has(spec.kind);
     // A first look before the prompt: what can be refused without reading health is refused now. The health is read

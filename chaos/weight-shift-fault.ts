@@ -158,7 +158,7 @@ export const weightShiftFault: FaultDriver<Spec> = {
       throw new InfrastructureError(`no weighted ${where.type} record ${where.name} with SetIdentifier ${missing.join(', ')}`);
     const prior: WeightPrior = { ...where, weights: weightsOf(current, ids) };
     // A step is a share of the region's weight before this run's first step (10, 50, 100 of its own, not of 10 %).
-    const base = (ctx.firstPrior as WeightPrior | undefined)?.weights[target.setIdentifier];
+    const base = baseWeights(ctx, prior)?.[target.setIdentifier];
     const from = base === undefined ? prior.weights : { ...prior.weights, [target.setIdentifier]: base };
     const next = { ...prior.weights, ...pick(canaryWeights(from, target.setIdentifier, spec.percent), target.setIdentifier) };
     const out = drained(prior.weights, next);
