@@ -8,6 +8,16 @@ import nodeModule from 'node:module';
 // and of a gate's whole time on a file of a million points. Enabled before main.ts and what it imports load. (Node
 // 22.1 and later; the Node 20 types crosswind builds against do not declare it yet.)
 (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+// A reader that goes away (`crosswind --help | head -1`) closes the pipe under us. What is left to print is dropped
+// and the command ends as it would have, with its own exit code: a run holding a fault must still undo it, so a
+// closed pipe neither crashes crosswind with an EPIPE stack nor stops it early.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+  });
+}
+
 const { main } = await import('./main.ts');
 
 process.exitCode = await main();

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -29,6 +29,19 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
     expect(missing.code, missing.stderr).to.equal(2);
     expect(missing.stderr, 'the problem names the flag').to.match(/^error: --results: no such file: .*missing\.ndjson$/m);
     expect(BIN, 'the bin link itself is what runs').to.match(/node_modules[\\/]\.bin[\\/]crosswind$/);
+  });
+
+  it('ends quietly when its reader goes away (crosswind --help | head -1): no EPIPE stack, the command\'s own exit code', async () => {
+    // The reading end is closed before crosswind writes a byte, so every write of its help meets a closed pipe.
+    const child = spawn(BIN, ['--help'], { cwd: INSTALLED_PROJECT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr, 'nothing on stderr').to.equal('');
+    expect(code, 'help exits 0 whoever reads it').to.equal(0);
   });
 
   it('loads a crosswind.config.ts that imports defineConfig from crosswind, and the types catch a wrong field', async () => {
