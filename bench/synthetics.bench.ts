@@ -3,7 +3,9 @@
 // - `cpuRatio`: at a fixed arrival rate both sustain, k6's CPU time per request, global-traffic.ts with its real
 //   thresholds (the configured defaults, repeated per vantage) over a matched bare script (same URL, executor, VUs,
 //   system tags and `name` tag, bodies discarded the same way). CPU per request is stable where saturated request
-//   rates are not. Runs alternate (bare, global, bare, global, ...), ratio per round, median and min reported.
+//   rates are not. Runs alternate (bare, floor, global, bare, floor, global, ...), ratio per round, median and min
+//   reported. The floor is the bare script plus only the two samples crosswind adds to each request, with constant
+//   tags: the part of the cost that no script work can remove while every request carries its serving region.
 // - the live tail: global-traffic at 1,000 requests per second while crosswind tails its output through the same
 //   scanner as the judged read (the game day's live progress folds every point), CPU of k6 and of crosswind, and
 //   how long after k6's exit the tail had read everything.
@@ -27,6 +29,7 @@ const LIVE_RATE = 1000;
 const LIVE_DURATION_MS = 15_000;
 const VUS = 8;
 const BARE = fileURLToPath(new URL('../test/fixtures/k6/bare-get.ts', import.meta.url));
+const FLOOR = fileURLToPath(new URL('../test/fixtures/k6/bare-two-samples.ts', import.meta.url));
 const PATH = '/version';
 
 function median(xs: number[]): number {
@@ -81,7 +84,7 @@ function globalPlan(rate: number, durationMs: number) {
   return plan;
 }
 
-/** One bare run and one global-traffic run at `rate` for `durationMs`: k6 CPU per request of each. */
+/** One bare run, one floor run and one global-traffic run at `rate` for `durationMs`: k6 CPU per request of each. */
 async function pair(runDir: string, round: number) {
   const plan = globalPlan(CPU_RATE, CPU_DURATION_MS);
   const env = {
@@ -94,10 +97,14 @@ async function pair(runDir: string, round: number) {
     NO_CONNECTION_REUSE: 'false',
   };
   const load = loadavg()[0] ?? 0;
-  const bare = await (await startK6Run({ plan, runDir, name: `bare-${round}`, script: BARE, env, signals: null, spawn: timedSpawn })).done;
-  const global = await (await startK6Run({ plan, runDir, name: `global-${round}`, signals: null, spawn: timedSpawn })).done;
+  const run = async (name: string, script?: string) =>
+    (await startK6Run({ plan, runDir, name: `${name}-${round}`, ...(script ? { script, env } : {}), signals: null, spawn: timedSpawn }))
+      .done;
+  const bare = await run('bare', BARE);
+  const floor = await run('floor', FLOOR);
+  const global = await run('global');
   const perRequest = (r: K6RunResult) => (cpuSeconds(r.stderrTail) / requests(r).count) * 1e6;
-  return { bare: perRequest(bare), global: perRequest(global), load };
+  return { bare: perRequest(bare), floor: perRequest(floor), global: perRequest(global), load };
 }
 
 /** global-traffic at LIVE_RATE with the live progress folding every point it tails, as a game day does. */
@@ -136,14 +143,14 @@ async function live(runDir: string) {
 }
 
 const runDir = await mkdtemp(join(tmpdir(), 'crosswind-bench-synthetics-'));
-const rounds: { bare: number; global: number; load: number }[] = [];
+const rounds: { bare: number; floor: number; global: number; load: number }[] = [];
 let watched: Awaited<ReturnType<typeof live>>;
 try {
   for (let round = 1; round <= CPU_ROUNDS; round++) {
     const r = await pair(runDir, round);
     rounds.push(r);
     process.stderr.write(
-      `cpu round ${round}: bare ${r.bare.toFixed(0)} us/request, global-traffic ${r.global.toFixed(0)} us/request, ratio ${(r.global / r.bare).toFixed(3)}, load ${r.load.toFixed(2)}\n`,
+      `cpu round ${round}: bare ${r.bare.toFixed(0)} us/request, floor ${r.floor.toFixed(0)}, global-traffic ${r.global.toFixed(0)}, ratio ${(r.global / r.bare).toFixed(3)} (floor ${(r.floor / r.bare).toFixed(3)}), load ${r.load.toFixed(2)}\n`,
     );
   }
   watched = await live(runDir);
@@ -155,12 +162,16 @@ try {
 
 const ratios = rounds.map((r) => r.global / r.bare);
 const cpuRatio = median(ratios);
+const floorRatios = rounds.map((r) => r.floor / r.bare);
 const measured = {
   cpuRatio: Number(cpuRatio.toFixed(3)),
   cpuRatioMin: Number(Math.min(...ratios).toFixed(3)),
   cpuRatioMax: Number(Math.max(...ratios).toFixed(3)),
+  floorRatio: Number(median(floorRatios).toFixed(3)),
+  floorRatioMin: Number(Math.min(...floorRatios).toFixed(3)),
   bareCpuUsPerRequestMedian: Math.round(median(rounds.map((r) => r.bare))),
   bareCpuUsPerRequestMin: Math.round(Math.min(...rounds.map((r) => r.bare))),
+  floorCpuUsPerRequestMedian: Math.round(median(rounds.map((r) => r.floor))),
   globalTrafficCpuUsPerRequestMedian: Math.round(median(rounds.map((r) => r.global))),
   globalTrafficCpuUsPerRequestMin: Math.round(Math.min(...rounds.map((r) => r.global))),
   cpuRounds: CPU_ROUNDS,

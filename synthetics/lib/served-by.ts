@@ -17,20 +17,28 @@ function canonical(name: string): string {
 
 const canonicalNames = new Map<string, string>();
 
+/** The first value of a comma-separated header (`a, b` → `a`); most servers send one value, returned as is. */
+function firstValue(value: string): string | undefined {
+  const comma = value.indexOf(',');
+  return comma < 0 ? value : value.slice(0, comma).trim() || undefined;
+}
+
 function headerValue(res: RefinedResponse<ResponseType | undefined>, name: string): string | undefined {
   let key = canonicalNames.get(name);
   if (key === undefined) {
     key = canonical(name);
     canonicalNames.set(name, key);
   }
-  const direct = res.headers[key];
-  if (direct) return direct.split(',')[0]?.trim();
+  // One read of `res.headers`: each read crosses into Go and wraps the header map again.
+  const headers = res.headers;
+  const direct = headers[key];
+  if (direct) return firstValue(direct);
   // Not under its canonical name (an HTTP/2 or unusual server): compare every name case-insensitively.
   const wanted = name.toLowerCase();
-  for (const k in res.headers) {
+  for (const k in headers) {
     if (k.toLowerCase() === wanted) {
-      const value = res.headers[k];
-      if (value) return value.split(',')[0]?.trim();
+      const value = headers[k];
+      if (value) return firstValue(value);
     }
   }
   return undefined;
@@ -58,7 +66,10 @@ export function jsonBody(res: RefinedResponse<ResponseType | undefined>): unknow
 /** The serving region by the first rule that finds one, else UNKNOWN_REGION. `body` is the parsed JSON, if any. */
 export function servedBy(res: RefinedResponse<ResponseType | undefined>, rules: ServedByRule[], body?: unknown): string {
   let parsed = body;
-  for (const rule of rules) {
+  // An indexed loop: k6's JavaScript runtime runs `for...of` through the iterator protocol, an object per step, on
+  // the path every request takes.
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] as ServedByRule;
     if ('header' in rule) {
       const value = headerValue(res, rule.header);
       if (value) return value;
