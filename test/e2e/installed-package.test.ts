@@ -31,7 +31,7 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
     expect(BIN, 'the bin link itself is what runs').to.match(/node_modules[\\/]\.bin[\\/]crosswind$/);
   });
 
-  it('ends quietly when its reader goes away (crosswind --help | head -1): no EPIPE stack, the command\'s own exit code', async () => {
+  it("ends quietly when its reader goes away (crosswind --help | head -1): no EPIPE stack, the command's own exit code", async () => {
     // The reading end is closed before crosswind writes a byte, so every write of its help meets a closed pipe.
     const child = spawn(BIN, ['--help'], { cwd: INSTALLED_PROJECT, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();
