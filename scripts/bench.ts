@@ -2,7 +2,7 @@
 // another), collects the JSON each prints as its last stdout line, and records them in bench/results.json.
 // A bench measures ratios side by side in one run where it can: timings on a shared 2-core machine are noisy.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { toolchain } from './toolchain.mjs';
@@ -48,13 +48,20 @@ const machine = {
   node: process.version,
 };
 let allMet = true;
+const startedAt = new Date().toISOString();
 for (const file of files.sort()) {
   process.stderr.write(`bench: ${file}\n`);
+  // The machine's load around each bench, beside its figures (a bench that measures in rounds also records the
+  // load of each): a figure taken on a busy machine says so.
+  const loadAtStart = loadavg()[0] ?? 0;
   const outcome = await runBench(`${benchDir}${file}`);
-  previous[outcome.name] = { ...outcome, measuredAt: new Date().toISOString(), machine };
+  const load1m = { atStart: Number(loadAtStart.toFixed(2)), atEnd: Number((loadavg()[0] ?? 0).toFixed(2)) };
+  previous[outcome.name] = { ...outcome, measuredAt: new Date().toISOString(), machine, load1m };
   allMet &&= outcome.met;
   process.stderr.write(`bench: ${outcome.name}: ${outcome.met ? 'targets met' : 'TARGETS MISSED'} ${JSON.stringify(outcome.measured)}\n`);
 }
+// Which benches this run measured, so figures measured together can be told from figures left by earlier runs.
+previous.lastRun = { startedAt, endedAt: new Date().toISOString(), benches: files.map((f) => f.replace('.bench.ts', '')), allMet };
 await writeFile(resultsFile, `${JSON.stringify(previous, null, 2)}\n`);
 process.stderr.write(`bench: results written to bench/results.json\n`);
 process.exitCode = allMet ? 0 : 1;
