@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { checkpointsFromEnv } from '../chaos/checkpoints.ts';
+import { chaosClients } from '../chaos/clients.ts';
 import { defaultConfirm } from '../chaos/confirm.ts';
 import { HookFailedError, type HookResult } from '../chaos/hooks.ts';
 import { awsResolver } from '../chaos/resolve.ts';
 import { type FaultSession, withFaultSession } from '../chaos/session.ts';
-import { awsClientOptions } from '../config/aws.ts';
 import type { CrosswindConfig } from '../config/schema.ts';
 import type { CliIo } from '../core/io.ts';
 import { buildPlan, startK6Run } from '../synthetics/k6.ts';
@@ -237,10 +236,12 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
   const allResults: GateResult[] = [];
   const judged: RecordedJudgement[] = [];
   for (const line of [`Rollout ${plan.version}: ${plan.waves.map((w) => w.region).join(' -> ')}`]) io.out(line);
-  const cloudwatch = regionalCloudWatch(config);
+  // The session's AWS clients; the server-side comparison reads each region's CloudWatch through them too.
+  const clients = chaosClients(config.aws);
   const outcome = await withFaultSession(
     {
       config,
+      clients,
       mode: 'rollout',
       root: c.root,
       handleSignals: true,
@@ -259,7 +260,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
         readVersion: async (region) => (r.versionPath ? readVersion(endpoint.get(region) as string, r.versionPath) : undefined),
         judge: (phase, region, durationMs, everyMs) =>
           judgePhase(
-            { config, runDir, session, io, k6: c.k6, baselines, startedAt, runs: ++runs, cloudwatch: cloudwatch.get },
+            { config, runDir, session, io, k6: c.k6, baselines, startedAt, runs: ++runs, cloudwatch: clients.cloudwatch },
             phase,
             region,
             durationMs,
@@ -276,7 +277,7 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       const result = await runRollout(plan, effects);
       return { result, runDir, previous: Object.fromEntries(effects.previous) };
     },
-  ).finally(() => cloudwatch.destroy());
+  );
   io.out(rolloutSummary(plan.version, outcome.result));
   return finishRun({
     io,
@@ -293,22 +294,4 @@ export async function rolloutCommand(c: RolloutCommand): Promise<RunReport> {
       waves: outcome.result.waves.map((w) => ({ index: w.wave.index, region: w.wave.region, status: w.status, reasons: w.reasons })),
     },
   });
-}
-
-/** CloudWatch clients, one a region, made when first asked for; `destroy` closes them all. */
-function regionalCloudWatch(config: CrosswindConfig): { get: (region: string) => CloudWatchClient; destroy: () => void } {
-  const clients = new Map<string, CloudWatchClient>();
-  return {
-    get(region) {
-      let client = clients.get(region);
-      if (!client) {
-        client = new CloudWatchClient(awsClientOptions(config.aws, 'cloudwatch', region));
-        clients.set(region, client);
-      }
-      return client;
-    },
-    destroy: () => {
-      for (const client of clients.values()) client.destroy();
-    },
-  };
 }

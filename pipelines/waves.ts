@@ -28,7 +28,10 @@ export function orderWaves(regions: readonly string[], rollout: Pick<RolloutConf
   );
 }
 
-/** Problems with the rollout's ordering inputs, as `{path, message}` for a ConfigError; empty when usable. */
+/**
+ * Problems with what the rollout reads per region (its ordering inputs, the server-side comparison's dimensions), as
+ * `{path, message}` for a ConfigError; empty when usable.
+ */
 export function waveProblems(
   regions: readonly string[],
   rollout: Pick<RolloutConfig, 'order' | 'traffic' | 'trafficMetric'> & Partial<Pick<RolloutConfig, 'comparison'>>,

@@ -24,9 +24,7 @@ export interface RequestOrigin {
 export function tagOrigin(origin: RequestOrigin): void {
   // Tags live in Go; setting them on every iteration would cost each request a few calls across the boundary
   // (reading exec.vu.metrics.tags alone costs more than the rest of crosswind's work on a request).
-  if (origin === lastOrigin) return;
   const key = `${origin.scenario}|${origin.vantage ?? ''}|${origin.targetRegion ?? ''}`;
-  lastOrigin = origin;
   if (key === currentOrigin) return;
   currentOrigin = key;
   const tags = exec.vu.metrics.tags;
@@ -37,8 +35,7 @@ export function tagOrigin(origin: RequestOrigin): void {
   else delete tags.target_region;
 }
 
-/** The origin last set on this VU, and its key (module state is per VU). */
-let lastOrigin: RequestOrigin | undefined;
+/** The origin last set on this VU (module state is per VU). */
 let currentOrigin = '';
 
 export interface RequestOptions {

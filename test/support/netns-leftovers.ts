@@ -8,6 +8,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive } from '../../core/child-process.ts';
 
 const run = promisify(execFile);
 const NETNS_ETC = '/etc/netns';
@@ -57,15 +58,6 @@ async function remove(left: NetnsLeftovers): Promise<void> {
 /** Where runs on this machine claim their tags: one file a tag, holding the claiming process's id. */
 export const CLAIMS = join(tmpdir(), 'crosswind-netns-tags');
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Claims a tag for this run (exclusive create), taking over a claim whose process is gone. Two suites running at once
  * on this machine never share a tag, so neither counts, nor removes, what the other made.
@@ -78,7 +70,7 @@ export async function claimTag(tag: string): Promise<boolean> {
     return true;
   } catch {
     const owner = Number(await readFile(file, 'utf8').catch(() => ''));
-    if (Number.isInteger(owner) && owner > 0 && alive(owner)) return false;
+    if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return false;
     await rm(file, { force: true });
     return claimTag(tag);
   }
