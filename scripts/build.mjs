@@ -18,6 +18,20 @@ await Promise.all([
   $`${tsc} -p synthetics/tsconfig.build.json`,
   $`${tsc} -p validations/reporters/browser/tsconfig.json`,
 ]);
+// zod is some 150 modules (its locales among them) that Node's loader would find and read one by one in every
+// command that loads a config, a tenth of a second of its start-up: it ships bundled into config/zod.js, the one
+// module through which crosswind uses it (its declarations still name the zod package, a dependency for its types).
+const { build } = await import('esbuild');
+await build({
+  entryPoints: ['config/zod.ts'],
+  outfile: 'dist/config/zod.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  banner: { js: '// config/zod.ts with zod (MIT License, https://github.com/colinhacks/zod) bundled in.' },
+  logLevel: 'warning',
+});
 // Compiled by the same function that compiles it on first use when crosswind runs from its sources.
 const { compileBrowserScript } = await import('../dist/validations/reporters/browser-script.js');
 await fs.outputFile('dist/validations/reporters/browser/charts.js', await compileBrowserScript('validations/reporters/browser/charts.ts'));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../../config/zod.ts';
 import { VERDICT_SCHEMA_VERSION } from './verdict-document.ts';
 
 /**
