@@ -39,15 +39,54 @@ const TSX_API = FROM_SOURCE
   : '';
 
 /**
- * The second thread. Built, it is plain JavaScript; run from the TypeScript sources (tests, scripts), a worker does
- * not inherit the parent's loader, so it registers tsx before importing the worker module.
+ * The second thread, idle until it is sent a `BlockRequest`. Built, it is plain JavaScript; run from the TypeScript
+ * sources (tests, scripts), a worker does not inherit the parent's loader, so it registers tsx before importing the
+ * worker module.
  */
-function startWorker(request: BlockRequest): Worker {
+function startWorker(): Worker {
   const load = FROM_SOURCE
     ? `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`
     : `import(${JSON.stringify(WORKER)})`;
   // A small young generation: the worker's points go to typed arrays outside the heap, and it makes little garbage.
-  return new Worker(load, { eval: true, workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  return new Worker(load, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+}
+
+/** A worker started ahead of its read, and why it stopped if it did before the read took it. */
+let spare: { worker: Worker; failed?: unknown } | undefined;
+
+/**
+ * Starts the second thread now, for the next read on two threads to take. A thread takes tens of milliseconds to
+ * start; started before the work that decides what to read (loading a config), it starts on the other core
+ * meanwhile. Unreferenced until taken: a process that ends without reading is not kept alive by it.
+ */
+export function startReadWorkerEarly(): void {
+  if (spare) return;
+  const worker = startWorker();
+  const entry: { worker: Worker; failed?: unknown } = { worker };
+  worker.once('error', (err) => {
+    entry.failed = err;
+  });
+  worker.once('exit', () => {
+    entry.failed ??= new Error('the reading worker stopped');
+  });
+  worker.unref();
+  spare = entry;
+}
+
+/** The worker started early if it is still well, else a new one; referenced, and sent its request. */
+function workerFor(request: BlockRequest): Worker {
+  const early = spare;
+  spare = undefined;
+  let worker: Worker;
+  if (early && early.failed === undefined) {
+    worker = early.worker;
+    worker.ref();
+  } else {
+    if (early) void early.worker.terminate();
+    worker = startWorker();
+  }
+  worker.postMessage(request);
+  return worker;
 }
 
 interface Series {
@@ -185,7 +224,7 @@ export async function readOnTwoThreads(
   });
   // The first block is this thread's, claimed before the worker exists.
   let block = Atomics.add(shared, 0, 1);
-  const worker = startWorker({ ...plan, shared: shared.buffer as SharedArrayBuffer });
+  const worker = workerFor({ ...plan, shared: shared.buffer as SharedArrayBuffer });
   const { wait, blocksRead } = listen(worker, order, options.cannotRead);
   try {
     const reader = blockReader(plan, fd, scanner.tags);

@@ -6,7 +6,7 @@ import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
 import { type K6Fingerprint, K6Scanner, K6TagTable } from '../core/k6-scanner.ts';
 import { MAX_LISTED_REJECTIONS } from './read-blocks.ts';
-import { type RejectionLog, readOnTwoThreads } from './read-parallel.ts';
+import { type RejectionLog, readOnTwoThreads, startReadWorkerEarly } from './read-parallel.ts';
 
 /**
  * Where k6 points come from: an NDJSON file path (plain or gzipped, as `--out json=FILE` or `json=FILE.gz` writes
@@ -192,6 +192,16 @@ async function twoThreadSize(path: string, options: ReadOptions): Promise<number
   );
   if (size === 0 || (options.threads === undefined && size < PARALLEL_MIN_BYTES)) return undefined;
   return (await isGzipped(path).catch(() => true)) ? undefined : size;
+}
+
+/**
+ * Starts the second thread of a read ahead of it when one of `paths` will be read on two threads (see
+ * `startReadWorkerEarly`): called before the work that decides what to read.
+ */
+export async function startReadingEarly(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    if ((await twoThreadSize(path, {})) !== undefined) return startReadWorkerEarly();
+  }
 }
 
 /** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */

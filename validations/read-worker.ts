@@ -2,17 +2,17 @@
 // decodes and checks the lines that start in it (read-blocks.ts), and hands the block's points back for the reading
 // thread to take in the file's order. Both threads do the whole work of a line, so the two cores share a read evenly.
 import { closeSync, openSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { K6TagTable } from '../core/k6-scanner.ts';
 import { AHEAD, type BlockMessage, type BlockRequest, blockReader, readBlock } from './read-blocks.ts';
 
-const request = workerData as BlockRequest;
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread');
-/** [blocks claimed, blocks taken in order] (see `BlockRequest`). */
-const shared = new Int32Array(request.shared);
 
-function readBlocks(): void {
+/** Reads blocks in turn until none is left; the worker may have started before its request was known. */
+function readBlocks(request: BlockRequest): void {
+  /** [blocks claimed, blocks taken in order] (see `BlockRequest`). */
+  const shared = new Int32Array(request.shared);
   const fd = openSync(request.path, 'r');
   const reader = blockReader(request, fd, new K6TagTable());
   try {
@@ -34,8 +34,10 @@ function readBlocks(): void {
   }
 }
 
-try {
-  readBlocks();
-} catch (err) {
-  port.postMessage({ kind: 'error', message: (err as Error).message } satisfies BlockMessage);
-}
+port.once('message', (request: BlockRequest) => {
+  try {
+    readBlocks(request);
+  } catch (err) {
+    port.postMessage({ kind: 'error', message: (err as Error).message } satisfies BlockMessage);
+  }
+});

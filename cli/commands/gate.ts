@@ -10,7 +10,7 @@ import type { CrosswindConfig } from '../../config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
 import { judgeRun } from '../../validations/judge.ts';
-import { type ReadStats, rejectedCount } from '../../validations/read-points.ts';
+import { type ReadStats, rejectedCount, startReadingEarly } from '../../validations/read-points.ts';
 import { k6OutputFiles } from '../../validations/reporters/read-run-folder.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 import { type ReportPaths, runFolderReports, writeGateReports } from '../../validations/reporters/write-reports.ts';
@@ -186,6 +186,8 @@ async function judge(inputs: GateInputs, flags: GateFlags, io: CliIo) {
       },
     ]);
   }
+  // The reading thread starts on the other core while this one loads the config that says what to read.
+  await startReadingEarly(inputs.results);
   const { config, gates: gatesConfig, file } = await configFor(flags.config);
   const faults = inputs.faultsFile ? await readFaults(inputs.faultsFile) : [];
   const health = inputs.healthFile ? await readHealth(inputs.healthFile) : [];

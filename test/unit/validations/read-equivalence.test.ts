@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { ConfigError } from '../../../core/errors.ts';
 import { K6TagTable } from '../../../core/k6-scanner.ts';
+import { startReadWorkerEarly } from '../../../validations/read-parallel.ts';
 import { emptyStats, MAX_LISTED_REJECTIONS, readFileInto, readInto } from '../../../validations/read-points.ts';
 import { referenceDuplicate, referenceRead } from '../../support/k6-reference.ts';
 
@@ -152,6 +153,8 @@ describe('the fast k6 reader equals the plain reference', function () {
           /** On two threads: the file cut into this many blocks (or fewer, one a byte), the first few read here. */
           blocks: fc.integer({ min: 2, max: 40 }),
           callerBlocks: fc.integer({ min: 1, max: 3 }),
+          /** On two threads: the worker started before the read (as `crosswind gate` starts it before its config). */
+          early: fc.boolean(),
         }),
         async (c) => {
           const first = bytesOf(c.files[0]?.[0] as Parameters<typeof bytesOf>[0]);
@@ -181,6 +184,7 @@ describe('the fast k6 reader equals the plain reference', function () {
             const blockBytes = Math.max(1, Math.floor(size / c.blocks));
             const blocks = Math.ceil(size / blockBytes);
             const callerBlocks = Math.max(1, Math.min(c.callerBlocks, blocks - 1));
+            if (threads === 2 && c.early) startReadWorkerEarly();
             await readFileInto(path, (metric, t, time, value) => seen.push({ metric, tags: canonical(t), time, value }), stats, {
               ...options,
               tags: table,

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,26 @@ describe('readPoints / readInto', () => {
     dir = await mkdtemp(join(tmpdir(), 'crosswind-read-'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
+
+  it('does not keep a process alive with a reading worker started early and never used', () => {
+    // As `crosswind gate` with a config that turns out bad: the worker started before it was read, the command ends.
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { startReadWorkerEarly } = await import(${JSON.stringify(new URL('../../../validations/read-parallel.ts', import.meta.url).href)});
+startReadWorkerEarly();
+console.log('started');`,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.error, 'ended by itself').to.equal(undefined);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout.trim()).to.equal('started');
+  });
 
   it('reads plain and gzipped files, skipping a truncated last line', async () => {
     const decl = '{"type":"Metric","data":{"name":"m","type":"trend","contains":"time"},"metric":"m"}';
