@@ -59,6 +59,8 @@ export class SeriesStore {
   private lastTags: object | undefined;
   private lastPartition: Partition | undefined;
   private count = 0;
+  /** Sorted values by question and group (see `sortedValues`); emptied when a point is added. */
+  private readonly sorted = new Map<string, Float64Array>();
   private minTime = Number.POSITIVE_INFINITY;
   private maxTime = Number.NEGATIVE_INFINITY;
 
@@ -94,6 +96,7 @@ export class SeriesStore {
     p.values[p.n] = value;
     p.n++;
     this.count++;
+    if (this.sorted.size > 0) this.sorted.clear();
     if (time < this.minTime) this.minTime = time;
     if (time > this.maxTime) this.maxTime = time;
   };
@@ -134,6 +137,21 @@ export class SeriesStore {
       if (v !== undefined && matches(part.tags, where)) out.add(v);
     }
     return [...out].sort();
+  }
+
+  /**
+   * A group's values sorted (see `sortedCopy`), made once per question and group while no point is added: gates that
+   * ask the same population for different percentiles (p95 and p99 of one metric) share one sort, the largest
+   * cost of judging once the points are read.
+   */
+  sortedValues(metric: string, options: { where?: TagFilter; groupBy?: readonly string[] }, group: SeriesGroup): Float64Array {
+    const key = JSON.stringify([metric, options.where ?? {}, options.groupBy ?? [], group.label]);
+    let sorted = this.sorted.get(key);
+    if (!sorted) {
+      sorted = sortedCopy(group.values);
+      this.sorted.set(key, sorted);
+    }
+    return sorted;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { LatencyGate } from '../../config/gates-schema.ts';
 import { quantileRanks, quantileSamplesNeededAt } from '../evidence.ts';
-import { type SeriesStore, slidingPercentile, sortedCopy } from '../series.ts';
+import { type SeriesStore, slidingPercentile } from '../series.ts';
 import { evidenceRule, type GateResult, judgePercentile, judgeWithInterval, percentileBase } from './gate-result.ts';
 import { judgeGroupsAtMost } from './windowed.ts';
 
@@ -28,7 +28,7 @@ export function evaluateLatency(store: SeriesStore, gate: LatencyGate): GateResu
     at: gate.bound,
   };
   return judgeGroupsAtMost(store, gate, base, {
-    whole: (g, fields) => judgePercentile(fields, sortedCopy(g.values), p, rule),
+    whole: (g, fields) => judgePercentile(fields, store.sortedValues(gate.metric, gate, g), p, rule),
     windows: (g, fields, w, origin) =>
       slidingPercentile(g, p, w.seconds, w.stepSeconds, origin, orderStatistics).map((s) =>
         judgeWithInterval(

@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { K6Point } from '../../../core/k6-output.ts';
-import { percentile, percentileSorted, perSecond, rate, SeriesStore, slidingPercentile, slidingRate } from '../../../validations/series.ts';
+import {
+  percentile,
+  percentileSorted,
+  perSecond,
+  rate,
+  type SeriesGroup,
+  SeriesStore,
+  slidingPercentile,
+  slidingRate,
+} from '../../../validations/series.ts';
 
 /** The k6 definition, written the plain way, to check the typed-array code against. */
 function naivePercentile(values: number[], p: number): number {
@@ -69,6 +78,26 @@ describe('series', () => {
     expect(a.select('missing')).to.deep.equal([]);
     expect(a.tagValues('m', 'vantage')).to.deep.equal(['eu', 'us']);
     expect(a.span()).to.deep.equal({ start: 1000, end: 3000 });
+  });
+
+  it('sorts a group once for every gate asking the same question, and again once a point is added', () => {
+    const s = new SeriesStore();
+    for (const [v, region] of [
+      [5, 'eu'],
+      [1, 'eu'],
+      [3, 'us'],
+      [2, 'eu'],
+    ] as const)
+      s.addPoint({ metric: 'm', time: v * 1000, value: v, tags: { served_by: region } });
+    const question = { groupBy: ['served_by'] };
+    const [eu] = s.select('m', question);
+    const sorted = s.sortedValues('m', question, eu as SeriesGroup);
+    expect([...sorted]).to.deep.equal([1, 2, 5]);
+    // p95 and p99 gates: the second asks again, with groups selected anew.
+    expect(s.sortedValues('m', question, s.select('m', question)[0] as SeriesGroup)).to.equal(sorted);
+    expect(s.sortedValues('m', { groupBy: ['served_by'], where: { served_by: 'eu' } }, eu as SeriesGroup)).to.not.equal(sorted);
+    s.addPoint({ metric: 'm', time: 9000, value: 0, tags: { served_by: 'eu' } });
+    expect([...s.sortedValues('m', question, s.select('m', question)[0] as SeriesGroup)]).to.deep.equal([0, 1, 2, 5]);
   });
 
   it('grows its typed arrays past the initial capacity', () => {
