@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { machineTmp } from './machine-tmp.ts';
 import { REPO } from './repo.ts';
 
 /** What a user has after `npm install <tarball>`: the project, the bin link npm made, the tarball itself. */
@@ -105,7 +105,8 @@ let installed: Promise<InstalledPackage> | undefined;
 /** The installed package for the sources as they are now; built, packed and installed on first use. */
 export function installedCrosswind(): Promise<InstalledPackage> {
   installed ??= (async () => {
-    const root = join(tmpdir(), 'crosswind-installed');
+    // Shared by the runs of these sources: built and installed once, not once a run.
+    const root = join(machineTmp, 'crosswind-installed');
     const key = packageKey();
     const dir = join(root, key);
     const result = {

@@ -5,10 +5,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../core/child-process.ts';
+import { machineTmp } from './machine-tmp.ts';
 
 const run = promisify(execFile);
 const NETNS_ETC = '/etc/netns';
@@ -56,7 +56,7 @@ async function remove(left: NetnsLeftovers): Promise<void> {
 }
 
 /** Where runs on this machine claim their tags: one file a tag, holding the claiming process's id. */
-export const CLAIMS = join(tmpdir(), 'crosswind-netns-tags');
+export const CLAIMS = join(machineTmp, 'crosswind-netns-tags');
 
 /**
  * Claims a tag for this run (exclusive create), taking over a claim whose process is gone. Two suites running at once
