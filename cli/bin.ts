@@ -2,6 +2,7 @@
 // The `crosswind` executable, whatever name it is reached by: `node_modules/.bin/crosswind`, npx, a global
 // install, or `node dist/cli/bin.js`. It always runs; main.ts only defines the program.
 import nodeModule from 'node:module';
+import { nodeVersionProblem } from '../core/node-version.ts';
 
 // Node keeps the compiled code of crosswind's modules and its dependencies' on disk (its own cache in the temp
 // folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off): compiling them again is a share of every command's start-up,
@@ -18,6 +19,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { main } = await import('./main.ts');
-
-process.exitCode = await main();
+const tooOld = nodeVersionProblem(process.versions.node);
+if (tooOld) {
+  // Exit 3, like any other missing piece of the machine (k6 not found); nothing else is loaded or run.
+  process.stderr.write(`error: ${tooOld}\n`);
+  process.exitCode = 3;
+} else {
+  const { main } = await import('./main.ts');
+  process.exitCode = await main();
+}

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +29,28 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
     expect(missing.code, missing.stderr).to.equal(2);
     expect(missing.stderr, 'the problem names the flag').to.match(/^error: --results: no such file: .*missing\.ndjson$/m);
     expect(BIN, 'the bin link itself is what runs').to.match(/node_modules[\\/]\.bin[\\/]crosswind$/);
+  });
+
+  it('on a Node older than it declares, says so and exits 3 before running anything', async () => {
+    // npm only warns about "engines"; without the check, `gate` on a large file died deep in its reader with
+    // "p.times.buffer.transfer is not a function". The old Node is this one with another version number.
+    const pretend = 'Object.defineProperty(process.versions, "node", { value: "20.20.2" });';
+    const olderNode = `data:text/javascript;base64,${Buffer.from(pretend).toString('base64')}`;
+    const dir = await userFolder();
+    try {
+      const r = await crosswind(['gate', '--results', 'missing.ndjson', '--json', 'verdict.json'], {
+        cwd: dir,
+        env: { NODE_OPTIONS: `--import=${olderNode}` },
+      });
+      expect(r.code, r.stderr).to.equal(3);
+      expect(r.stderr.trim()).to.equal(
+        'error: crosswind needs Node.js 22.12 or later (this is Node.js 20.20.2): install a current Node.js LTS release',
+      );
+      expect(r.stdout, 'nothing else ran').to.equal('');
+      expect(await readdir(dir), 'nothing written').to.deep.equal([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("ends quietly when its reader goes away (crosswind --help | head -1): no EPIPE stack, the command's own exit code", async () => {
