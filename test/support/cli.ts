@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
+import { copyFile, link, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { runChild } from '../../core/child-process.ts';
 import { installedCrosswind } from './installed.ts';
 
@@ -24,6 +26,23 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * A folder holding the Node running the tests where another user can run it: the toolchain's Node is under root's
+ * home, closed to others, and the machine's own Node is older than crosswind supports. Linked (copied across file
+ * systems) into the run's temporary folder, which is open to every user.
+ */
+async function nodeForOtherUsers(): Promise<string> {
+  const dir = join(tmpdir(), 'node-for-other-users');
+  const node = join(dir, 'node');
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await link(process.execPath, node).catch(async (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EEXIST') return;
+    if (err.code !== 'EXDEV') throw err;
+    await copyFile(process.execPath, node);
+  });
+  return dir;
+}
+
 /** Runs the `crosswind` executable as a user would, in its own process. */
 export async function crosswind(
   args: string[],
@@ -40,7 +59,7 @@ export async function crosswind(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const o = await runChild(BIN, args, {
     cwd: options.cwd ?? REPO,
-    env: userEnv(options.env),
+    env: options.user ? userEnv({ PATH: `${await nodeForOtherUsers()}:${process.env.PATH ?? ''}`, ...options.env }) : userEnv(options.env),
     timeoutMs,
     stopSignal: 'SIGKILL',
     keepLines: 0,
