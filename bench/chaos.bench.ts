@@ -7,7 +7,7 @@ import { chaosClients } from '../chaos/clients.ts';
 import { FaultLedger } from '../chaos/ledger.ts';
 import { restore } from '../chaos/restore.ts';
 import { withFaultSession } from '../chaos/session.ts';
-import { resolveConfig } from '../config/load.ts';
+import { resolveConfig } from '../config/resolve.ts';
 import { startMoto } from '../sandbox/moto.ts';
 import type { BenchOutcome } from '../scripts/bench.ts';
 import { createChaosWorld } from '../test/support/chaos-world.ts';

@@ -14,7 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveConfig } from '../config/load.ts';
+import { resolveConfig } from '../config/resolve.ts';
 import { foldPoint, newTally, REQUEST_FAILED } from '../pipelines/progress.ts';
 import { freePort } from '../sandbox/ports.ts';
 import { spawnRegionApp } from '../sandbox/region-app/process.ts';

@@ -5,18 +5,11 @@ import { ConfigError } from './config-error.ts';
 import { CONFIG_FILES, findConfigFile } from './find-config.ts';
 import { importConfigModule, MAX_CONFIG_BYTES, megabytes } from './import-config.ts';
 import { applyConfigLayer } from './layer.ts';
-import { toProblems } from './problems.ts';
 import { rememberSecrets, secretValues } from './redact.ts';
-import { type CrosswindConfig, configSchema } from './schema.ts';
+import { type CrosswindConfig, configSchemaWith, parseConfig } from './schema.ts';
+import { sectionSchemasFor } from './sections.ts';
 
 export { CONFIG_ENV, CONFIG_FILES, findConfigFile } from './find-config.ts';
-
-/** Validates raw config data and fills defaults; pure. Throws a ConfigError listing every problem at once. */
-export function resolveConfig(raw: unknown, source = '<inline>'): CrosswindConfig {
-  const result = configSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(toProblems(result.error.issues), source);
-  return result.data;
-}
 
 const READ_ERRORS: Record<string, string> = {
   EACCES: 'permission denied',
@@ -74,8 +67,9 @@ export async function loadConfig(
   const raw = await applyConfigLayer(await readConfigFile(file), options.cwd ?? process.cwd());
   // Known before anything can print them: a problem, a log line or a run file then masks them wherever they appear.
   rememberSecrets(secretValues(raw));
+  const schema = configSchemaWith(await sectionSchemasFor(raw));
   try {
-    return { config: resolveConfig(raw, file), file };
+    return { config: parseConfig(schema, raw, file), file };
   } catch (err) {
     if (err instanceof ConfigError) throw new ConfigError(err.problems, file);
     throw err;

@@ -1,14 +1,15 @@
 import { allowedRegions, allowlistProblems, awsRegion } from './allowlist.ts';
-import { chaosSchema } from './chaos-schema.ts';
-import { distributedSchema } from './distributed-schema.ts';
-import { gamedaySchema } from './gameday-schema.ts';
-import { gatesSchema } from './gates-schema.ts';
-import { probeSchema } from './probe-schema.ts';
-import { repeats } from './problems.ts';
-import { rolloutSchema } from './rollout-schema.ts';
+import type { chaosSchema } from './chaos-schema.ts';
+import { ConfigError } from './config-error.ts';
+import type { distributedSchema } from './distributed-schema.ts';
+import type { gamedaySchema } from './gameday-schema.ts';
+import type { gatesSchema } from './gates-schema.ts';
+import type { probeSchema } from './probe-schema.ts';
+import { repeats, toProblems } from './problems.ts';
+import type { rolloutSchema } from './rollout-schema.ts';
 import { remoteRunnerProblems, runnerSchema } from './runner-schema.ts';
-import { sandboxSchema } from './sandbox-schema.ts';
-import { syntheticsSchema } from './synthetics-schema.ts';
+import type { sandboxSchema } from './sandbox-schema.ts';
+import type { syntheticsSchema } from './synthetics-schema.ts';
 import { z } from './zod.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
@@ -115,52 +116,79 @@ export const awsSchema = z.strictObject({
     .default({}),
 });
 
-export const coreSchema = z.strictObject({
-  /** Project name, used in run folders, metric dimensions and reports. */
-  project: name,
-  aws: awsSchema,
-  /** The application's regions, in rollout order unless the rollout says otherwise. */
-  regions: z.array(regionSchema).min(1, { message: 'expected at least one region' }),
-  /** The global name users reach (Route 53 routed). */
-  globalEndpoint: httpUrl.optional(),
-  /** Where users are; defaults to one vantage at the global endpoint. */
-  vantages: z.array(vantageSchema).optional(),
-  sandbox: sandboxSchema.prefault({}),
+/**
+ * The optional sections of a config, each validated by the schema of its own module. A config's loader takes the
+ * schema modules of the sections it has and the defaults of those it leaves out (sections.ts), so a config of
+ * regions and gates builds neither the chaos nor the rollout schema.
+ */
+export interface SectionSchemas {
+  sandbox: typeof sandboxSchema;
   /** The gates runs are judged by (validations). */
-  gates: gatesSchema.prefault({}),
-  chaos: chaosSchema.prefault({}),
-  synthetics: syntheticsSchema.prefault({}),
-  distributed: distributedSchema.prefault({}),
-  gameday: gamedaySchema.prefault({}),
-  rollout: rolloutSchema.prefault({}),
-  probe: probeSchema.prefault({}),
-});
+  gates: typeof gatesSchema;
+  chaos: typeof chaosSchema;
+  synthetics: typeof syntheticsSchema;
+  distributed: typeof distributedSchema;
+  gameday: typeof gamedaySchema;
+  rollout: typeof rolloutSchema;
+  probe: typeof probeSchema;
+}
 
-export const configSchema = coreSchema
-  .superRefine((c, ctx) => {
-    for (const i of repeats(c.regions.map((r) => r.name)).keys()) {
-      ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region "${c.regions[i]?.name}" is listed twice` });
-    }
-    for (const p of allowlistProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-    if (c.vantages) {
-      for (const i of repeats(c.vantages.map((v) => v.name)).keys()) {
-        ctx.addIssue({ code: 'custom', path: ['vantages', i, 'name'], message: `vantage "${c.vantages[i]?.name}" is listed twice` });
+/** The whole config's schema: the core, `sections`, and the checks across them. */
+export function configSchemaWith(sections: SectionSchemas) {
+  return z
+    .strictObject({
+      /** Project name, used in run folders, metric dimensions and reports. */
+      project: name,
+      aws: awsSchema,
+      /** The application's regions, in rollout order unless the rollout says otherwise. */
+      regions: z.array(regionSchema).min(1, { message: 'expected at least one region' }),
+      /** The global name users reach (Route 53 routed). */
+      globalEndpoint: httpUrl.optional(),
+      /** Where users are; defaults to one vantage at the global endpoint. */
+      vantages: z.array(vantageSchema).optional(),
+      sandbox: sections.sandbox.prefault({}),
+      gates: sections.gates.prefault({}),
+      chaos: sections.chaos.prefault({}),
+      synthetics: sections.synthetics.prefault({}),
+      distributed: sections.distributed.prefault({}),
+      gameday: sections.gameday.prefault({}),
+      rollout: sections.rollout.prefault({}),
+      probe: sections.probe.prefault({}),
+    })
+    .superRefine((c, ctx) => {
+      for (const i of repeats(c.regions.map((r) => r.name)).keys()) {
+        ctx.addIssue({ code: 'custom', path: ['regions', i, 'name'], message: `region "${c.regions[i]?.name}" is listed twice` });
       }
-    } else if (!c.globalEndpoint) {
-      ctx.addIssue({ code: 'custom', path: ['vantages'], message: 'expected vantages, or a globalEndpoint to use as the one vantage' });
-    }
-    for (const p of remoteRunnerProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
-  })
-  .transform((c) => ({
-    ...c,
-    aws: { ...c.aws, allowedRegions: allowedRegions(c) },
-    chaos: { ...c.chaos, minHealthyRegions: c.chaos.minHealthyRegions ?? Math.max(1, c.regions.length - 1) },
-    vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string, runner: { kind: 'local' as const } }],
-  }));
+      for (const p of allowlistProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      if (c.vantages) {
+        for (const i of repeats(c.vantages.map((v) => v.name)).keys()) {
+          ctx.addIssue({ code: 'custom', path: ['vantages', i, 'name'], message: `vantage "${c.vantages[i]?.name}" is listed twice` });
+        }
+      } else if (!c.globalEndpoint) {
+        ctx.addIssue({ code: 'custom', path: ['vantages'], message: 'expected vantages, or a globalEndpoint to use as the one vantage' });
+      }
+      for (const p of remoteRunnerProblems(c)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+    })
+    .transform((c) => ({
+      ...c,
+      aws: { ...c.aws, allowedRegions: allowedRegions(c) },
+      chaos: { ...c.chaos, minHealthyRegions: c.chaos.minHealthyRegions ?? Math.max(1, c.regions.length - 1) },
+      vantages: c.vantages ?? [{ name: 'global', endpoint: c.globalEndpoint as string, runner: { kind: 'local' as const } }],
+    }));
+}
+
+type ConfigSchema = ReturnType<typeof configSchemaWith>;
+
+/** Validates raw config data with `schema` and fills defaults; pure. Throws a ConfigError listing every problem at once. */
+export function parseConfig(schema: ConfigSchema, raw: unknown, source: string): CrosswindConfig {
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(toProblems(result.error.issues), source);
+  return result.data;
+}
 
 /** What users write: optional fields may be left out. */
-export type CrosswindConfigInput = z.input<typeof configSchema>;
+export type CrosswindConfigInput = z.input<ConfigSchema>;
 /** What the code reads: validated, defaults filled. */
-export type CrosswindConfig = z.output<typeof configSchema>;
+export type CrosswindConfig = z.output<ConfigSchema>;
 export type RegionConfig = CrosswindConfig['regions'][number];
 export type VantageConfig = CrosswindConfig['vantages'][number];

@@ -184,6 +184,45 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
     }
   });
 
+  it("validates a config's sections with their own schema modules, loaded only for the sections the config has", async () => {
+    const dir = await userFolder();
+    try {
+      const sections = async (config: Record<string, unknown>) => {
+        const file = join(dir, 'crosswind.config.json');
+        await writeFile(file, JSON.stringify(config));
+        const trace = join(dir, 'check.trace');
+        await writeFile(trace, '');
+        const r = await runCommand(process.execPath, ['--import', join(REPO, 'test/support/module-trace.mjs'), BIN, 'config', 'check'], {
+          cwd: dir,
+          env: { MODULE_TRACE: trace, CROSSWIND_CONFIG: '' },
+        });
+        expect(r.code, r.output).to.equal(0);
+        return (await readFile(trace, 'utf8'))
+          .split('\n')
+          .filter((u) => u.includes('/node_modules/crosswind/dist/config/') && u.endsWith('-schema.js'))
+          .map((u) => u.replace(/.*\/config\//, ''))
+          .sort();
+      };
+      const core = {
+        project: 'shop',
+        aws: { accountIds: ['123456789012'] },
+        regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
+        globalEndpoint: 'http://127.0.0.1:2',
+      };
+      // The runner schema is part of the core (a vantage's runner); every other schema module is one section's.
+      expect(await sections(core), 'sections left out').to.deep.equal(['runner-schema.js']);
+      const gates = { checks: [{ kind: 'latency', metric: 'request_duration', percentile: 95, bound: 500 }] };
+      expect(await sections({ ...core, gates }), 'a gates section').to.deep.equal(['gates-schema.js', 'runner-schema.js']);
+      expect(await sections({ ...core, gates, chaos: { minHealthyRegions: 1 } }), 'gates and chaos').to.deep.equal([
+        'chaos-schema.js',
+        'gates-schema.js',
+        'runner-schema.js',
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 3 saying what to install when no k6 is found, before running anything', async () => {
     const r = await crosswind(
       ['synthetics', 'run', 'global-traffic', '--config', 'examples/minimal.config.yaml', '--run-dir', join(INSTALLED_PROJECT, 'no-run')],

@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '../../config/load.ts';
+import { resolveConfig } from '../../config/resolve.ts';
 import type { CrosswindConfigInput } from '../../config/schema.ts';
 import type { K6Point } from '../../core/k6-output.ts';
 import { buildPlan, type K6RunResult, type PlanOverrides, startK6Run } from '../../synthetics/k6.ts';

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { chaosClients } from '../../../chaos/clients.ts';
 import { restore } from '../../../chaos/restore.ts';
 import { withFaultSession } from '../../../chaos/session.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { CrosswindConfig, CrosswindConfigInput } from '../../../config/schema.ts';
 import { type ChaosWorld, createChaosWorld, REGIONS, STATE_BUCKET, type WorldState } from '../../support/chaos-world.ts';
 import { spawnCli } from '../../support/child.ts';

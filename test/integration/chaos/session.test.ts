@@ -3,7 +3,7 @@ import { chaosClients } from '../../../chaos/clients.ts';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { listRunFolders } from '../../../chaos/run-folder.ts';
 import { StopConditionBreach, withFaultSession } from '../../../chaos/session.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { CrosswindConfig } from '../../../config/schema.ts';
 import { faultEvents } from '../../../core/ledger-entry.ts';
 import { type ChaosWorld, createChaosWorld } from '../../support/chaos-world.ts';

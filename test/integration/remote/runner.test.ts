@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { k6Archive } from '../../../pipelines/distributed/k6-archive.ts';
 import { serveTime } from '../../../sandbox/time-server.ts';
 import { buildPlan, scenarioScript } from '../../../synthetics/k6.ts';

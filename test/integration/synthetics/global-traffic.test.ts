@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import { buildPlan, startK6Run } from '../../../synthetics/k6.ts';
 import { type FakeWorld, startFakeWorld } from '../../support/fake-world.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { mergeConfigLayer } from '../../../config/layer.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
 import { type GroundTruthEntry, parseGroundTruth } from '../../../sandbox/ground-truth.ts';
 import type { RequestLogLine } from '../../../sandbox/region-app/public-server.ts';

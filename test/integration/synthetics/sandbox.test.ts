@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { type Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { mergeConfigLayer } from '../../../config/layer.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { CrosswindConfigInput } from '../../../config/schema.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import { clearAllFaults, setFault } from '../../../sandbox/region-app/admin-client.ts';

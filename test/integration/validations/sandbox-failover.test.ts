@@ -6,7 +6,7 @@ import { UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { expect } from 'chai';
 import { failoverGateSchema } from '../../../config/gates-schema.ts';
 import { mergeConfigLayer } from '../../../config/layer.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { FaultEvent } from '../../../core/ledger-entry.ts';
 import { type SandboxHandle, startSandbox } from '../../../sandbox/sandbox.ts';
 import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';

@@ -22,7 +22,7 @@ import type { ChaosClients } from '../../../chaos/clients.ts';
 import { readLedger } from '../../../chaos/ledger.ts';
 import { restore } from '../../../chaos/restore.ts';
 import { withFaultSession } from '../../../chaos/session.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { InfrastructureError } from '../../../core/errors.ts';
 import { TWO_REGIONS } from '../../support/two-regions.ts';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseFaultSpec, specProblems } from '../../../chaos/fault.ts';
 import { FAULT_TAG, templateInput } from '../../../chaos/fis-experiment-fault.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { ConfigError } from '../../../core/errors.ts';
 
 const config = resolveConfig({

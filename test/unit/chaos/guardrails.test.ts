@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { decide, type GuardrailInput, resourceKeys } from '../../../chaos/guardrails.ts';
 import { healthyFromObservations } from '../../../chaos/health.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 
 const regions = ['us-east-1', 'us-west-2', 'eu-west-1'];
 const allHealthy = regions.map((region) => ({ region, healthy: true, detail: 'reports healthy' }));

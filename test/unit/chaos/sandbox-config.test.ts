@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { mergeConfigLayer } from '../../../config/layer.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { configFromSandboxState } from '../../../sandbox/sandbox-config.ts';
 import type { SandboxState } from '../../../sandbox/state.ts';
 

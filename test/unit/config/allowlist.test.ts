@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 
 const valid = {

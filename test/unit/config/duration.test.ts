@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { durationFlag } from '../../../cli/flags.ts';
 import { isoDuration, parseDuration, readDuration } from '../../../config/duration.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { ConfigProblem } from '../../../core/errors.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 

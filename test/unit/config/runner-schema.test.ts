@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { loadConfig, resolveConfig } from '../../../config/load.ts';
+import { loadConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 
 const ecs = (over: Record<string, unknown> = {}) => ({

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
 import { formatPath } from '../../../config/problems.ts';
 import { redact } from '../../../config/redact.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { problemsOf } from '../../support/config-problems.ts';
 
 const valid = {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { parseAllDocuments } from 'yaml';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { testRunManifest } from '../../../pipelines/distributed/test-run.ts';
 

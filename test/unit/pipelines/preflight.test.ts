@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { AwsResolver } from '../../../chaos/resolve.ts';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { buildGamedayPlan } from '../../../pipelines/gameday-plan.ts';
 import { closest, gamedayNeeds, hookProgram, preflight, rolloutNeeds } from '../../../pipelines/preflight.ts';

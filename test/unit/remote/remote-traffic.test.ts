@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import type { RunnerLauncher } from '../../../pipelines/remote/ecs-launcher.ts';
 import { PointChannel } from '../../../pipelines/remote/point-channel.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { describeTraffic, trafficPlan, trafficProblems, unstartedRunnerProblems } from '../../../pipelines/remote/traffic-plan.ts';
 
 const config = (runners: Record<string, unknown> = {}) =>

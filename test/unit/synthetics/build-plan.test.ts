@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { ConfigError } from '../../../core/errors.ts';
 import { buildPlan, expandThresholds } from '../../../synthetics/build-plan.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { resolveConfig } from '../../../config/load.ts';
+import { resolveConfig } from '../../../config/resolve.ts';
 import { InfrastructureError } from '../../../core/errors.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import { buildPlan, k6Args, type SignalSource, type SpawnLike, startK6Run } from '../../../synthetics/k6.ts';
