@@ -15,10 +15,27 @@ const FIXTURES = ['test/fixtures/tmp/leaves-a-file.ts', 'test/fixtures/tmp/leave
 describe("a test run's temporary files", function () {
   this.timeout(120_000);
   let machine: string;
-  before(async () => {
+  beforeEach(async () => {
     machine = await mkdtemp(join(tmpdir(), 'crosswind-machine-tmp-'));
   });
-  after(() => rm(machine, { recursive: true, force: true }));
+  afterEach(() => rm(machine, { recursive: true, force: true }));
+
+  it('are gone when the run ends before any test, a test file failing to load', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: machine };
+    for (const inherited of ['CROSSWIND_MACHINE_TMP', 'CROSSWIND_RUN_TMP']) delete env[inherited];
+    const r = await run(process.execPath, ['node_modules/.bin/mocha', 'test/fixtures/tmp/cannot-load.ts'], {
+      cwd: ROOT,
+      env,
+      timeout: 100_000,
+    }).then(
+      () => ({ code: 0, stderr: '' }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(r.code, 'mocha failed the run').to.not.equal(0);
+    expect(r.stderr, 'for the missing module').to.contain('no-such-module');
+    const left = (await readdir(machine)).filter((f) => f !== 'crosswind-netns-tags' && !f.startsWith('tsx-'));
+    expect(left, `left in ${machine}`).to.deep.equal([]);
+  });
 
   for (const parallel of [false, true]) {
     it(`are gone when the run ends, a test having left one (${parallel ? 'parallel workers' : 'one process'})`, async () => {

@@ -3,8 +3,7 @@
 // their folders with mkdtemp under os.tmpdir(); a test that fails before its clean-up, or a killed child's files,
 // then leave nothing behind on the machine. What is meant to outlive a run (the installed package the e2e tests
 // share, the netns tags runs claim from each other) lives under `machineTmp` instead.
-import { chmodSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { machineTmp } from './machine-tmp.ts';
 
@@ -25,7 +24,6 @@ if (inherited === undefined) {
 process.env.CROSSWIND_RUN_TMP = runTmp;
 process.env.TMPDIR = runTmp;
 
-/** Removes the run's folder once every test has ended; only in the process that made it. */
-export async function mochaGlobalTeardown(): Promise<void> {
-  if (inherited === undefined) await rm(runTmp, { recursive: true, force: true });
-}
+// Removed when the process that made it exits, however the run ends: every test done, or a test file that could
+// not be loaded (mocha then ends the run before any hook, a global teardown among them).
+if (inherited === undefined) process.once('exit', () => rmSync(runTmp, { recursive: true, force: true }));
