@@ -7,10 +7,11 @@ import { gatesSchema } from './gates-schema.ts';
 import { probeSchema } from './probe-schema.ts';
 import { rolloutSchema } from './rollout-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
-import { type CrosswindConfig, configSchemaWith, parseConfig } from './schema.ts';
+import { type CrosswindConfig, configSchemaWith, parseConfig, type SectionSchemas } from './schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
 
-const configSchema = configSchemaWith({
+/** Every section's schema. */
+export const SECTION_SCHEMAS: SectionSchemas = {
   sandbox: sandboxSchema,
   gates: gatesSchema,
   chaos: chaosSchema,
@@ -19,7 +20,9 @@ const configSchema = configSchemaWith({
   gameday: gamedaySchema,
   rollout: rolloutSchema,
   probe: probeSchema,
-});
+};
+
+const configSchema = configSchemaWith(SECTION_SCHEMAS);
 
 /** Validates raw config data and fills defaults; pure. Throws a ConfigError listing every problem at once. */
 export function resolveConfig(raw: unknown, source = '<inline>'): CrosswindConfig {
