@@ -24,12 +24,13 @@ export function evaluateReplication(store: SeriesStore, gate: ReplicationGate): 
         ),
       )
     : [noData({ ...lagBase, scope: scope() }, `no ${gate.metric} points match`)];
+  const lostValues: number[] = [];
+  for (const g of store.select(gate.lostWritesMetric, { where: gate.where })) for (const v of g.values) lostValues.push(v);
+  const lostPoints = lostValues.length;
+  // Summed in value order, not in the order the files were read: floating-point addition depends on its order, and
+  // a verdict must be the same whatever order the runners' files are given in.
   let lost = 0;
-  let lostPoints = 0;
-  for (const g of store.select(gate.lostWritesMetric, { where: gate.where })) {
-    lostPoints += g.values.length;
-    for (let i = 0; i < g.values.length; i++) lost += g.values[i] as number;
-  }
+  for (const v of sortedCopy(lostValues)) lost += v;
   let checked = 0;
   for (const g of groups) checked += g.values.length;
   const checkedWrites = checked + lost;

@@ -95,6 +95,14 @@ describe('gates (known answers)', () => {
     expect(lost[1]).to.deep.include({ status: 'fail', measured: 2, samples: 22 });
   });
 
+  it('replication: lost writes add up to the same number whatever order their points arrive in', () => {
+    // Floating-point addition depends on its order: 1 + 1 + 3.2e-15 is 2, 3.2e-15 + 1 + 1 is 2.0000000000000004.
+    const lost = [1, 1, 3.2196467714129544e-15].map((value) => ({ metric: 'lost_writes', time: T0, value, tags: {} }));
+    const measured = (points: K6Point[]) =>
+      evaluateGate(gate({ kind: 'replication', bound: 200 }), { store: storeOf(points) }).at(-1)?.measured;
+    expect(measured([...lost].reverse())).to.equal(measured(lost));
+  });
+
   it('comparison: fails a candidate significantly and materially slower than the baseline, passes a similar one', () => {
     const points: K6Point[] = [];
     for (let i = 0; i < 100; i++) {
