@@ -171,11 +171,13 @@ describe('verdict', () => {
             const paths = await Promise.all(
               files.map(async (points, i) => {
                 const path = join(dir, `r${run}-${i}.ndjson`);
+                // Each file is another runner's output: its own tag keeps two files that drew the same points from
+                // being one file read twice, which crosswind refuses (exit 2) before judging anything.
                 const text = points.map((p) =>
                   JSON.stringify({
                     metric: p.metric,
                     type: 'Point',
-                    data: { time: new Date(p.time).toISOString(), value: p.value, tags: p.tags },
+                    data: { time: new Date(p.time).toISOString(), value: p.value, tags: { ...p.tags, runner: `r${i}` } },
                   }),
                 );
                 await writeFile(path, text.length ? `${text.join('\n')}\n` : '');
