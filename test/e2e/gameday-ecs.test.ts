@@ -14,6 +14,7 @@ import { wireFailover } from '../../validations/ground-truth-check.ts';
 import type { VerdictDocument } from '../../validations/reporters/verdict-document.ts';
 import { spawnCli } from '../support/child.ts';
 import { BIN, crosswind } from '../support/cli.ts';
+import { expectedDrillVerdict } from '../support/gameday-verdict.ts';
 import { startRecordingProxy } from '../support/recording-proxy.ts';
 import { writeSandboxProject } from '../support/sandbox-project.ts';
 
@@ -171,18 +172,9 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
       expect(existsSync(join(folder, 'k6', `global-traffic.${r.id}.ndjson`)), `${r.id}: merged NDJSON`).to.equal(true);
     }
     const verdict = JSON.parse(await readFile(join(folder, 'verdict.json'), 'utf8')) as VerdictDocument;
-    // Approved, or inconclusive only where a failover faster than a few requests left its transition too few
-    // requests to bound their error rate (0 of 5 cannot show <= 25 %): nothing failed, nothing else lacked evidence.
-    expect(
-      verdict.gates.filter((g) => g.status === 'fail').map((g) => g.reason),
-      'failed gates',
-    ).to.deep.equal([]);
-    const unsized = verdict.gates.filter((g) => g.status === 'inconclusive' && !g.informational);
-    expect(
-      unsized.filter((g) => g.measure !== 'transition error rate' || g.samples >= 11).map((g) => g.reason),
-      'inconclusive for another reason than a transition too short to size',
-    ).to.deep.equal([]);
-    expect(verdict.verdict, output).to.equal(unsized.length === 0 ? 'approve' : 'inconclusive');
+    const expected = expectedDrillVerdict(verdict.gates);
+    expect(expected.unexpected, 'gates failed or lacking evidence').to.deep.equal([]);
+    expect(verdict.verdict, output).to.equal(expected.verdict);
     const timeline = verdict.failover?.[0] as NonNullable<VerdictDocument['failover']>[number];
     const appliedAt = Date.parse(timeline.fault.appliedAt);
     const undoneAt = timeline.fault.undoneAt ? Date.parse(timeline.fault.undoneAt) : undefined;

@@ -8,9 +8,11 @@ import { GetHealthCheckCommand, ListResourceRecordSetsCommand } from '@aws-sdk/c
 import { expect } from 'chai';
 import { type GroundTruthEntry, parseGroundTruth } from '../../sandbox/ground-truth.ts';
 import { type SandboxHandle, startSandbox } from '../../sandbox/sandbox.ts';
+import type { GateResult } from '../../validations/gates/gate-result.ts';
 import { readRunGates } from '../../validations/run-gates.ts';
 import { motoClients } from '../support/aws.ts';
 import { BIN, crosswind, userEnv } from '../support/cli.ts';
+import { expectedDrillVerdict } from '../support/gameday-verdict.ts';
 import { writeSandboxProject } from '../support/sandbox-project.ts';
 import { until } from '../support/until.ts';
 
@@ -43,7 +45,7 @@ async function version(endpoint: string): Promise<string> {
 }
 
 interface VerdictDoc {
-  gates: { measure: string; status: string; groupLabel: string; measured: number | null }[];
+  gates: (Pick<GateResult, 'measure' | 'status' | 'groupLabel' | 'measured' | 'reason'> & { informational?: true })[];
   failover: { fault: { appliedAt: string; region: string }; vantages: { vantage: string; failoverSeconds: number | null }[] }[];
 }
 
@@ -221,8 +223,12 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
 
   it('game day: client-seen failover per vantage within 1 s of the ground truth, everything restored, rebalance verified', async () => {
     const r = await crosswind(['gameday', '--yes', '--no-progress'], { cwd: dir, timeoutMs: 180_000 });
-    expect(r.code, r.stderr + r.stdout).to.equal(0);
     const run = runs(dir, 'gameday').at(-1) as string;
+    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as VerdictDoc;
+    const expected = expectedDrillVerdict(doc.gates);
+    expect(expected.unexpected, r.stderr + r.stdout).to.deep.equal([]);
+    expect(r.code, r.stderr + r.stdout).to.equal(expected.verdict === 'approve' ? 0 : 4);
+    expect(r.stdout).to.contain(`Game day: us-east-1 out: ${expected.verdict === 'approve' ? 'APPROVED' : 'INCONCLUSIVE'}`);
     // Everything restored: every fault of the ledger undone, the health check as it was.
     const ledger = jsonLines<{ kind: string; id: string }>(join(run, 'ledger.jsonl'));
     const applied = ledger.filter((e) => e.kind === 'applied').map((e) => e.id);
@@ -233,7 +239,6 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     const hc = await route53.send(new GetHealthCheckCommand({ HealthCheckId: east?.healthCheckId }));
     expect(hc.HealthCheck?.HealthCheckConfig?.Inverted ?? false).to.equal(false);
     // Client-seen failover per vantage (verdict.json's failover timeline) against the edge's ground truth.
-    const doc = JSON.parse(readFileSync(join(run, 'verdict.json'), 'utf8')) as VerdictDoc;
     expect(
       failoverAgainstGroundTruth(
         doc,
@@ -249,7 +254,6 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
     expect(rebalance.map((x) => x.groupLabel.replace(/^.*,(vantage=)/, '$1'))).to.deep.equal(affected);
     expect(rebalance.every((x) => x.status === 'pass')).to.equal(true);
     for (const f of ['junit.xml', 'summary.md', 'run.json', 'health.jsonl']) expect(existsSync(join(run, f)), f).to.equal(true);
-    expect(r.stdout).to.contain('Game day: us-east-1 out: APPROVED');
   });
 
   it('probe: the metrics it published are read back from CloudWatch with GetMetricData', async () => {
