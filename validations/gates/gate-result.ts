@@ -120,6 +120,14 @@ export function formatValue(v: number | null, unit: GateUnit): string {
   }
 }
 
+/**
+ * `2995` as `2,995`: what `toLocaleString('en-US')` prints for a whole number, without it. Its first call loads the
+ * locale's number formats, 12-17 ms of every inconclusive verdict's command.
+ */
+export function groupThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
 /** `[0 %, 1.98 %]`: an interval's ends with their unit (`unbounded` where no bound exists). */
 export function formatInterval(interval: ConfidenceInterval, unit: GateUnit): string {
   const end = (v: number | null) => (v === null ? 'unbounded' : formatValue(v, unit));
@@ -178,7 +186,7 @@ export function judgeWithInterval(
       const more =
         n === null
           ? `no number of samples would show it at the observed ${formatValue(measured, fields.unit)}`
-          : `about ${n.toLocaleString('en-US')} samples in all would be needed, were the observed rate to go on`;
+          : `about ${groupThousands(n)} samples in all would be needed, were the observed rate to go on`;
       return { ...result, samplesNeeded: n, reason: `${result.reason}: ${more}` };
     },
   };

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { type GateInput, gateSchema, gatesSchema } from '../../../config/gates-schema.ts';
 import type { K6Point } from '../../../core/k6-output.ts';
 import {
@@ -10,6 +11,7 @@ import {
   regularizedBeta,
 } from '../../../validations/evidence.ts';
 import { evaluateGate } from '../../../validations/gates/evaluate.ts';
+import { groupThousands } from '../../../validations/gates/gate-result.ts';
 import { verdictDocument } from '../../../validations/reporters/verdict-document.ts';
 import { SeriesStore } from '../../../validations/series.ts';
 import { decide } from '../../../validations/verdict.ts';
@@ -80,6 +82,14 @@ describe('evidence-sized gates', () => {
       expect(r?.reason).to.contain('about 2,995 samples in all would be needed');
       expect(r?.interval?.upper).to.be.above(0.001);
     }
+  });
+
+  it('says the samples needed as en-US writes whole numbers (2,995), without loading the locale', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.nat({ max: 99_999 }), fc.maxSafeNat()), (n) => {
+        expect(groupThousands(n)).to.equal(n.toLocaleString('en-US'));
+      }),
+    );
   });
 
   it('passes once the upper bound is within: 0 failures in 3,000', () => {
