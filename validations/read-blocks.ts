@@ -3,6 +3,7 @@
 // it, and the reading thread takes the blocks' points in the file's order. Each line belongs to the block it starts
 // in, so every line is read once, whole, by one thread.
 import { readSync } from 'node:fs';
+import { detach, resizedBuffer } from '../core/array-buffers.ts';
 import type { K6MetricDeclaration, RejectedLine } from '../core/k6-output.ts';
 import { K6Scanner, type K6TagTable } from '../core/k6-scanner.ts';
 
@@ -187,13 +188,13 @@ class BlockCollector {
     return id;
   }
 
-  /** Twice the room; `transfer` frees the old arrays at once (see `SeriesStore.add`). */
+  /** Twice the room; the old arrays are freed at once (see `SeriesStore.add`). */
   private grow(): void {
     const size = this.n * 2;
-    this.ids = new Uint32Array(this.ids.buffer.transfer(size * 4));
-    this.hashes = new Uint32Array(this.hashes.buffer.transfer(size * 4));
-    this.times = new Float64Array(this.times.buffer.transfer(size * 8));
-    this.values = new Float64Array(this.values.buffer.transfer(size * 8));
+    this.ids = new Uint32Array(resizedBuffer(this.ids.buffer, size * 4));
+    this.hashes = new Uint32Array(resizedBuffer(this.hashes.buffer, size * 4));
+    this.times = new Float64Array(resizedBuffer(this.times.buffer, size * 8));
+    this.values = new Float64Array(resizedBuffer(this.values.buffer, size * 8));
   }
 
   read(block: number, scanner: K6Scanner): BlockRead {
@@ -263,5 +264,5 @@ export function readBlock(reader: BlockReader, block: number): BlockRead {
 
 /** Frees a block's arrays once its points are taken, without waiting for the garbage collector. */
 export function release(read: BlockRead): void {
-  for (const a of [read.ids, read.times, read.values, read.hashes]) if (a.buffer.byteLength > 0) a.buffer.transfer(0);
+  for (const a of [read.ids, read.times, read.values, read.hashes]) if (a.buffer.byteLength > 0) detach(a.buffer);
 }

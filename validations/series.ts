@@ -1,3 +1,4 @@
+import { resizedBuffer } from '../core/array-buffers.ts';
 import type { K6Point } from '../core/k6-output.ts';
 
 /**
@@ -86,11 +87,11 @@ export class SeriesStore {
     const p = part as Partition;
     if (p.n === p.values.length) {
       // Doubling while small; past that a quarter more each time, so capacity never exceeds need by much (peak
-      // memory is 16 bytes a point, not 32). `transfer` moves the values and frees the old memory at once: arrays
+      // memory is 16 bytes a point, not 32). `resizedBuffer` moves the values and frees the old memory at once: arrays
       // outgrown and left to the garbage collector would stay until it runs, which a small heap seldom asks for.
       const size = p.n < GROW_BY_QUARTER ? p.n * 2 : p.n + (p.n >> 2);
-      p.times = new Float64Array(p.times.buffer.transfer(size * 8));
-      p.values = new Float64Array(p.values.buffer.transfer(size * 8));
+      p.times = new Float64Array(resizedBuffer(p.times.buffer, size * 8));
+      p.values = new Float64Array(resizedBuffer(p.values.buffer, size * 8));
     }
     p.times[p.n] = time;
     p.values[p.n] = value;
