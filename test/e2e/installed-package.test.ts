@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { expect } from 'chai';
 import { BIN, crosswind, INSTALLED_PROJECT, userEnv } from '../support/cli.ts';
 import { installedCrosswind } from '../support/installed.ts';
@@ -32,9 +33,9 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
   });
 
   it('on a Node older than it declares, says so and exits 3 before running anything', async () => {
-    // npm only warns about "engines"; without the check, `gate` on a large file died deep in its reader with
-    // "p.times.buffer.transfer is not a function". The old Node is this one with another version number.
-    const pretend = 'Object.defineProperty(process.versions, "node", { value: "20.20.2" });';
+    // npm only warns about "engines"; without the check, an older Node fails far from the cause. The old Node is
+    // this one with another version number.
+    const pretend = 'Object.defineProperty(process.versions, "node", { value: "18.20.8" });';
     const olderNode = `data:text/javascript;base64,${Buffer.from(pretend).toString('base64')}`;
     const dir = await userFolder();
     try {
@@ -44,10 +45,50 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
       });
       expect(r.code, r.stderr).to.equal(3);
       expect(r.stderr.trim()).to.equal(
-        'error: crosswind needs Node.js 22.12 or later (this is Node.js 20.20.2): install a current Node.js LTS release',
+        'error: crosswind needs Node.js 20.19 or later (this is Node.js 18.20.8): install a current Node.js LTS release',
       );
       expect(r.stdout, 'nothing else ran').to.equal('');
       expect(await readdir(dir), 'nothing written').to.deep.equal([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs through its bin link on this machine's own Node 20, the oldest release line it supports", async () => {
+    // The machine's Node, not the tests' (a current one the bootstrap installed): the first other `node` on PATH.
+    const ours = dirname(process.execPath);
+    const dirs = (process.env.PATH ?? '').split(':').filter((d) => d !== '' && d !== ours);
+    const node20 = dirs.find(
+      (d) => existsSync(join(d, 'node')) && execFileSync(join(d, 'node'), ['--version'], { encoding: 'utf8' }).startsWith('v20.'),
+    );
+    expect(node20, `a Node 20 on PATH besides the tests' own (${dirs.join(':')})`).to.be.a('string');
+    const on20 = { PATH: `${node20}:${process.env.PATH ?? ''}` };
+    const help = await crosswind(['--help'], { cwd: INSTALLED_PROJECT, env: on20 });
+    expect(help.code, help.stderr).to.equal(0);
+    expect(help.stdout).to.match(/^Usage: crosswind \[options\] \[command\]/m);
+    const missing = await crosswind(['gate', '--results', 'missing.ndjson'], { cwd: INSTALLED_PROJECT, env: on20 });
+    expect(missing.code, missing.stderr).to.equal(2);
+    expect(missing.stderr).to.match(/^error: --results: no such file: .*missing\.ndjson$/m);
+    // A gate whose series outgrow their first arrays many times: the same results as on the tests' Node.
+    const dir = await userFolder();
+    try {
+      const lines: string[] = [];
+      for (let i = 0; i < 40_000; i++) {
+        const tags = { served_by: i % 3 ? 'us-east-1' : 'eu-west-1', vantage: i % 2 ? 'vantage-us' : 'vantage-eu' };
+        const time = new Date(Date.UTC(2026, 0, 1) + i * 5).toISOString();
+        lines.push(
+          JSON.stringify({ metric: 'http_req_duration', type: 'Point', data: { time, value: 20 + ((i * 7919) % 997) / 10, tags } }),
+        );
+        lines.push(JSON.stringify({ metric: 'http_req_failed', type: 'Point', data: { time, value: i % 500 === 0 ? 1 : 0, tags } }));
+      }
+      await writeFile(join(dir, 'points.ndjson'), `${lines.join('\n')}\n`);
+      const judged = async (env: NodeJS.ProcessEnv, out: string) => {
+        const r = await crosswind(['gate', '--results', 'points.ndjson', '--json', out], { cwd: dir, env });
+        return { code: r.code, gates: (JSON.parse(await readFile(join(dir, out), 'utf8')) as { gates: unknown[] }).gates };
+      };
+      const on20Verdict = await judged(on20, 'node20.json');
+      expect(on20Verdict.gates, 'gates judged on Node 20').to.have.length.greaterThan(0);
+      expect(on20Verdict).to.deep.equal(await judged({}, 'ours.json'));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
