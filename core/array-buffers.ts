@@ -1,7 +1,8 @@
 // Moving and freeing typed arrays' memory at once. `ArrayBuffer.prototype.transfer` (Node 21 and later) moves a buffer's
 // memory into a larger one and detaches the old, freeing it without waiting for the garbage collector, which a small
-// heap seldom asks for. Node 20 lacks it: there a buffer is copied, and a freed one detached by structured clone
-// with a transfer list, which frees its memory too.
+// heap seldom asks for. Node 20 lacks it: there a buffer is copied, and the old one detached by a structured clone
+// that takes its memory (freed when that clone is collected), so on every Node an outgrown or freed buffer reads as
+// empty rather than as stale values.
 
 type Transferable = ArrayBuffer & { transfer?: (bytes?: number) => ArrayBuffer };
 
