@@ -7,7 +7,7 @@ import { EcsExecutor } from './ecs-executor.ts';
 import { FisExecutor } from './fis-executor.ts';
 import { experimentView } from './fis-experiment-view.ts';
 import { regionTags } from './fis-targets.ts';
-import { defaultVantages, isKnownRegion, latencyRow, parseVantageSpecs, type VantageSpec } from './geography.ts';
+import { defaultVantages, isKnownRegion, parseVantageSpecs, type VantageSpec } from './geography.ts';
 import { GroundTruthLog } from './ground-truth.ts';
 import { loadBalancerName, MetricsPublisher, TABLE_NAME } from './metrics-publisher.ts';
 import { type MotoServer, startMoto } from './moto.ts';

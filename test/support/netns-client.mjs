@@ -17,7 +17,10 @@ function dig({ name, type = 'A', server, protocol = 'udp', timeoutMs = 2000 }) {
     const fail = (error) => resolve({ error });
     if (protocol === 'tcp') {
       const socket = connect({ host: server.host, port: server.port });
-      const timer = setTimeout(() => (socket.destroy(), fail('timeout')), timeoutMs);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        fail('timeout');
+      }, timeoutMs);
       let buf = Buffer.alloc(0);
       socket.on('connect', () => socket.write(dnsPacket.streamEncode(query)));
       socket.on('data', (c) => {
@@ -28,12 +31,22 @@ function dig({ name, type = 'A', server, protocol = 'udp', timeoutMs = 2000 }) {
           resolve(read(dnsPacket.streamDecode(buf)));
         }
       });
-      socket.on('error', (e) => (clearTimeout(timer), fail(e.code ?? e.message)));
+      socket.on('error', (e) => {
+        clearTimeout(timer);
+        fail(e.code ?? e.message);
+      });
       return;
     }
     const socket = createSocket('udp4');
-    const timer = setTimeout(() => (socket.close(), fail('timeout')), timeoutMs);
-    socket.on('message', (m) => (clearTimeout(timer), socket.close(), resolve(read(dnsPacket.decode(m)))));
+    const timer = setTimeout(() => {
+      socket.close();
+      fail('timeout');
+    }, timeoutMs);
+    socket.on('message', (m) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(read(dnsPacket.decode(m)));
+    });
     socket.send(dnsPacket.encode(query), server.port, server.host);
   });
 }
@@ -53,8 +66,14 @@ function tcp({ host, port, timeoutMs = 1500 }) {
   const started = Date.now();
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: timeoutMs });
-    socket.on('connect', () => (socket.destroy(), resolve({ connected: true, ms: Date.now() - started })));
-    socket.on('timeout', () => (socket.destroy(), resolve({ error: 'timeout', ms: Date.now() - started })));
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve({ connected: true, ms: Date.now() - started });
+    });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve({ error: 'timeout', ms: Date.now() - started });
+    });
     socket.on('error', (e) => resolve({ error: e.code, ms: Date.now() - started }));
   });
 }
