@@ -3,6 +3,7 @@
 // install, or `node dist/cli/bin.js`. It always runs; main.ts only defines the program.
 import nodeModule from 'node:module';
 import { nodeVersionProblem } from '../core/node-version.ts';
+import { startEarly } from './requested-command.ts';
 
 // Node keeps the compiled code of crosswind's modules and its dependencies' on disk (its own cache in the temp
 // folder; NODE_DISABLE_COMPILE_CACHE=1 turns it off): compiling them again is a share of every command's start-up,
@@ -25,6 +26,7 @@ if (tooOld) {
   process.stderr.write(`error: ${tooOld}\n`);
   process.exitCode = 3;
 } else {
+  await startEarly(process.argv.slice(2));
   const { main } = await import('./main.ts');
   process.exitCode = await main();
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, CrosswindError, ExitCode } from '../core/errors.ts';
 import { type CliIo, processIo } from '../core/io.ts';
 import { packageRoot } from '../core/package-root.ts';
+import { requestedCommand } from './requested-command.ts';
 
 /** A command module: adds its options, subcommands and action to the command main.ts created for it. */
 interface CommandModule {
@@ -70,12 +71,6 @@ const COMMANDS: ReadonlyArray<{ name: string; description: string; load: () => P
     load: () => import('./commands/runner.ts'),
   },
 ];
-
-/** The command argv asks for (`crosswind help X` asks for X's help); undefined for the program's own flags. */
-export function requestedCommand(args: readonly string[]): string | undefined {
-  const operands = args.filter((a) => !a.startsWith('-'));
-  return operands[0] === 'help' ? operands[1] : operands[0];
-}
 
 /**
  * The `crosswind` program; every command is a thin module that parses flags and calls the roles. Every command is

@@ -196,12 +196,16 @@ async function twoThreadSize(path: string, options: ReadOptions): Promise<number
 
 /**
  * Starts the second thread of a read ahead of it when one of `paths` will be read on two threads (see
- * `startReadWorkerEarly`): called before the work that decides what to read.
+ * `startReadWorkerEarly`): called before the work that decides what to read. True when one will.
  */
-export async function startReadingEarly(paths: readonly string[]): Promise<void> {
+export async function startReadingEarly(paths: readonly string[]): Promise<boolean> {
   for (const path of paths) {
-    if ((await twoThreadSize(path, {})) !== undefined) return startReadWorkerEarly();
+    if ((await twoThreadSize(path, {})) !== undefined) {
+      startReadWorkerEarly();
+      return true;
+    }
   }
+  return false;
 }
 
 /** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */
