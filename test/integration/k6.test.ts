@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,17 @@ import { K6_VERSION, toolchain } from '../../scripts/toolchain.mjs';
 import { runCommand } from '../support/run-command.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/k6/smoke.ts', import.meta.url));
+const servedByFixture = fileURLToPath(new URL('../fixtures/k6/served-by.ts', import.meta.url));
+
+/** The serving-region header (or none) and JSON body each path of the test server answers with. */
+const SERVED_BY_ANSWERS: Record<string, { header?: string; region?: string }> = {
+  '/plain': { header: 'us-east-1' },
+  '/several': { header: 'eu-west-1, us-east-1' },
+  '/leading-comma': { header: ', us-east-1', region: 'us-west-2' },
+  '/empty': { header: '', region: 'us-west-2' },
+  '/body-only': { region: 'us-west-2' },
+  '/neither': {},
+};
 
 describe('the real k6 binary', function () {
   this.timeout(60_000);
@@ -17,6 +28,13 @@ describe('the real k6 binary', function () {
 
   before(async () => {
     server = createServer((req, res) => {
+      const answer = SERVED_BY_ANSWERS[req.url ?? ''];
+      if (answer) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (answer.header !== undefined) headers['x-served-by'] = answer.header;
+        res.writeHead(200, headers).end(JSON.stringify(answer.region ? { region: answer.region } : {}));
+        return;
+      }
       hits++;
       res.writeHead(req.url === '/hello' ? 200 : 404, { 'content-type': 'text/plain' }).end('hello');
     });
@@ -53,5 +71,36 @@ describe('the real k6 binary', function () {
     expect(lines.some((l) => l.type === 'Metric' && l.metric === 'http_req_duration')).to.equal(true);
     const checks = lines.filter((l) => l.type === 'Point' && l.metric === 'checks');
     expect(checks.map((c) => c.data.value)).to.deep.equal([1, 1, 1, 1, 1]);
+  });
+
+  it('reads the serving region by its rules on every form of the header, through the request path scenarios use', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'crosswind-k6-'));
+    const out = join(dir, 'points.ndjson');
+    const { code, output } = await runCommand(
+      toolchain().k6,
+      ['run', '--quiet', '--no-usage-report', '--out', `json=${out}`, servedByFixture],
+      {
+        env: { TARGET: target },
+      },
+    );
+    expect(code, output).to.equal(0);
+    const seen: Record<string, string[]> = {};
+    for (const line of (await readFile(out, 'utf8')).trim().split('\n')) {
+      const l = JSON.parse(line) as { type: string; metric: string; data: { tags?: Record<string, string> } };
+      if (l.type !== 'Point' || l.metric !== 'request_duration') continue;
+      const tags = l.data.tags ?? {};
+      const name = tags.name ?? '';
+      seen[name] = [...(seen[name] ?? []), tags.served_by ?? '(none)'];
+    }
+    await rm(dir, { recursive: true, force: true });
+    // The first value of a header; a header with none (empty, or a comma first) falls to the next rule, the body.
+    expect(seen).to.deep.equal({
+      plain: ['us-east-1', 'us-east-1'],
+      several: ['eu-west-1', 'eu-west-1'],
+      'leading-comma': ['us-west-2', 'us-west-2'],
+      empty: ['us-west-2', 'us-west-2'],
+      'body-only': ['us-west-2', 'us-west-2'],
+      neither: ['unknown', 'unknown'],
+    });
   });
 });
