@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import http, { type Params, type RefinedResponse, type RequestBody, type ResponseType } from 'k6/http';
 import type { ServedByRule } from '../plan.ts';
 import { requestDuration, requestFailed } from './metrics.ts';
-import { firstHeaderKey, jsonBody, servedBy } from './served-by.ts';
+import { jsonBody, servedBy } from './served-by.ts';
 
 /** Who sends and whom it addresses: becomes the VU's tags, so every metric the VU emits carries them. */
 export interface RequestOrigin {
@@ -75,20 +75,13 @@ export function isExpected(status: number): boolean {
 interface Prepared {
   params: Params;
   wantsBody: boolean;
-  /** `res.headers` key of the first served-by rule, when it is a header (see `firstHeaderKey`). */
-  headerKey: string | undefined;
-  notFoundExpected: boolean;
 }
 
 // Per options object, what every request with it shares: built once, not per request (global traffic runs this
 // path thousands of times a second, and k6 writes every one of its samples).
 const prepared = new WeakMap<RequestOptions, Prepared>();
-/** The options of the last request and what they share: most scenarios send with one options object, every time. */
-let lastOptions: RequestOptions | undefined;
-let lastPrepared: Prepared | undefined;
 
 function prepare(options: RequestOptions): Prepared {
-  if (options === lastOptions && lastPrepared) return lastPrepared;
   let p = prepared.get(options);
   if (!p) {
     const wantsBody = options.json === true || options.servedBy.some((r) => 'jsonField' in r);
@@ -100,24 +93,18 @@ function prepare(options: RequestOptions): Prepared {
     };
     if (options.headers) params.headers = options.headers;
     if (options.notFoundExpected) params.responseCallback = FOUND_OR_NOT_FOUND;
-    p = { params, wantsBody, headerKey: firstHeaderKey(options.servedBy), notFoundExpected: options.notFoundExpected === true };
+    p = { params, wantsBody };
     prepared.set(options, p);
   }
-  lastOptions = options;
-  lastPrepared = p;
   return p;
 }
 
 function record(res: RefinedResponse<ResponseType | undefined>, method: string, options: RequestOptions, p: Prepared): Answer {
   const body = p.wantsBody ? jsonBody(res) : undefined;
-  // The usual case read here, with no call in between: k6's JavaScript runtime is an interpreter, and the helper
-  // calls and lookups this path made cost global traffic some 5 % of k6's CPU per request. Anything else (no such
-  // header, several values, other rules) goes through `servedBy`, which gives the same answer for the usual case.
-  const direct = p.headerKey === undefined ? undefined : res.headers[p.headerKey];
-  const region = direct && direct.indexOf(',') < 0 ? direct : servedBy(res, options.servedBy, body);
+  const region = servedBy(res, options.servedBy, body);
   // Each read of a response field crosses into Go: read the status once.
   const status = res.status;
-  const ok = (status >= 200 && status < 400) || (p.notFoundExpected && status === 404);
+  const ok = isExpected(status) || (options.notFoundExpected === true && status === 404);
   const tags = { served_by: region, status: String(status), name: options.name, method };
   requestDuration.add(res.timings.duration, tags);
   requestFailed.add(!ok, tags);

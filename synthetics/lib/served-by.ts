@@ -63,12 +63,6 @@ export function jsonBody(res: RefinedResponse<ResponseType | undefined>): unknow
   }
 }
 
-/** The key in `res.headers` of the first rule, when it reads a header: what most responses are read by. */
-export function firstHeaderKey(rules: readonly ServedByRule[]): string | undefined {
-  const first = rules[0];
-  return first && 'header' in first ? canonical(first.header) : undefined;
-}
-
 /** The serving region by the first rule that finds one, else UNKNOWN_REGION. `body` is the parsed JSON, if any. */
 export function servedBy(res: RefinedResponse<ResponseType | undefined>, rules: ServedByRule[], body?: unknown): string {
   let parsed = body;
