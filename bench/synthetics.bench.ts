@@ -4,8 +4,9 @@
 //   thresholds (the configured defaults, repeated per vantage) over a matched bare script (same URL, executor, VUs,
 //   system tags and `name` tag, bodies discarded the same way). CPU per request is stable where saturated request
 //   rates are not. Runs alternate, each round in a turned order (bare, floor, global; floor, global, bare; ...),
-//   ratio per round, median and min reported. The floor is the bare script plus only the two samples crosswind adds to each request, with constant
-//   tags: the part of the cost that no script work can remove while every request carries its serving region.
+//   ratio per round, median and min reported. The floor is the bare script plus only the two samples crosswind adds
+//   to each request, with constant tags: the part of the cost that no script work can remove while every request
+//   carries its serving region.
 // - the live tail: global-traffic at 1,000 requests per second while crosswind tails its output through the same
 //   scanner as the judged read (the game day's live progress folds every point), CPU of k6 and of crosswind, and
 //   how long after k6's exit the tail had read everything.

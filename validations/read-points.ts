@@ -1,6 +1,7 @@
-import { createReadStream } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { type FileHandle, open, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { ConfigError, InfrastructureError } from '../core/errors.ts';
 import type { K6Point, K6PointSink, RejectedLine } from '../core/k6-output.ts';
@@ -206,6 +207,16 @@ export async function startReadingEarly(paths: readonly string[]): Promise<boole
     }
   }
   return false;
+}
+
+/** The k6 NDJSON files of a run folder (`k6/*.ndjson`, `*.jsonl`, gzipped or not), sorted; summaries and plans are not points. */
+export async function k6OutputFiles(folder: string): Promise<string[]> {
+  const dir = join(folder, 'k6');
+  if (!existsSync(dir)) return [];
+  return (await readdir(dir))
+    .filter((f) => /\.(ndjson|jsonl)(\.gz)?$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 /** Reads one NDJSON file (plain or gzipped) into `sink`; returns what it held, for duplicate checks. */

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import type { CliIo } from '../../core/io.ts';
-import { k6OutputFiles } from '../../validations/reporters/read-run-folder.ts';
+import { k6OutputFiles } from '../../validations/read-points.ts';
 import { writeHtmlReport } from '../../validations/reporters/write-html-report.ts';
 
 /** `crosswind report <run-folder>`: the run's self-contained HTML report (timelines, gates, faults, health). */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { InfrastructureError } from '../../core/errors.ts';
-import { readInto } from '../read-points.ts';
+import { k6OutputFiles, readInto } from '../read-points.ts';
 import { readFaults, readHealth } from '../run-inputs.ts';
 import {
   type FailoverMarks,
@@ -18,16 +18,6 @@ import {
 // Reads a run folder (.crosswind/runs/<stamp>-<mode>/: run.json, k6/*.ndjson[.gz], ledger.jsonl, health.jsonl,
 // verdict.json) into the report's data. Every file but the k6 output is optional, so a report can be drawn for a
 // run that crashed half way.
-
-/** The k6 NDJSON files of a run folder (`k6/*.ndjson`, `*.jsonl`, gzipped or not), sorted; summaries and plans are not points. */
-export async function k6OutputFiles(folder: string): Promise<string[]> {
-  const dir = join(folder, 'k6');
-  if (!existsSync(dir)) return [];
-  return (await readdir(dir))
-    .filter((f) => /\.(ndjson|jsonl)(\.gz)?$/.test(f))
-    .sort()
-    .map((f) => join(dir, f));
-}
 
 const asString = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
