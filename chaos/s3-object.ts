@@ -5,7 +5,8 @@ import { awsCall, type RetryPolicy } from './aws-call.ts';
 // JSON objects in S3 written with conditional requests: `If-None-Match: *` creates an object only if none exists,
 // `If-Match: <etag>` replaces it only if nobody replaced it since it was read. S3 applies either atomically, so two
 // crosswind processes on two machines cannot both win. (The SDK generation crosswind pins predates these request
-// fields, so the headers are added to the signed request; moto 5.2.5 honours both on PutObject.)
+// fields, so the headers are added to the signed request; moto 5.2.5 honours both on PutObject, atomically when it
+// handles one request at a time, as the sandbox runs it.)
 // @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
 
 /** Where an object lives: `s3://bucket/key`. */

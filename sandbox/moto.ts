@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { describeOutcome, spawnChild } from '../core/child-process.ts';
 import { InfrastructureError } from '../core/errors.ts';
 import { pollUntil } from '../core/poll.ts';
@@ -57,15 +57,63 @@ export function motoServerPath(env: NodeJS.ProcessEnv = process.env): string {
   return found;
 }
 
+// AWS applies each request atomically; moto_server handles requests on concurrent threads, and its S3 PutObject
+// checks If-None-Match and stores the object as two steps, so two concurrent creates of one key could both win
+// (seen: twenty writers racing for one key, 300 rounds, three processes at once: one round had two winners). The
+// sandbox runs moto's own server with its requests handled one at a time (connections still concurrent), which makes
+// every moto operation as atomic as the AWS one it emulates. Python's global lock already ran moto's handlers one at
+// a time for the most part, so this costs little.
+const ONE_REQUEST_AT_A_TIME = `
+import sys, threading
+import moto.server as server
+serve = server.run_simple
+one_at_a_time = threading.Lock()
+def serialized(app):
+    def handle(environ, start_response):
+        with one_at_a_time:
+            body = app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                getattr(body, 'close', lambda: None)()
+    return handle
+server.run_simple = lambda host, port, app, **options: serve(host, port, serialized(app), **options)
+server.main(sys.argv[1:])
+`;
+
 /**
- * Starts moto_server on 127.0.0.1 and waits until it answers.
+ * The Python that runs a moto_server script, as a command: its `#!` line (pip writes the interpreter moto is installed
+ * in there), else the `python` beside it (pip's `#!/bin/sh` form for long paths; a venv's or pipx's bin, with the
+ * script's symlinks followed). Throws an InfrastructureError when it is neither.
+ */
+export function motoPython(motoServer: string): string[] {
+  let script: string;
+  try {
+    script = realpathSync(motoServer);
+  } catch {
+    throw new InfrastructureError(
+      `moto_server not found at ${motoServer}: set ${MOTO_ENV} to the moto_server of a pip install 'moto[server]'`,
+    );
+  }
+  const first = readFileSync(script, 'latin1').split('\n', 1)[0] ?? '';
+  const shebang = first.startsWith('#!') ? first.slice(2).trim().split(/\s+/) : [];
+  if (shebang.some((word) => /(^|\/)python[\d.]*$/.test(word))) return shebang;
+  const beside = ['python', 'python3'].map((name) => join(dirname(script), name)).find((f) => existsSync(f));
+  if (beside) return [beside];
+  throw new InfrastructureError(
+    `${motoServer} is not moto's Python script (no #!python line, no python beside it): the sandbox runs moto's server module with the Python moto is installed in`,
+  );
+}
+
+/**
+ * Starts moto's server on 127.0.0.1, handling one request at a time, and waits until it answers.
  * @see https://docs.getmoto.org/en/latest/docs/server_mode.html
  */
 export async function startMoto(options: StartMotoOptions = {}): Promise<MotoServer> {
-  const motoServer = motoServerPath();
+  const [python, ...pythonArgs] = motoPython(motoServerPath()) as [string, ...string[]];
   const port = options.port ?? (await freePort());
   const deadlineMs = options.deadlineMs ?? 20_000;
-  const child = spawnChild(motoServer, ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawnChild(python, [...pythonArgs, '-c', ONE_REQUEST_AT_A_TIME, '-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'false' },
     keepLines: 50,
     killAfterMs: 3000,

@@ -4,8 +4,9 @@ import { motoClients } from '../../support/aws.ts';
 import { createChaosWorld, STATE_BUCKET } from '../../support/chaos-world.ts';
 import { useMoto } from '../../support/moto.ts';
 
-// The guardrail lease rests on S3's conditional writes. moto 5.2.5 (the pinned one) is checked here for exactly the
-// ones the lease uses, so a moto that stopped honouring them fails this test rather than the lease silently.
+// The guardrail lease rests on S3's conditional writes. moto 5.2.5 (the pinned one), as the sandbox runs it (one
+// request at a time, as atomic as AWS), is checked here for exactly the ones the lease uses, so a moto that stopped
+// honouring them fails this test rather than the lease silently.
 describe('S3 conditional writes as moto 5.2.5 serves them (what the S3 lease relies on)', function () {
   this.timeout(60_000);
   const moto = useMoto();
@@ -36,10 +37,10 @@ describe('S3 conditional writes as moto 5.2.5 serves them (what the S3 lease rel
     expect(await getJson(s3, at('absent')), 'no object').to.equal(undefined);
   });
 
-  it('twenty concurrent creates of one key: exactly one wins, twenty times over', async () => {
+  it('twenty concurrent creates of one key: exactly one wins, fifty times over', async () => {
     const { s3 } = motoClients(moto);
     const winners: number[] = [];
-    for (let round = 0; round < 20; round++) {
+    for (let round = 0; round < 50; round++) {
       const results = await Promise.allSettled(
         Array.from({ length: 20 }, (_, i) => putJson(s3, at(`race-${round}`), { writer: i }, { ifNoneMatch: true })),
       );
@@ -49,6 +50,12 @@ describe('S3 conditional writes as moto 5.2.5 serves them (what the S3 lease rel
         'losers see a conflict',
       ).to.equal(true);
     }
-    expect(new Set(winners), 'winners per round').to.deep.equal(new Set([1]));
+    // moto_server's threads let two creates win about one round in a thousand under load: the sandbox's one request at
+    // a time is what makes this hold, and a round that breaks it is named here.
+    expect(
+      winners.flatMap((n, round) => (n === 1 ? [] : [`round ${round}: ${n} winners`])),
+      'rounds without exactly one winner',
+    ).to.deep.equal([]);
+    expect(winners, 'rounds').to.have.length(50);
   });
 });
