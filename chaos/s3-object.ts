@@ -48,18 +48,23 @@ function conflict(err: unknown): boolean {
   return e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || status === 412 || status === 409;
 }
 
-/** Reads a JSON object and its ETag; undefined when there is none. */
-export async function getJson<T>(s3: S3Client, at: S3Location, retry?: RetryPolicy): Promise<{ value: T; etag: string } | undefined> {
+/** Reads an object's text and its ETag; undefined when there is none. */
+async function getText(s3: S3Client, at: S3Location, retry?: RetryPolicy): Promise<{ text: string; etag: string } | undefined> {
   try {
     const out = await awsCall(`s3:GetObject ${s3Url(at)}`, () => s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: at.key })), retry);
-    const text = (await out.Body?.transformToString('utf8')) ?? '';
-    return { value: JSON.parse(text) as T, etag: out.ETag ?? '' };
+    return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '' };
   } catch (err) {
     const cause = (err as { cause?: { name?: string } }).cause;
     if (cause?.name === 'NoSuchKey' || (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404)
       return undefined;
     throw err;
   }
+}
+
+/** Reads a JSON object and its ETag; undefined when there is none. */
+export async function getJson<T>(s3: S3Client, at: S3Location, retry?: RetryPolicy): Promise<{ value: T; etag: string } | undefined> {
+  const got = await getText(s3, at, retry);
+  return got && { value: JSON.parse(got.text) as T, etag: got.etag };
 }
 
 /**
@@ -76,7 +81,8 @@ export async function putJson(
   const headers: Record<string, string> = {};
   if (condition && 'ifNoneMatch' in condition) headers['if-none-match'] = '*';
   if (condition && 'ifMatch' in condition) headers['if-match'] = condition.ifMatch;
-  const command = new PutObjectCommand({ Bucket: at.bucket, Key: at.key, Body: JSON.stringify(value), ContentType: 'application/json' });
+  const body = JSON.stringify(value);
+  const command = new PutObjectCommand({ Bucket: at.bucket, Key: at.key, Body: body, ContentType: 'application/json' });
   command.middlewareStack.add(
     (next) => async (args) => {
       const request = args.request as { headers?: Record<string, string> };
@@ -90,8 +96,16 @@ export async function putJson(
     // Throttles are retried (awsCall), never a lost condition: the caller reads again and decides again.
     out = await awsCall(`s3:PutObject ${s3Url(at)}`, () => s3.send(command), retry);
   } catch (err) {
-    if (conflict((err as { cause?: unknown }).cause)) throw new WriteConflict(`${s3Url(at)} was changed by someone else`);
-    throw err;
+    const cause = (err as { cause?: { $metadata?: { attempts?: number } } }).cause;
+    if (!conflict(cause)) throw err;
+    // Refused on a retry: the SDK sends a write again when its answer was lost (a reset connection, a timeout), and
+    // the first attempt may have landed, so the retry loses to it. The object then holds exactly what was sent, and
+    // every document written here carries something of its own (a token, a time): equal bytes are this write.
+    if ((cause?.$metadata?.attempts ?? 1) > 1) {
+      const landed = await getText(s3, at, retry);
+      if (landed?.text === body) return landed.etag;
+    }
+    throw new WriteConflict(`${s3Url(at)} was changed by someone else`);
   }
   return out.ETag ?? '';
 }

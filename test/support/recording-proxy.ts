@@ -15,6 +15,11 @@ export interface RecordingProxy {
   calls: RecordedCall[];
   /** Holds every request this long before forwarding it (a slow or hanging AWS endpoint). */
   delayMs: number;
+  /**
+   * Calls whose answer is lost on the way back: forwarded, carried out by moto, then the client's connection is cut
+   * instead of answered (the SDK sees a reset and sends the call again).
+   */
+  loseAnswer?: (call: RecordedCall) => boolean;
   stop(): Promise<void>;
 }
 
@@ -66,6 +71,11 @@ export async function startRecordingProxy(target: string, override?: Override): 
             headers: { ...req.headers, host: upstream.host },
           },
           (up) => {
+            if (proxy.loseAnswer?.(call)) {
+              up.resume();
+              up.on('end', () => res.socket?.destroy());
+              return;
+            }
             res.writeHead(up.statusCode ?? 502, up.headers);
             up.pipe(res);
           },
