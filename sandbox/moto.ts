@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { describeOutcome, spawnChild } from '../core/child-process.ts';
@@ -95,7 +95,11 @@ export function motoPython(motoServer: string): string[] {
       `moto_server not found at ${motoServer}: set ${MOTO_ENV} to the moto_server of a pip install 'moto[server]'`,
     );
   }
-  const first = readFileSync(script, 'latin1').split('\n', 1)[0] ?? '';
+  const fd = openSync(script, 'r');
+  const head = Buffer.alloc(512);
+  const read = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const first = head.toString('latin1', 0, read).split('\n', 1)[0] ?? '';
   const shebang = first.startsWith('#!') ? first.slice(2).trim().split(/\s+/) : [];
   if (shebang.some((word) => /(^|\/)python[\d.]*$/.test(word))) return shebang;
   const beside = ['python', 'python3'].map((name) => join(dirname(script), name)).find((f) => existsSync(f));
