@@ -2,9 +2,14 @@
 // meanwhile (bin.ts).
 import { statSync } from 'node:fs';
 
+/** The words of a command line that are not flags: the command, then its operands (and flags' values). */
+function operandsOf(args: readonly string[]): string[] {
+  return args.filter((a) => !a.startsWith('-'));
+}
+
 /** The command argv asks for (`crosswind help X` asks for X's help); undefined for the program's own flags. */
 export function requestedCommand(args: readonly string[]): string | undefined {
-  const operands = args.filter((a) => !a.startsWith('-'));
+  const operands = operandsOf(args);
   return operands[0] === 'help' ? operands[1] : operands[0];
 }
 
@@ -25,7 +30,6 @@ function isFile(path: string): boolean {
 export async function startEarly(args: readonly string[]): Promise<boolean> {
   if (requestedCommand(args) !== 'gate') return false;
   const { k6OutputFiles, startReadingEarly } = await import('../validations/read-points.ts');
-  const operands = args.filter((a) => !a.startsWith('-'));
-  const files = await Promise.all(operands.map((o) => (isFile(o) ? [o] : k6OutputFiles(o).catch(() => []))));
+  const files = await Promise.all(operandsOf(args).map((o) => (isFile(o) ? [o] : k6OutputFiles(o).catch(() => []))));
   return startReadingEarly(files.flat()).catch(() => false);
 }
