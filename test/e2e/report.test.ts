@@ -2,9 +2,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { readReportData } from '../../validations/reporters/read-run-folder.ts';
 import { type CliResult, crosswind } from '../support/cli.ts';
 import { type FailoverRun, recordFailoverRun } from '../support/failover-run.ts';
-import { checkHtmlReport, colorAt, type ReportInspection } from '../support/report-checks.ts';
+import { checkHtmlReport, colorAt, colorsAlong, type ReportInspection } from '../support/report-checks.ts';
 
 describe('the HTML report in Chromium', function () {
   this.timeout(120_000);
@@ -13,6 +14,7 @@ describe('the HTML report in Chromium', function () {
   let seen: ReportInspection;
   let gate: CliResult;
   const sampled: Record<string, string> = {};
+  let alongOutage: string[] = [];
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), 'crosswind-report-'));
@@ -30,6 +32,10 @@ describe('the HTML report in Chromium', function () {
         sampled.after = await colorAt(page, { vantage: 'vantage-us', kind: 'share' }, run.restoreAt + 1500, 0.5);
         sampled.eu = await colorAt(page, { vantage: 'vantage-eu', kind: 'share' }, run.faultAt + 3000, 0.5);
         sampled.healthDown = await colorAt(page, { vantage: 'vantage-us', kind: 'health' }, run.faultAt + 3000, 1 / 6);
+        // Every pixel column of us-east-1's unhealthy band (a few pixels in from its ends), the time axis's grid
+        // lines that cross it included.
+        const down = (await readReportData(run.folder)).health.find((b) => b.region === 'us-east-1' && !b.healthy);
+        if (down) alongOutage = await colorsAlong(page, { vantage: 'vantage-us', kind: 'health' }, down.from + 100, down.to - 100, 1 / 6);
       },
     });
   });
@@ -75,6 +81,7 @@ describe('the HTML report in Chromium', function () {
     expect(sampled.eu).to.equal(seen.colors['eu-west-1']?.fill);
     // us-east-1 is the lowest health row: red while it was down.
     expect(sampled.healthDown).to.equal(seen.colors.__unhealthy?.fill);
+    expect(alongOutage, 'us-east-1 red for the whole of its outage').to.deep.equal([seen.colors.__unhealthy?.fill]);
   });
 
   it('counts the outage: the failed requests of vantage-us are the 503s served by no region', () => {

@@ -36,19 +36,44 @@ export interface ReportInspection {
 }
 
 /**
- * The color of the plot at a time (ms) and a height (0 bottom, 1 top of the plot) in one chart, as `#rrggbb`.
- * Runs in the page.
+ * The color of the plot at a time (ms) and a height (0 bottom, 1 top of the plot) in one chart, as `#rrggbb`: the
+ * most common color of the 9 pixels of that row centred on the time, so a 1 px grid line of the time axis drawn
+ * across a band does not stand for the band. Runs in the page.
  */
-export function colorAt(page: Page, chart: { vantage: string; kind: string }, at: number, height: number): Promise<string> {
-  const args = JSON.stringify({ ...chart, at, height });
-  return page.evaluate(`(({ vantage, kind, at, height }) => {
+export async function colorAt(page: Page, chart: { vantage: string; kind: string }, at: number, height: number): Promise<string> {
+  const [color] = await colorsAlong(page, chart, at, at, height);
+  return color ?? 'no such chart';
+}
+
+/**
+ * The colors (as `colorAt` reads them) of every pixel column of one chart's row at a height, from one time to
+ * another (ms), in order, repeats folded. Runs in the page.
+ */
+export function colorsAlong(
+  page: Page,
+  chart: { vantage: string; kind: string },
+  from: number,
+  to: number,
+  height: number,
+): Promise<string[]> {
+  const args = JSON.stringify({ ...chart, from, to, height });
+  return page.evaluate(`(({ vantage, kind, from, to, height }) => {
     const found = window.crosswindCharts.find((c) => c.vantage === vantage && c.kind === kind);
-    if (!found) return 'no such chart';
+    if (!found) return [];
     const plot = found.plot;
-    const x = Math.round(plot.valToPos(at / 1000, 'x', true));
+    const x0 = Math.round(plot.valToPos(from / 1000, 'x', true));
+    const x1 = Math.round(plot.valToPos(to / 1000, 'x', true));
     const y = Math.round(plot.bbox.top + plot.bbox.height * (1 - height));
-    const [r, g, b] = plot.ctx.getImageData(x, y, 1, 1).data;
-    return '#' + [r, g, b].map((c) => c.toString(16).padStart(2, '0')).join('');
+    const row = plot.ctx.getImageData(x0 - 4, y, x1 - x0 + 9, 1).data;
+    const hex = (i) => '#' + [0, 1, 2].map((k) => row[4 * i + k].toString(16).padStart(2, '0')).join('');
+    const colors = [];
+    for (let x = 0; x <= x1 - x0; x++) {
+      const counts = new Map();
+      for (let i = x; i < x + 9; i++) counts.set(hex(i), (counts.get(hex(i)) || 0) + 1);
+      const [most] = [...counts].sort((a, b) => b[1] - a[1])[0];
+      if (colors[colors.length - 1] !== most) colors.push(most);
+    }
+    return colors;
   })(${args})`);
 }
 
