@@ -4,15 +4,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from './config-error.ts';
+import { MAX_CONFIG_BYTES, megabytes } from './find-config.ts';
 import { redactSecrets } from './redact.ts';
-
-/** A config, as a file or as the data a module exports, may be at most this large: a page of settings, not data. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
-
-/** `2.1 MB` */
-export function megabytes(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 /** A config module that has not finished loading by then is stopped: a loop or a wait that never ends. */
 export const CONFIG_LOAD_TIMEOUT_MS = 10_000;

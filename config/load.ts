@@ -2,8 +2,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ConfigError } from './config-error.ts';
-import { CONFIG_FILES, findConfigFile } from './find-config.ts';
-import { importConfigModule, MAX_CONFIG_BYTES, megabytes } from './import-config.ts';
+import { CONFIG_FILES, findConfigFile, MAX_CONFIG_BYTES, megabytes } from './find-config.ts';
 import { applyConfigLayer } from './layer.ts';
 import { rememberSecrets, secretValues } from './redact.ts';
 import { type CrosswindConfig, configSchemaWith, parseConfig } from './schema.ts';
@@ -47,7 +46,8 @@ async function yamlParser(): Promise<(text: string) => unknown> {
 export async function readConfigFile(file: string): Promise<unknown> {
   await checkConfigFile(file);
   const ext = extname(file);
-  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return importConfigModule(file);
+  // The module loader (a worker thread, tsx) is loaded only for a module.
+  if (['.ts', '.mts', '.js', '.mjs'].includes(ext)) return (await import('./import-config.ts')).importConfigModule(file);
   const text = await readFile(file, 'utf8');
   // The YAML parser is loaded only for a YAML file.
   const parse = ext === '.json' ? (t: string) => JSON.parse(t) : await yamlParser();

@@ -9,9 +9,11 @@ import { rolloutSchema } from './rollout-schema.ts';
 import { sandboxSchema } from './sandbox-schema.ts';
 import { type CrosswindConfig, configSchemaWith, parseConfig, type SectionSchemas } from './schema.ts';
 import { syntheticsSchema } from './synthetics-schema.ts';
+import { vantagesSchema } from './vantage-schema.ts';
 
 /** Every section's schema. */
 export const SECTION_SCHEMAS: SectionSchemas = {
+  vantages: vantagesSchema,
   sandbox: sandboxSchema,
   gates: gatesSchema,
   chaos: chaosSchema,

@@ -6,16 +6,17 @@ import type { gamedaySchema } from './gameday-schema.ts';
 import type { gatesSchema } from './gates-schema.ts';
 import type { probeSchema } from './probe-schema.ts';
 import { repeats, toProblems } from './problems.ts';
+import { remoteRunnerProblems } from './remote-runner-problems.ts';
 import type { rolloutSchema } from './rollout-schema.ts';
-import { remoteRunnerProblems, runnerSchema } from './runner-schema.ts';
 import type { sandboxSchema } from './sandbox-schema.ts';
 import type { syntheticsSchema } from './synthetics-schema.ts';
+import type { vantagesSchema } from './vantage-schema.ts';
 import { z } from './zod.ts';
 
 // One schema behind crosswind.config.ts, .yaml and .json. Each role adds its own section below the core;
 // defaults are filled here, once, so the rest of the code reads a fully resolved config.
 
-const httpUrl = z.string().refine(
+export const httpUrl = z.string().refine(
   (s) => {
     try {
       const u = new URL(s);
@@ -27,7 +28,9 @@ const httpUrl = z.string().refine(
   { message: 'expected an http(s) URL' },
 );
 
-const name = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a name of letters, digits, ".", "_" or "-"' });
+export const plainName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'expected a name of letters, digits, ".", "_" or "-"' });
 
 /** How to read the region that served a response. */
 export const servedBySchema = z
@@ -52,23 +55,6 @@ export const regionSchema = z.strictObject({
   healthCheckId: z.string().min(1).optional(),
   /** `SetIdentifier` of this region's record in the routed record sets. */
   setIdentifier: z.string().min(1).optional(),
-});
-
-export const vantageSchema = z.strictObject({
-  /** A place users are, e.g. `vantage-eu`. */
-  name,
-  /** The endpoint clients at this vantage reach (the global name as seen from there). */
-  endpoint: httpUrl,
-  /**
-   * A Linux network namespace clients at this vantage run in: k6 for this vantage runs there (`ip netns exec`),
-   * resolving names with that namespace's resolver. The sandbox's namespace world sets it.
-   */
-  netns: z
-    .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { message: 'expected a network namespace name' })
-    .optional(),
-  /** Where its traffic runs: `local` (this machine, the default), `ecs` (a Fargate task in its region) or `k6-operator`. */
-  runner: runnerSchema,
 });
 
 export const awsSchema = z.strictObject({
@@ -117,11 +103,13 @@ export const awsSchema = z.strictObject({
 });
 
 /**
- * The optional sections of a config, each validated by the schema of its own module. A config's loader takes the
- * schema modules of the sections it has and the defaults of those it leaves out (sections.ts), so a config of
- * regions and gates builds neither the chaos nor the rollout schema.
+ * The optional parts of a config, each validated by the schema of its own module. A config's loader takes the
+ * schema modules of the parts it has and the defaults of those it leaves out (sections.ts), so a config of regions
+ * and gates builds neither the chaos nor the rollout schema, nor the runners of vantages it does not list.
  */
 export interface SectionSchemas {
+  /** Where users are; a config without them gets one vantage at the global endpoint. */
+  vantages: typeof vantagesSchema;
   sandbox: typeof sandboxSchema;
   /** The gates runs are judged by (validations). */
   gates: typeof gatesSchema;
@@ -138,14 +126,14 @@ export function configSchemaWith(sections: SectionSchemas) {
   return z
     .strictObject({
       /** Project name, used in run folders, metric dimensions and reports. */
-      project: name,
+      project: plainName,
       aws: awsSchema,
       /** The application's regions, in rollout order unless the rollout says otherwise. */
       regions: z.array(regionSchema).min(1, { message: 'expected at least one region' }),
       /** The global name users reach (Route 53 routed). */
       globalEndpoint: httpUrl.optional(),
       /** Where users are; defaults to one vantage at the global endpoint. */
-      vantages: z.array(vantageSchema).optional(),
+      vantages: sections.vantages,
       sandbox: sections.sandbox.prefault({}),
       gates: sections.gates.prefault({}),
       chaos: sections.chaos.prefault({}),

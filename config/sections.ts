@@ -10,6 +10,7 @@ import { z } from './zod.ts';
 type Section = keyof SectionSchemas;
 
 const SCHEMA_MODULES: { [K in Section]: () => Promise<SectionSchemas[K]> } = {
+  vantages: async () => (await import('./vantage-schema.ts')).vantagesSchema,
   sandbox: async () => (await import('./sandbox-schema.ts')).sandboxSchema,
   gates: async () => (await import('./gates-schema.ts')).gatesSchema,
   chaos: async () => (await import('./chaos-schema.ts')).chaosSchema,
@@ -21,7 +22,7 @@ const SCHEMA_MODULES: { [K in Section]: () => Promise<SectionSchemas[K]> } = {
 };
 
 /** A section's defaults, a fresh copy each time: a loaded config is the caller's to change. */
-function defaultsOf(section: Section): unknown {
+function defaultsOf(section: Exclude<Section, 'vantages'>): unknown {
   return section === 'gates' ? defaultGates() : structuredClone(SECTION_DEFAULTS[section]);
 }
 
@@ -30,6 +31,8 @@ function defaultsOf(section: Section): unknown {
  * `prefault`), it gives the section's defaults, which is what the schema would have made of `{}`.
  */
 function leftOut<K extends Section>(section: K): SectionSchemas[K] {
+  // No vantages stay none here: the whole config's schema makes the one at the global endpoint.
+  if (section === 'vantages') return z.undefined().optional() as unknown as SectionSchemas[K];
   return z.any().transform(() => defaultsOf(section)) as unknown as SectionSchemas[K];
 }
 

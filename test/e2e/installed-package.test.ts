@@ -250,15 +250,21 @@ describe('crosswind installed from its packed tarball (as users get it)', () => 
         regions: [{ name: 'us-east-1', endpoint: 'http://127.0.0.1:1' }],
         globalEndpoint: 'http://127.0.0.1:2',
       };
-      // The runner schema is part of the core (a vantage's runner); every other schema module is one section's.
-      expect(await sections(core), 'sections left out').to.deep.equal(['runner-schema.js']);
+      // Every schema module is one part's: the core alone builds none, not even the runners of vantages it has not.
+      expect(await sections(core), 'sections left out').to.deep.equal([]);
       const gates = { checks: [{ kind: 'latency', metric: 'request_duration', percentile: 95, bound: 500 }] };
-      expect(await sections({ ...core, gates }), 'a gates section').to.deep.equal(['gates-schema.js', 'runner-schema.js']);
+      expect(await sections({ ...core, gates }), 'a gates section').to.deep.equal(['gates-schema.js']);
       expect(await sections({ ...core, gates, chaos: { minHealthyRegions: 1 } }), 'gates and chaos').to.deep.equal([
         'chaos-schema.js',
         'gates-schema.js',
-        'runner-schema.js',
       ]);
+      const vantages = [{ name: 'eu', endpoint: 'http://127.0.0.1:3', runner: 'local' }];
+      expect(await sections({ ...core, vantages }), 'vantages').to.deep.equal(['runner-schema.js', 'vantage-schema.js']);
+      // A JSON config is read as text: neither a worker thread nor tsx's loader for it.
+      expect(
+        (await readFile(join(dir, 'check.trace'), 'utf8')).split('\n').filter((u) => u.endsWith('/dist/config/import-config.js')),
+        'the module loader for a JSON config',
+      ).to.deep.equal([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
