@@ -3,7 +3,7 @@
 // file's own scanner, so the answer is the one-thread answer: points and their order, line numbers, rejected lines,
 // fingerprint.
 import { closeSync, openSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import { setImmediate as turn } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -47,8 +47,12 @@ function startWorker(): Worker {
   const load = FROM_SOURCE
     ? `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER)}); })`
     : `import(${JSON.stringify(WORKER)})`;
+  // A worker does not share the compile cache this thread enabled (bin.ts): it would compile the reader's modules
+  // again on every run, while the first block waits for it. It takes the same cache folder, when there is one.
+  const cache = (nodeModule as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir?.();
+  const cached = cache ? `require('node:module').enableCompileCache(${JSON.stringify(cache)}); ` : '';
   // A small young generation: the worker's points go to typed arrays outside the heap, and it makes little garbage.
-  return new Worker(load, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+  return new Worker(cached + load, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
 }
 
 /** A worker started ahead of its read, and why it stopped if it did before the read took it. */
