@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from './config-error.ts';
 
-// Where the config file is (and how large it may be), without reading it: a command that runs without one (`crosswind gate` with the default
-// gates) asks here, and loads the schema only when there is a file (load.ts).
+// Where the config file is, and how large it may be, without reading it: a command that runs without one
+// (`crosswind gate` with the default gates) asks here, and loads the schema only when there is a file (load.ts).
 
 /** A config, as a file or as the data a module exports, may be at most this large: a page of settings, not data. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;

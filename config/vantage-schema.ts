@@ -4,7 +4,7 @@ import { runnerSchema } from './runner-schema.ts';
 import { httpUrl, plainName } from './schema.ts';
 import { z } from './zod.ts';
 
-export const vantageSchema = z.strictObject({
+const vantageSchema = z.strictObject({
   /** A place users are, e.g. `vantage-eu`. */
   name: plainName,
   /** The endpoint clients at this vantage reach (the global name as seen from there). */
