@@ -37,6 +37,31 @@ describe('config schema', () => {
     ]);
   });
 
+  it('says what is wrong inside a field of several shapes: the shape the value has, else every shape it could have', () => {
+    const runner = (value: unknown) => problemsOf({ ...valid, vantages: [{ name: 'v', endpoint: 'http://127.0.0.1:1', runner: value }] });
+    // An object is judged as the runner its kind names.
+    expect(runner({ kind: 'ecs' })).to.have.members([
+      'vantages[0].runner.region: required (expected string)',
+      'vantages[0].runner.cluster: required (expected string)',
+      'vantages[0].runner.subnets: required (expected array)',
+    ]);
+    expect(runner({ kind: 'remote' })).to.deep.equal([
+      'vantages[0].runner.kind: expected one of "local", "ecs", "k6-operator", got "remote"',
+    ]);
+    expect(runner('remote')).to.deep.equal(['vantages[0].runner: expected "local" or an object, got "remote"']);
+    // An alarm is a name or an object: the object's own problem.
+    expect(problemsOf({ ...valid, chaos: { stopConditions: { alarms: [{ name: 'a', colour: 'red' }] } } })).to.deep.equal([
+      'chaos.stopConditions.alarms[0].colour: unknown field',
+    ]);
+    expect(problemsOf({ ...valid, gates: { checks: [{ kind: 'latncy' }] } })).to.deep.equal([
+      'gates.checks[0].kind: expected one of "latency", "error-rate", "failover", "replication", "cloudwatch", "comparison", "capacity", "deep-health", "dependency-down", got "latncy"',
+    ]);
+    // A union with a message of its own keeps it.
+    expect(problemsOf({ ...valid, chaos: { faultDeadline: true } })).to.deep.equal([
+      'chaos.faultDeadline: expected a duration like "1h30m", "1m30s" or "500ms" (k6\'s syntax), or milliseconds as a number, got true',
+    ]);
+  });
+
   it('names a missing required field', () => {
     expect(
       problemsOf({ aws: { accountIds: ['123456789012'] }, regions: valid.regions, globalEndpoint: valid.globalEndpoint }),
