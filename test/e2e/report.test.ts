@@ -32,10 +32,10 @@ describe('the HTML report in Chromium', function () {
         sampled.after = await colorAt(page, { vantage: 'vantage-us', kind: 'share' }, run.restoreAt + 1500, 0.5);
         sampled.eu = await colorAt(page, { vantage: 'vantage-eu', kind: 'share' }, run.faultAt + 3000, 0.5);
         sampled.healthDown = await colorAt(page, { vantage: 'vantage-us', kind: 'health' }, run.faultAt + 3000, 1 / 6);
-        // Every pixel column of us-east-1's unhealthy band (a few pixels in from its ends), the time axis's grid
-        // lines that cross it included.
+        // Every pixel column of us-east-1's unhealthy band, the time axis's grid lines across it included; a quarter
+        // second in from its ends, so the 9 pixels a color is read over stay inside it.
         const down = (await readReportData(run.folder)).health.find((b) => b.region === 'us-east-1' && !b.healthy);
-        if (down) alongOutage = await colorsAlong(page, { vantage: 'vantage-us', kind: 'health' }, down.from + 100, down.to - 100, 1 / 6);
+        if (down) alongOutage = await colorsAlong(page, { vantage: 'vantage-us', kind: 'health' }, down.from + 250, down.to - 250, 1 / 6);
       },
     });
   });
