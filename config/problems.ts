@@ -34,11 +34,16 @@ function describe(value: unknown, path: ReadonlyArray<PropertyKey>): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
+/** `"a", "b"`: values as JSON, joined. */
+function listed(values: readonly unknown[], separator: string): string {
+  return values.map((v) => JSON.stringify(v)).join(separator);
+}
+
 /** What one shape of a union expects, when the value is not of that shape at all; undefined when it is. */
 function shapeExpected(issues: ReadonlyArray<z.core.$ZodIssue>): string | undefined {
   const [only] = issues;
   if (issues.length !== 1 || !only || only.path.length > 0) return undefined;
-  if (only.code === 'invalid_value') return only.values.map((v) => JSON.stringify(v)).join(' or ');
+  if (only.code === 'invalid_value') return listed(only.values, ' or ');
   if (only.code === 'invalid_type')
     return only.expected === 'object' || only.expected === 'array' ? `an ${only.expected}` : `a ${only.expected}`;
   return undefined;
@@ -75,7 +80,7 @@ export function toProblems(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigProbl
       const found = typeof input === 'object' && input !== null && key !== undefined ? (input as Record<PropertyKey, unknown>)[key] : input;
       problems.push({
         path,
-        message: `expected one of ${(issue.options as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(found, issue.path)}`,
+        message: `expected one of ${listed(issue.options as unknown[], ', ')}, got ${describe(found, issue.path)}`,
       });
       continue;
     }
@@ -97,7 +102,7 @@ export function toProblems(issues: ReadonlyArray<z.core.$ZodIssue>): ConfigProbl
       case 'invalid_value':
         problems.push({
           path,
-          message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(input, issue.path)}`,
+          message: `expected one of ${listed(issue.values, ', ')}, got ${describe(input, issue.path)}`,
         });
         break;
       default: {

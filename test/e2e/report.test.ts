@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { readReportData } from '../../validations/reporters/read-run-folder.ts';
 import { type CliResult, crosswind } from '../support/cli.ts';
 import { type FailoverRun, recordFailoverRun } from '../support/failover-run.ts';
 import { checkHtmlReport, colorAt, colorsAlong, type ReportInspection } from '../support/report-checks.ts';
@@ -24,7 +23,7 @@ describe('the HTML report in Chromium', function () {
     gate = await crosswind(['gate', '--run', run.folder], { cwd: root, timeoutMs: 60_000 });
     seen = await checkHtmlReport(run.folder, {
       name: 'failover-fixture',
-      more: async (page) => {
+      more: async (page, data) => {
         // The failover as vantage-us saw it: us-east-1 before the fault, us-west-2 once the outage is over, us-east-1
         // again after the restore; vantage-eu on eu-west-1 throughout.
         sampled.before = await colorAt(page, { vantage: 'vantage-us', kind: 'share' }, run.faultAt - 2000, 0.5);
@@ -34,7 +33,7 @@ describe('the HTML report in Chromium', function () {
         sampled.healthDown = await colorAt(page, { vantage: 'vantage-us', kind: 'health' }, run.faultAt + 3000, 1 / 6);
         // Every pixel column of us-east-1's unhealthy band, the time axis's grid lines across it included; a quarter
         // second in from its ends, so the 9 pixels a color is read over stay inside it.
-        const down = (await readReportData(run.folder)).health.find((b) => b.region === 'us-east-1' && !b.healthy);
+        const down = data.health.find((b) => b.region === 'us-east-1' && !b.healthy);
         if (down) alongOutage = await colorsAlong(page, { vantage: 'vantage-us', kind: 'health' }, down.from + 250, down.to - 250, 1 / 6);
       },
     });

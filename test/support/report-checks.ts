@@ -65,11 +65,12 @@ export function colorsAlong(
     const x1 = Math.round(plot.valToPos(to / 1000, 'x', true));
     const y = Math.round(plot.bbox.top + plot.bbox.height * (1 - height));
     const row = plot.ctx.getImageData(x0 - 4, y, x1 - x0 + 9, 1).data;
-    const hex = (i) => '#' + [0, 1, 2].map((k) => row[4 * i + k].toString(16).padStart(2, '0')).join('');
+    const pixels = Array.from({ length: x1 - x0 + 9 }, (_, i) =>
+      '#' + [0, 1, 2].map((k) => row[4 * i + k].toString(16).padStart(2, '0')).join(''));
     const colors = [];
     for (let x = 0; x <= x1 - x0; x++) {
       const counts = new Map();
-      for (let i = x; i < x + 9; i++) counts.set(hex(i), (counts.get(hex(i)) || 0) + 1);
+      for (const c of pixels.slice(x, x + 9)) counts.set(c, (counts.get(c) || 0) + 1);
       const [most] = [...counts].sort((a, b) => b[1] - a[1])[0];
       if (colors[colors.length - 1] !== most) colors.push(most);
     }
@@ -138,8 +139,8 @@ function inspectCharts(page: Page): Promise<{ charts: ChartInspection[]; colors:
 export async function checkHtmlReport(
   folder: string,
   options: {
-    name: string /** Further checks on the open page (scripts on), before the browser closes. */;
-    more?: (page: Page) => Promise<void>;
+    name: string /** Further checks on the open page (scripts on), before the browser closes, with the run's report data. */;
+    more?: (page: Page, data: ReportData) => Promise<void>;
   },
 ): Promise<ReportInspection> {
   const cli = await crosswind(['report', folder], { timeoutMs: 60_000 });
@@ -237,7 +238,7 @@ export async function checkHtmlReport(
         }
       }
     }
-    await options.more?.(page);
+    await options.more?.(page, data);
     expect(errors, 'page errors').to.deep.equal([]);
     expect(foreignRequests, 'the report must open offline').to.deep.equal([]);
 
