@@ -15,6 +15,7 @@ export {
   jsonHeaders,
   type RequestOptions,
   type RequestOrigin,
+  repeatedSend,
   send,
   sendBatch,
   tagOrigin,

@@ -6,7 +6,7 @@ import exec from 'k6/execution';
 import http, { type Params, type RefinedResponse, type RequestBody, type ResponseType } from 'k6/http';
 import type { ServedByRule } from '../plan.ts';
 import { requestDuration, requestFailed } from './metrics.ts';
-import { jsonBody, servedBy } from './served-by.ts';
+import { headerKey, jsonBody, servedBy } from './served-by.ts';
 
 /** Who sends and whom it addresses: becomes the VU's tags, so every metric the VU emits carries them. */
 export interface RequestOrigin {
@@ -115,6 +115,56 @@ function record(res: RefinedResponse<ResponseType | undefined>, method: string, 
 export function send(method: string, url: string, payload: RequestBody | null, options: RequestOptions): Answer {
   const p = prepare(options);
   return record(http.request(method, url, payload, p.params), method, options, p);
+}
+
+/**
+ * `send(method, url, null, options)` prepared once to be repeated, recording exactly what `send` records, for the
+ * path that runs thousands of times a second (global traffic): k6's JavaScript runtime interprets every call and
+ * object, and each costs the request a few microseconds. So nothing is looked up or built per request: the first
+ * serving-region rule's header is read under its canonical key (the general rules only when that gives no single
+ * value), and the tags of each region and status are made once. Answers nothing; rules that read the body take
+ * `send` itself.
+ */
+export function repeatedSend(method: string, url: string, options: RequestOptions): () => void {
+  const p = prepare(options);
+  const first = options.servedBy[0];
+  if (p.wantsBody || first === undefined || !('header' in first)) return () => void send(method, url, null, options);
+  const key = headerKey(first.header);
+  const notFoundExpected = options.notFoundExpected === true;
+  const tagsFor = tagCache(method, options.name);
+  return () => {
+    const res = http.request(method, url, null, p.params);
+    const stamped = res.headers[key];
+    // One value under the first rule's key is what `servedBy` answers; anything else goes through all its rules.
+    const region = stamped && stamped.indexOf(',') < 0 ? stamped : servedBy(res, options.servedBy);
+    const status = res.status;
+    const tags = tagsFor(region, status);
+    requestDuration.add(res.timings.duration, tags);
+    // `isExpected` inlined: on this path a call costs more than the comparison.
+    requestFailed.add(!((status >= 200 && status < 400) || (notFoundExpected && status === 404)), tags);
+  };
+}
+
+/**
+ * The tags `record` gives a request, one object per serving region and status (k6 copies tags on `add`, so they can
+ * be shared). Bounded: a server stamping a new region on every response does not grow it without end.
+ */
+function tagCache(method: string, name: string): (region: string, status: number) => Record<string, string> {
+  const byRegion = new Map<string, Record<number, Record<string, string>>>();
+  return (region, status) => {
+    let byStatus = byRegion.get(region);
+    if (!byStatus) {
+      if (byRegion.size >= 64) byRegion.clear();
+      byStatus = {};
+      byRegion.set(region, byStatus);
+    }
+    let tags = byStatus[status];
+    if (!tags) {
+      tags = { served_by: region, status: String(status), name, method };
+      byStatus[status] = tags;
+    }
+    return tags;
+  };
 }
 
 export interface BatchItem {

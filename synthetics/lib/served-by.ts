@@ -23,12 +23,18 @@ function firstValue(value: string): string | undefined {
   return comma < 0 ? value : value.slice(0, comma).trim() || undefined;
 }
 
-function headerValue(res: RefinedResponse<ResponseType | undefined>, name: string): string | undefined {
+/** The key a header has in k6's `res.headers` (Go's canonical form), computed once per name. */
+export function headerKey(name: string): string {
   let key = canonicalNames.get(name);
   if (key === undefined) {
     key = canonical(name);
     canonicalNames.set(name, key);
   }
+  return key;
+}
+
+function headerValue(res: RefinedResponse<ResponseType | undefined>, name: string): string | undefined {
+  const key = headerKey(name);
   // One read of `res.headers`: each read crosses into Go and wraps the header map again.
   const headers = res.headers;
   const direct = headers[key];

@@ -4,7 +4,7 @@
 import type { Options } from 'k6/options';
 import { loadPlan } from '../lib/load-plan.ts';
 import { arrivalRateScenario, baseOptions, k6ScenarioName } from '../lib/options.ts';
-import { type RequestOrigin, send, tagOrigin } from '../lib/request.ts';
+import { repeatedSend, tagOrigin } from '../lib/request.ts';
 import type { PlanVantage } from '../plan.ts';
 
 const plan = loadPlan('global-traffic');
@@ -22,8 +22,9 @@ export const options: Options = {
 
 const vantages = new Map<string, PlanVantage>(plan.vantages.map((v) => [v.name, v]));
 const requestOptions = { servedBy: plan.servedBy, timeoutMs: plan.http.timeoutMs, name: plan.path };
-// Resolved once per VU and vantage, not per request: this is the hottest path of any scenario.
-let target: { vantage: string; origin: RequestOrigin; url: string } | undefined;
+// Resolved once per VU and vantage, not per request: this is the hottest path of any scenario. The VU's tags are set
+// with it, and stay set: nothing else in this scenario changes them.
+let target: { vantage: string; send: () => void } | undefined;
 
 /** One user request from this scenario's vantage. */
 export function visit(): void {
@@ -31,8 +32,8 @@ export function visit(): void {
   if (target?.vantage !== name) {
     const vantage = vantages.get(name);
     if (!vantage) throw new Error(`unknown vantage "${name}"`);
-    target = { vantage: name, origin: { scenario: plan.scenario, vantage: vantage.name }, url: `${vantage.endpoint}${plan.path}` };
+    tagOrigin({ scenario: plan.scenario, vantage: vantage.name });
+    target = { vantage: name, send: repeatedSend('GET', `${vantage.endpoint}${plan.path}`, requestOptions) };
   }
-  tagOrigin(target.origin);
-  send('GET', target.url, null, requestOptions);
+  target.send();
 }
