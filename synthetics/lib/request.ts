@@ -99,13 +99,18 @@ function prepare(options: RequestOptions): Prepared {
   return p;
 }
 
+/** The tags of a request's `request_duration` and `request_failed`. */
+function requestTags(region: string, status: number, name: string, method: string): Record<string, string> {
+  return { served_by: region, status: String(status), name, method };
+}
+
 function record(res: RefinedResponse<ResponseType | undefined>, method: string, options: RequestOptions, p: Prepared): Answer {
   const body = p.wantsBody ? jsonBody(res) : undefined;
   const region = servedBy(res, options.servedBy, body);
   // Each read of a response field crosses into Go: read the status once.
   const status = res.status;
   const ok = isExpected(status) || (options.notFoundExpected === true && status === 404);
-  const tags = { served_by: region, status: String(status), name: options.name, method };
+  const tags = requestTags(region, status, options.name, method);
   requestDuration.add(res.timings.duration, tags);
   requestFailed.add(!ok, tags);
   return { res, servedBy: region, body, ok };
@@ -146,7 +151,7 @@ export function repeatedSend(method: string, url: string, options: RequestOption
 }
 
 /**
- * The tags `record` gives a request, one object per serving region and status (k6 copies tags on `add`, so they can
+ * A request's tags (`requestTags`), one object per serving region and status (k6 copies tags on `add`, so they can
  * be shared). Bounded: a server stamping a new region on every response does not grow it without end.
  */
 function tagCache(method: string, name: string): (region: string, status: number) => Record<string, string> {
@@ -160,7 +165,7 @@ function tagCache(method: string, name: string): (region: string, status: number
     }
     let tags = byStatus[status];
     if (!tags) {
-      tags = { served_by: region, status: String(status), name, method };
+      tags = requestTags(region, status, name, method);
       byStatus[status] = tags;
     }
     return tags;

@@ -139,7 +139,8 @@ function inspectCharts(page: Page): Promise<{ charts: ChartInspection[]; colors:
 export async function checkHtmlReport(
   folder: string,
   options: {
-    name: string /** Further checks on the open page (scripts on), before the browser closes, with the run's report data. */;
+    name: string;
+    /** Further checks on the open page (scripts on), before the browser closes, with the run's report data. */
     more?: (page: Page, data: ReportData) => Promise<void>;
   },
 ): Promise<ReportInspection> {
