@@ -4,7 +4,7 @@
 // on the same machine (another checkout's suite) claim other tags and are never counted or touched.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { processAlive } from '../../core/child-process.ts';
@@ -59,20 +59,25 @@ async function remove(left: NetnsLeftovers): Promise<void> {
 export const CLAIMS = join(machineTmp, 'crosswind-netns-tags');
 
 /**
- * Claims a tag for this run (exclusive create), taking over a claim whose process is gone. Two suites running at once
- * on this machine never share a tag, so neither counts, nor removes, what the other made.
+ * Claims a tag for this run, taking over a claim whose process is gone. Two suites running at once on this machine
+ * never share a tag, so neither counts, nor removes, what the other made. The claim appears whole (a file written
+ * aside, then linked into place): another run never reads it empty and takes it for a gone process's.
  */
 export async function claimTag(tag: string): Promise<boolean> {
   const file = join(CLAIMS, tag);
+  const aside = `${file}.${process.pid}`;
   await mkdir(CLAIMS, { recursive: true });
+  await writeFile(aside, String(process.pid));
   try {
-    await writeFile(file, String(process.pid), { flag: 'wx' });
+    await link(aside, file);
     return true;
   } catch {
     const owner = Number(await readFile(file, 'utf8').catch(() => ''));
     if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return false;
     await rm(file, { force: true });
     return claimTag(tag);
+  } finally {
+    await rm(aside, { force: true });
   }
 }
 
@@ -87,20 +92,29 @@ export async function claimFreshTag(): Promise<string> {
   }
 }
 
-/** Gives a claimed tag back. */
+/** Gives a tag this process claimed back; a claim another process holds is left alone. */
 export async function releaseTag(tag: string): Promise<void> {
-  await rm(join(CLAIMS, tag), { force: true });
+  const file = join(CLAIMS, tag);
+  if ((await readFile(file, 'utf8').catch(() => '')) === String(process.pid)) await rm(file, { force: true });
 }
 
-/** This run's tag: the one it was given (a test that runs mocha itself claims one for it), else a fresh one. */
+/**
+ * This file's tag: the one the run was given (a test that runs mocha itself claims one for it), else one this process
+ * claims. A parallel run's worker runs the root hooks once per file, and gives its tag back after each: it claims the
+ * same one again for its next file, or a fresh one if another run took it meanwhile.
+ */
 async function chooseTag(): Promise<string> {
   const given = process.env.CROSSWIND_NETNS_TAG;
-  if (given) return given;
-  claimed = await claimFreshTag();
+  if (given && given !== own) return given;
+  claimed = own !== undefined && (await claimTag(own)) ? own : await claimFreshTag();
+  own = claimed;
   return claimed;
 }
 
 let prefix: string | undefined;
+/** The tag this process claimed last: claimed again for its next file. */
+let own: string | undefined;
+/** The tag this process holds for the file being run; undefined once given back. */
 let claimed: string | undefined;
 
 export const mochaHooks = {
@@ -116,6 +130,7 @@ export const mochaHooks = {
     const problem = describeLeftovers(prefix, left);
     if (problem !== undefined) await remove(left);
     if (claimed !== undefined) await releaseTag(claimed);
+    claimed = undefined;
     if (problem !== undefined) throw new Error(problem);
   },
 };

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,9 +12,9 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURE = 'test/fixtures/netns/makes-a-namespace.ts';
 
 /** Runs mocha on the fixture as the suite runs its files (same .mocharc.json, so the same root hooks). */
-async function mocha(env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
+async function mocha(env: NodeJS.ProcessEnv, args: string[] = [FIXTURE]): Promise<{ code: number; output: string }> {
   try {
-    const r = await run(process.execPath, ['node_modules/.bin/mocha', FIXTURE], {
+    const r = await run(process.execPath, ['node_modules/.bin/mocha', ...args], {
       cwd: ROOT,
       env: { ...process.env, ...env },
       timeout: 120_000,
@@ -62,6 +63,23 @@ describe('leftover namespaces fail the test run', function () {
       expect(await claimTag(other), 'taken over from a process that is gone').to.equal(true);
     } finally {
       await releaseTag(other);
+    }
+  });
+
+  it('holds the tag of every file a parallel run gives one worker, not only its first', async () => {
+    // Three files on two workers (mocha runs one worker as a serial run), so one worker runs two of them, and mocha
+    // runs the root hooks once per file there. The other two are copies of the fixture.
+    const fixture = join(ROOT, 'test/fixtures/netns/holds-its-tag.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'holds-its-tag-'));
+    try {
+      const copies = [join(dir, 'holds-its-tag-2.ts'), join(dir, 'holds-its-tag-3.ts')];
+      for (const c of copies) await copyFile(fixture, c);
+      // No tag given (empty): each worker claims its own, as every run of the suite does.
+      const r = await mocha({ CLAIMS_DIR: CLAIMS, CROSSWIND_NETNS_TAG: '' }, ['--parallel', '--jobs', '2', fixture, ...copies]);
+      expect(r.code, `exit code\n${r.output}`).to.equal(0);
+      expect(r.output, 'every file ran').to.match(/3 passing/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
