@@ -60,9 +60,13 @@ describe('sandbox: FIS effects and replication', function () {
       });
       const route53 = sandboxRoute53(aws);
       const westVantage = sandbox.state.vantages.find((v) => v.nearestRegion === 'us-west-2');
+      // Set once started, cleared once stopped: a case that fails midway still stops its experiment, so the cases
+      // after it start from a healthy us-west-2.
+      let running: string | undefined;
       try {
         const started = await fis.send(new StartExperimentCommand({ experimentTemplateId: usw2.experimentTemplates[actionId] }));
         const id = started.experiment?.id ?? '';
+        running = id;
         await until('us-west-2 /health to fail', async () => (await status(`${usw2.endpoint}/health`)) === 0, 5000);
         await until(
           'the us-west vantage to be served elsewhere',
@@ -77,6 +81,7 @@ describe('sandbox: FIS effects and replication', function () {
         expect(hc.HealthCheckObservations?.[0]?.StatusReport?.Status).to.match(failure);
 
         await fis.send(new StopExperimentCommand({ id }));
+        running = undefined;
         await until('us-west-2 /health to answer 200', async () => (await status(`${usw2.endpoint}/health`)) === 200, 5000);
         await until(
           'the us-west vantage back on us-west-2',
@@ -95,6 +100,7 @@ describe('sandbox: FIS effects and replication', function () {
           `stop:${actionId}:us-west-2`,
         ]);
       } finally {
+        if (running) await fis.send(new StopExperimentCommand({ id: running })).catch(() => undefined);
         fis.destroy();
         route53.destroy();
       }
