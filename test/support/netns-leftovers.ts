@@ -106,16 +106,13 @@ export async function releaseTag(tag: string): Promise<void> {
 async function chooseTag(): Promise<string> {
   const given = process.env.CROSSWIND_NETNS_TAG;
   if (given && given !== own) return given;
-  claimed = own !== undefined && (await claimTag(own)) ? own : await claimFreshTag();
-  own = claimed;
-  return claimed;
+  own = own !== undefined && (await claimTag(own)) ? own : await claimFreshTag();
+  return own;
 }
 
 let prefix: string | undefined;
-/** The tag this process claimed last: claimed again for its next file. */
+/** The tag this process claims for each file it runs (none when the run was given one). */
 let own: string | undefined;
-/** The tag this process holds for the file being run; undefined once given back. */
-let claimed: string | undefined;
 
 export const mochaHooks = {
   async beforeAll(): Promise<void> {
@@ -129,8 +126,7 @@ export const mochaHooks = {
     const left = await leftovers(prefix);
     const problem = describeLeftovers(prefix, left);
     if (problem !== undefined) await remove(left);
-    if (claimed !== undefined) await releaseTag(claimed);
-    claimed = undefined;
+    if (own !== undefined) await releaseTag(own);
     if (problem !== undefined) throw new Error(problem);
   },
 };
