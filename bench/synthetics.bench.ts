@@ -6,10 +6,9 @@
 //   rates are not. The three scripts of a round run side by side, at the same time, each at a rate the machine
 //   sustains for all three: this VM's speed drifts from one run to the next, and runs at the same moment see the
 //   same speed (over 6 rounds here, global/bare ratios ranged 1.11-1.43 run one after another, 1.18-1.25 and
-//   1.19-1.34 side by side; the medians agreed, 1.22-1.28 and 1.20-1.22). Ratio per round,
-//   median and min reported. The floor is the bare script plus only the two samples crosswind adds to each request,
-//   with constant tags: the part of the cost that no script work can remove while every request carries its
-//   serving region.
+//   1.19-1.34 side by side; the medians agreed, 1.22-1.28 and 1.20-1.22). Ratio per round, median and min reported.
+//   The floor is the bare script plus only the two samples crosswind adds to each request, with constant tags: the
+//   part of the cost that no script work can remove while every request carries its serving region.
 // - the live tail: global-traffic at 1,000 requests per second while crosswind tails its output through the same
 //   scanner as the judged read (the game day's live progress folds every point), CPU of k6 and of crosswind, and
 //   how long after k6's exit the tail had read everything.
@@ -99,7 +98,7 @@ function globalPlan(rate: number, durationMs: number) {
 }
 
 /** A bare run, a floor run and a global-traffic run, side by side at CPU_RATE for CPU_DURATION_MS: k6 CPU per request of each. */
-async function pair(runDir: string, round: number) {
+async function sideBySide(runDir: string, round: number) {
   const plan = globalPlan(CPU_RATE, CPU_DURATION_MS);
   const env = {
     TARGET: `${endpoint}${PATH}`,
@@ -160,7 +159,7 @@ const rounds: { bare: number; floor: number; global: number; load: number }[] = 
 let watched: Awaited<ReturnType<typeof live>>;
 try {
   for (let round = 1; round <= CPU_ROUNDS; round++) {
-    const r = await pair(runDir, round);
+    const r = await sideBySide(runDir, round);
     rounds.push(r);
     process.stderr.write(
       `cpu round ${round}: bare ${r.bare.toFixed(0)} us/request, floor ${r.floor.toFixed(0)}, global-traffic ${r.global.toFixed(0)}, ratio ${(r.global / r.bare).toFixed(3)} (floor ${(r.floor / r.bare).toFixed(3)}), load ${r.load.toFixed(2)}\n`,

@@ -59,7 +59,7 @@ await fs.outputFile('dist/validations/reporters/browser/charts.js', await compil
 // rewritten to name the module it was compiled to, whose neighbours (the worker, the region app, the report's script,
 // package.json above) are found from it as before. The compiled modules stay beside it, for the package's exports and
 // the processes started by path.
-const here = fileURLToPath(new URL('../dist/', import.meta.url));
+const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
 await build({
   entryPoints: { 'cli/bin': 'dist/cli/bin.js', 'validations/read-worker': 'dist/validations/read-worker.js' },
   outdir: 'dist',
@@ -75,10 +75,10 @@ await build({
     {
       name: 'import-meta-url-of-each-module',
       setup(esbuild) {
+        // Each module read once, here, whether or not it names its URL.
         esbuild.onLoad({ filter: /\.js$/ }, async (args) => {
+          const compiledTo = `../${relative(distDir, args.path).split(sep).join('/')}`;
           const source = await fs.readFile(args.path, 'utf8');
-          if (!source.includes('import.meta.url')) return undefined;
-          const compiledTo = `../${relative(here, args.path).split(sep).join('/')}`;
           return {
             contents: source.replaceAll('import.meta.url', `new URL(${JSON.stringify(compiledTo)}, import.meta.url).href`),
             loader: 'js',
