@@ -1,5 +1,6 @@
-// `npm run bench`: runs every bench/*.bench.ts in its own process (so memory and timing of one do not leak into
-// another), collects the JSON each prints as its last stdout line, and records them in bench/results.json.
+// `npm run bench [-- name...]`: runs every bench/*.bench.ts (or only those whose file names contain a name given), each
+// in its own process (so memory and timing of one do not leak into another), collects the JSON each prints as its
+// last stdout line, and records them in bench/results.json.
 // A bench measures ratios side by side in one run where it can: timings on a shared 2-core machine are noisy.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -39,7 +40,15 @@ const tools = toolchain();
 process.env.CROSSWIND_K6 ??= tools.k6;
 process.env.CROSSWIND_MOTO ??= tools.motoServer;
 
-const files = (await readdir(benchDir)).filter((f) => f.endsWith('.bench.ts') && (only.length === 0 || only.some((o) => f.includes(o))));
+const all = (await readdir(benchDir)).filter((f) => f.endsWith('.bench.ts'));
+const files = all.filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+// A name that matches no bench (a typo) stops the run before anything is measured or written.
+const unmatched = only.filter((o) => !all.some((f) => f.includes(o)));
+if (unmatched.length) {
+  const names = all.map((f) => f.replace('.bench.ts', '')).join(', ');
+  for (const o of unmatched) process.stderr.write(`bench: no bench is named like "${o}" (the benches: ${names})\n`);
+  process.exit(2);
+}
 const previous = JSON.parse(await readFile(resultsFile, 'utf8').catch(() => '{}')) as Record<string, unknown>;
 const machine = {
   cpus: cpus().length,

@@ -6,7 +6,8 @@
 // and `npm ci`) is plain Node with no dependencies, runnable on an older system Node, because it runs before
 // node_modules exists; the rest does its process work with zx.
 // The tools live in a cache outside the repo (see toolchain.mjs), so every clone reuses them.
-//   node scripts/bootstrap.mjs [--run <npm script>]   (--run: then run that script on Node 24, and exit with it)
+//   node scripts/bootstrap.mjs [--run <npm script> [args...]]   (--run: then run that script on Node 24 with the
+//   arguments after its name, and exit with it: `npm run bench -- gates` reaches the bench runner as `gates`)
 import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -325,6 +326,7 @@ const nodeMajor = Number(process.versions.node.split('.')[0]);
 if (nodeMajor < 20) fail(`Node ${process.versions.node} is too old to run the bootstrap: it needs Node 20+`);
 const runIndex = process.argv.indexOf('--run');
 const script = runIndex > 0 ? process.argv[runIndex + 1] : undefined;
+const scriptArgs = runIndex > 0 ? process.argv.slice(runIndex + 2) : [];
 
 const nodeBin = await node24();
 await npmPackages(nodeBin);
@@ -366,7 +368,11 @@ say(`ready: node ${NODE_VERSION} at ${nodeBin}`);
 
 if (script) {
   say(`running npm run ${script} on node ${NODE_VERSION}`);
-  const child = spawn('npm', ['run', script], { cwd: repo, stdio: 'inherit', env: withNode(nodeBin) });
+  const child = spawn('npm', ['run', script, ...(scriptArgs.length ? ['--', ...scriptArgs] : [])], {
+    cwd: repo,
+    stdio: 'inherit',
+    env: withNode(nodeBin),
+  });
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('close', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 }
