@@ -92,7 +92,15 @@ describe('a game day from ECS runners in three regions (namespace world)', funct
           { kind: 'restore' },
           { kind: 'verify-rebalance', duration: '6s', tolerance: 0.3 },
         ],
-        targets: { cleanWindowSeconds: CLEAN_WINDOW_S, failoverSeconds: 60, transitionErrorRate: 0.25, survivorPercentile: 95 },
+        // The survivors are healthy; beside the suite's other files on two cores their p(95) can pass 1 s (see
+        // pipelines.test.ts), so the bound is a busy machine's.
+        targets: {
+          cleanWindowSeconds: CLEAN_WINDOW_S,
+          failoverSeconds: 60,
+          transitionErrorRate: 0.25,
+          survivorPercentile: 95,
+          survivorLatencyMs: 3000,
+        },
       },
     });
   });

@@ -100,7 +100,10 @@ describe('pipelines end to end: the CLI against the sandbox', function () {
         ],
         // Sized to the evidence a short drill gathers: 11 clean transition requests show < 25 %, 59 show < 5 %,
         // and p(95) needs 59 requests per survivor.
-        targets: { transitionErrorRate: 0.25, functionalErrorRate: 0.05, survivorPercentile: 95 },
+        // The survivors are healthy here: their p(95) is 15-40 ms alone, but the suite runs this file beside others on
+        // two cores, and there it reached 1.07 s (over the 1 s default, so the drill failed). The bound is what a busy
+        // machine shows, as the rollout's below; a slow survivor failing the drill is the unit tests' case.
+        targets: { transitionErrorRate: 0.25, functionalErrorRate: 0.05, survivorPercentile: 95, survivorLatencyMs: 3000 },
       },
       rollout: {
         hooks: { deploy: `${deploy} --version "$VERSION" \${DEPLOY_FLAGS:-}`, rollback: `${deploy} --version "$PREVIOUS_VERSION"` },
